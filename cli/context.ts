@@ -1,0 +1,69 @@
+import { loadConfig, type LoadedConfig } from "../config/load.js";
+import { readCredentials, type Credentials } from "../config/credentials.js";
+import { TrueupError, errorMessage } from "../core/errors.js";
+import { createLogger, redactText, setLogger, type Logger } from "../core/log.js";
+import { newRunId } from "../core/run-id.js";
+import { onShutdown, runCleanups } from "../core/shutdown.js";
+import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export interface CommandContext {
+  runId: string;
+  log: Logger;
+  loaded: LoadedConfig;
+  credentials(): Credentials;
+  /** Opens (and on exit closes) the configured warehouse; the embedded one is started if needed. */
+  warehouse(): Promise<OpenedWarehouse>;
+  json: boolean;
+  print(text: string): void;
+  printJson(value: unknown): void;
+}
+
+/**
+ * Runs one command: loads config, sets up the run-scoped logger, and guarantees that whatever
+ * the command opened (warehouse, embedded server) is closed on success, failure or a signal.
+ * Exit codes: 0 success, 1 failed run, 2 usage or configuration error.
+ */
+export async function runCommand(
+  opts: GlobalOptions,
+  fn: (ctx: CommandContext) => Promise<number | void>,
+): Promise<never> {
+  const runId = newRunId();
+  const log = createLogger({ runId });
+  setLogger(log);
+  let code: number;
+  try {
+    const loaded = await loadConfig({ configPath: opts.config });
+    log.level = loaded.config.log.level;
+    let opened: Promise<OpenedWarehouse> | undefined;
+    const ctx: CommandContext = {
+      runId,
+      log,
+      loaded,
+      json: opts.json === true,
+      credentials: () => readCredentials(),
+      warehouse: () => {
+        opened ??= openWarehouse(loaded.config).then((o) => {
+          onShutdown(() => o.warehouse.close());
+          return o;
+        });
+        return opened;
+      },
+      print: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
+      printJson: (value) => process.stdout.write(JSON.stringify(value, null, 2) + "\n"),
+    };
+    code = (await fn(ctx)) ?? 0;
+  } catch (err) {
+    code = err instanceof TrueupError ? err.exitCode : 1;
+    const message = redactText(errorMessage(err));
+    if (!(err instanceof TrueupError)) log.error({ err }, "unexpected failure");
+    process.stderr.write(`trueup: ${message}\n`);
+  } finally {
+    await runCleanups();
+  }
+  process.exit(code);
+}

@@ -1,0 +1,51 @@
+import { runExtract } from "../extract/run-extract.js";
+import type { CommandContext } from "./context.js";
+import { streamProgress } from "./progress.js";
+import { formatTable } from "./table.js";
+
+export async function extractCommand(
+  ctx: CommandContext,
+  streams: string[],
+  opts: { fullRefresh?: boolean },
+): Promise<number> {
+  const { warehouse } = await ctx.warehouse();
+  const progress = ctx.json ? undefined : streamProgress();
+  const outcomes = await runExtract({
+    warehouse,
+    config: ctx.loaded.config,
+    credentials: ctx.credentials(),
+    runId: ctx.runId,
+    log: ctx.log,
+    selection: streams,
+    fullRefresh: opts.fullRefresh,
+    recordRun: true,
+    onProgress: progress?.update,
+  });
+  progress?.done();
+  if (ctx.json) ctx.printJson({ run_id: ctx.runId, streams: outcomes });
+  else if (outcomes.length === 0)
+    ctx.print("nothing to extract: no source is configured and enabled (see docs/configuration.md)");
+  else {
+    ctx.print(
+      formatTable(
+        ["stream", "status", "rows", "deletes", "rejects", "batches", "seconds", "note"],
+        outcomes.map((o) => [
+          `${o.source}.${o.stream}`,
+          o.status,
+          o.rows ?? 0,
+          o.deletes ?? 0,
+          o.rejects ?? 0,
+          o.batches ?? 0,
+          Number(o.seconds.toFixed(1)),
+          o.error ??
+            [
+              ...(o.addedColumns?.length ? [`+${o.addedColumns.length} columns`] : []),
+              ...(o.typeIssues ? [`${o.typeIssues} type issues`] : []),
+            ].join(", "),
+        ]),
+      ),
+    );
+    ctx.print(`run ${ctx.runId}`);
+  }
+  return outcomes.some((o) => o.status === "failed") ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+import { reconcile } from "../reconcile/run.js";
+import type { CommandContext } from "./context.js";
+import { formatTable } from "./table.js";
+
+export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
+  const { warehouse } = await ctx.warehouse();
+  const results = await reconcile({
+    warehouse,
+    config: ctx.loaded.config,
+    asOf: opts.asOf,
+    runId: ctx.runId,
+    log: ctx.log,
+  });
+  const rows = await warehouse
+    .query<{ category: string; open: string; amount_usd: string; oldest: string | null }>(
+      `SELECT category, count(*) FILTER (WHERE status = 'open') AS open,
+            coalesce(sum(amount_usd) FILTER (WHERE status = 'open'), 0) AS amount_usd,
+            min(first_seen_at) FILTER (WHERE status = 'open') AS oldest
+       FROM recon.discrepancy GROUP BY category ORDER BY category`,
+    )
+    .catch(() => []);
+  if (ctx.json) {
+    ctx.printJson({
+      run_id: ctx.runId,
+      families: results,
+      categories: rows.map((r) => ({ ...r, open: Number(r.open) })),
+    });
+    return 0;
+  }
+  if (results.length === 0) {
+    ctx.print("no reconciliation rules are registered yet");
+    return 0;
+  }
+  ctx.print(
+    formatTable(
+      ["category", "open", "amount (USD)"],
+      rows.map((r) => [r.category, Number(r.open), Number(Number(r.amount_usd).toFixed(2))]),
+    ),
+  );
+  const t = results.reduce(
+    (a, r) => ({
+      opened: a.opened + r.opened,
+      reopened: a.reopened + r.reopened,
+      resolved: a.resolved + r.resolved,
+    }),
+    { opened: 0, reopened: 0, resolved: 0 },
+  );
+  ctx.print(`this run: ${t.opened} opened, ${t.reopened} reopened, ${t.resolved} resolved`);
+  return 0;
+}

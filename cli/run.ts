@@ -1,0 +1,57 @@
+import { loadModelDefinitions } from "../models/project.js";
+import { pipelineDag } from "../orchestration/pipeline.js";
+import "../orchestration/stages.js";
+import { runDag } from "../orchestration/runner.js";
+import { select } from "../orchestration/select.js";
+import type { CommandContext } from "./context.js";
+import { formatTable } from "./table.js";
+
+export async function runPipelineCommand(
+  ctx: CommandContext,
+  opts: { select?: string; asOf?: string; fullRefresh?: boolean },
+): Promise<number> {
+  const config = ctx.loaded.config;
+  const asOf = opts.asOf ?? new Date().toISOString();
+  const models = await loadModelDefinitions(config);
+  const dag = pipelineDag(config, models, { asOf });
+  const selected = select(dag, opts.select);
+  const { warehouse } = await ctx.warehouse();
+  const tty = process.stderr.isTTY && !ctx.json;
+  const result = await runDag({
+    dag,
+    selected,
+    selector: opts.select,
+    command: "run",
+    context: {
+      warehouse,
+      config,
+      credentials: ctx.credentials(),
+      models,
+      runId: ctx.runId,
+      log: ctx.log,
+      asOf,
+      fullRefresh: opts.fullRefresh === true,
+    },
+    onNode: (o) => {
+      if (tty && o.status !== "running") process.stderr.write(`${o.status.padEnd(9)} ${o.node}\n`);
+    },
+  });
+  if (ctx.json) ctx.printJson({ run_id: ctx.runId, ...result });
+  else {
+    ctx.print(
+      formatTable(
+        ["node", "kind", "status", "rows", "seconds", "error"],
+        result.nodes.map((n) => [
+          n.node,
+          n.kind,
+          n.status,
+          n.rows ?? null,
+          Number(n.seconds.toFixed(2)),
+          n.error ?? "",
+        ]),
+      ),
+    );
+    ctx.print(`run ${ctx.runId}: ${result.status}`);
+  }
+  return result.status === "succeeded" ? 0 : 1;
+}

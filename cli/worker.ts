@@ -1,0 +1,49 @@
+import { ConfigError } from "../core/errors.js";
+import { onShutdown } from "../core/shutdown.js";
+import { loadModelDefinitions } from "../models/project.js";
+import { startWorker } from "../orchestration/worker.js";
+import { migrate } from "../warehouse/migrations/migrate.js";
+import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
+import type { CommandContext } from "./context.js";
+
+/** The orchestrator database: ORCHESTRATOR_DATABASE_URL, else the warehouse when it is Postgres. */
+export async function openOrchestrator(
+  ctx: CommandContext,
+): Promise<{ orchestrator: PostgresWarehouse; warehouse: PostgresWarehouse }> {
+  const { warehouse } = await ctx.warehouse();
+  if (!(warehouse instanceof PostgresWarehouse)) {
+    throw new ConfigError(
+      "graphile-worker needs Postgres: set ORCHESTRATOR_DATABASE_URL when the warehouse is not Postgres",
+    );
+  }
+  const url = process.env.ORCHESTRATOR_DATABASE_URL ?? ctx.loaded.config.orchestrator.url;
+  if (!url) return { orchestrator: warehouse, warehouse };
+  const orchestrator = await PostgresWarehouse.connect({ url, applicationName: "trueup-orchestrator" });
+  onShutdown(() => orchestrator.close());
+  await migrate(orchestrator);
+  return { orchestrator, warehouse };
+}
+
+export async function workerCommand(ctx: CommandContext, opts: { concurrency?: number }): Promise<number> {
+  const { orchestrator, warehouse } = await openOrchestrator(ctx);
+  const models = await loadModelDefinitions(ctx.loaded.config);
+  const handle = await startWorker({
+    orchestrator,
+    warehouse,
+    config: ctx.loaded.config,
+    credentials: ctx.credentials(),
+    models,
+    log: ctx.log,
+    concurrency: opts.concurrency,
+    heartbeatMs: Number(process.env.TRUEUP_WORKER_HEARTBEAT_MS ?? 5000),
+    staleAfterMs: Number(process.env.TRUEUP_WORKER_STALE_MS ?? 30000),
+  });
+  onShutdown(() => handle.stop());
+  ctx.log.info(
+    { worker: handle.workerId, concurrency: opts.concurrency ?? ctx.loaded.config.orchestrator.concurrency },
+    "worker started",
+  );
+  process.stderr.write(`trueup worker ${handle.workerId} running; Ctrl-C stops it cleanly\n`);
+  await handle.runner.promise;
+  return 0;
+}

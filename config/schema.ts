@@ -1,0 +1,207 @@
+import { z } from "zod";
+
+/**
+ * The trueup configuration. Objects are strict: a misspelt key is an error naming it, never a
+ * silently ignored setting. Secrets are not part of this schema at all; they come from the
+ * environment (CONTRACTS.md §2) through `credentials.ts`.
+ */
+
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+const systemName = z.enum(["salesforce", "stripe", "netsuite", "zendesk", "erp_files"]);
+/** The five vendor sources, plus `reference` (FX rates and other reference files). */
+export type SourceSystem = z.infer<typeof systemName> | "reference";
+
+const baseSource = {
+  enabled: z.boolean().default(true),
+  /** Streams to extract; default all the source offers. */
+  streams: z.array(z.string().min(1)).optional(),
+  /** Requests in flight at once against this source. */
+  concurrency: positiveInt.default(4),
+  /** Client-side budget; the vendor's own hints (Retry-After…) are honoured on top. */
+  requestsPerSecond: z.number().positive().optional(),
+  /** Re-read this many seconds before the saved cursor, so late-visible records are caught. */
+  lookbackSeconds: nonNegative.optional(),
+  timeoutMs: positiveInt.default(60_000),
+  maxRetries: z.number().int().nonnegative().default(8),
+  /** Freshness SLA: alert when the last successful extract is older than this. */
+  freshnessHours: z.number().positive().optional(),
+};
+
+const salesforce = z.strictObject({
+  ...baseSource,
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.\d$/, "like v61.0")
+    .default("v61.0"),
+  /** Stop before the org's daily API quota is spent, keeping this share for other integrations. */
+  maxDailyApiShare: z.number().gt(0).lte(1).default(0.5),
+  batchSize: z.number().int().min(200).max(2000).default(2000),
+});
+
+const stripe = z.strictObject({
+  ...baseSource,
+  pageSize: z.number().int().min(1).max(100).default(100),
+});
+
+const netsuite = z.strictObject({
+  ...baseSource,
+  /** The account's date preference, as SuiteQL formats dates (M/D/YYYY, D.M.YYYY, DD/MM/YYYY…). */
+  dateFormat: z.string().default("M/D/YYYY"),
+  pageSize: z.number().int().min(1).max(1000).default(1000),
+});
+
+const zendesk = z.strictObject({
+  ...baseSource,
+});
+
+const erpFilePattern = z.strictObject({
+  /** Glob-like file name pattern inside ERP_EXPORT_DIR, e.g. `invoices_*.csv`. */
+  pattern: z.string().min(1),
+  stream: z.string().min(1),
+  primaryKey: z.array(z.string()).min(1),
+  delimiter: z.string().length(1).default(";"),
+  bom: z.boolean().default(true),
+  decimalComma: z.boolean().default(true),
+  dateFormat: z.string().default("DD.MM.YYYY"),
+  encoding: z.literal("utf8").default("utf8"),
+  /** Column types; columns not listed stay text. */
+  columns: z.record(z.string(), z.enum(["text", "numeric", "date", "bigint", "boolean"])).default({}),
+});
+
+const erpFiles = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Overrides ERP_EXPORT_DIR. */
+  dir: z.string().optional(),
+  files: z.array(erpFilePattern).default([]),
+  freshnessHours: z.number().positive().optional(),
+});
+
+const sources = z
+  .strictObject({
+    salesforce: salesforce.optional(),
+    stripe: stripe.optional(),
+    netsuite: netsuite.optional(),
+    zendesk: zendesk.optional(),
+    erp_files: erpFiles.optional(),
+  })
+  .default({});
+
+const warehouse = z
+  .strictObject({
+    /** Usually from WAREHOUSE_URL; a URL here must not carry a password. */
+    url: z.string().optional(),
+    embedded: z
+      .strictObject({ dir: z.string().default(".trueup/pg"), port: positiveInt.optional() })
+      .default({
+        dir: ".trueup/pg",
+      }),
+    maxConnections: positiveInt.default(8),
+  })
+  .default({ embedded: { dir: ".trueup/pg" }, maxConnections: 8 });
+
+const fx = z
+  .strictObject({
+    reportingCurrency: z.string().length(3).default("USD"),
+    /** Overrides FX_RATES_FILE. */
+    ratesFile: z.string().optional(),
+  })
+  .default({ reportingCurrency: "USD" });
+
+const models = z
+  .strictObject({
+    /** Extra model folders (TypeScript modules) besides the built-in canonical models. */
+    paths: z.array(z.string()).default([]),
+    /** Include the built-in canonical models (set false to run only your own). */
+    builtin: z.boolean().default(true),
+    vars: z.record(z.string(), z.unknown()).default({}),
+  })
+  .default({ paths: [], builtin: true, vars: {} });
+
+export const DISCREPANCY_CATEGORIES = [
+  "invoice_missing_in_erp",
+  "invoice_missing_in_billing",
+  "invoice_amount_mismatch",
+  "invoice_status_mismatch",
+  "invoice_currency_mismatch",
+  "payment_missing_in_erp",
+  "payment_amount_mismatch",
+  "contract_amount_mismatch",
+  "contract_missing_subscription",
+  "entitlement_mismatch",
+  "duplicate_customer",
+] as const;
+export type DiscrepancyCategory = (typeof DISCREPANCY_CATEGORIES)[number];
+
+const reconciliation = z
+  .strictObject({
+    /** Invoices and payments are equal within this many units of their currency. */
+    amountTolerance: nonNegative.default(0.01),
+    /** Contract ACV vs annualized subscription, relative. */
+    contractTolerance: nonNegative.default(0.005),
+    /** Settlement and posting window before as-of, in days. */
+    windowDays: nonNegative.default(3),
+    ownerTeams: z.partialRecord(z.enum(DISCREPANCY_CATEGORIES), z.string()).default({}),
+    disabled: z.array(z.enum(DISCREPANCY_CATEGORIES)).default([]),
+  })
+  .default({ amountTolerance: 0.01, contractTolerance: 0.005, windowDays: 3, ownerTeams: {}, disabled: [] });
+
+const destinationSystem = z.enum(["salesforce", "zendesk"]);
+
+const sync = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, "lower_snake_case"),
+  /** The model (canonical.*) the sync reads. */
+  model: z.string().min(1),
+  destination: z.strictObject({ system: destinationSystem, object: z.string().min(1) }),
+  /** Model column → destination record id. */
+  matchKey: z.strictObject({ column: z.string(), field: z.string() }),
+  /** Destination field → model column. */
+  mapping: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, "at least one field"),
+  mode: z.enum(["update", "upsert", "mirror"]).default("update"),
+  /** Corrections (values derived from reconciliation) need `trueup sync --approve`. */
+  requiresApproval: z.boolean().default(false),
+  /** Fields that may be written with null; others never overwrite a value with null. */
+  allowNull: z.array(z.string()).default([]),
+  /** Circuit breaker: refuse to change more than this share of the destination's records. */
+  maxChangeShare: z.number().gt(0).lte(1).default(0.2),
+  maxAttempts: positiveInt.default(3),
+  schedule: z.string().optional(),
+});
+
+const schedule = z.strictObject({
+  name: z.string().min(1),
+  /** graphile-worker crontab syntax (5 fields). */
+  cron: z.string().regex(/^(\S+\s+){4}\S+$/, "five cron fields, e.g. `0 * * * *`"),
+  select: z.string().default("*"),
+});
+
+/** `entity.field` → system of record. Reverse ETL never writes a field into its own system of record. */
+const ownership = z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/, "entity.field"), systemName).default({});
+
+/** Fields each destination may be written at all (allow-list). */
+const writable = z.partialRecord(destinationSystem, z.record(z.string(), z.array(z.string()))).default({});
+
+export const configSchema = z.strictObject({
+  warehouse,
+  orchestrator: z
+    .strictObject({ url: z.string().optional(), concurrency: positiveInt.default(4) })
+    .default({ concurrency: 4 }),
+  sources,
+  fx,
+  models,
+  reconciliation,
+  syncs: z.array(sync).default([]),
+  writable,
+  ownership,
+  schedules: z.array(schedule).default([]),
+  log: z
+    .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info") })
+    .default({
+      level: "info",
+    }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type SyncConfig = z.output<typeof sync>;
+export type ErpFilePattern = z.output<typeof erpFilePattern>;

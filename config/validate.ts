@@ -1,0 +1,39 @@
+import { ConfigError } from "../core/errors.js";
+import type { Config } from "./schema.js";
+
+/**
+ * Rules that span sections and so cannot live in the zod schema: a sync may only write fields
+ * on its destination's allow-list, and never a field whose system of record is the destination
+ * itself (principle 5). Refused at load time, naming the field.
+ */
+export function validateGovernance(config: Config, source: string): void {
+  const problems: string[] = [];
+  for (const s of config.syncs) {
+    const allowed = config.writable[s.destination.system]?.[s.destination.object];
+    for (const field of Object.keys(s.mapping)) {
+      if (!allowed || !allowed.includes(field)) {
+        problems.push(
+          `syncs.${s.name}.mapping.${field}: ${s.destination.system} ${s.destination.object}.${field} is not on the ` +
+            `allow-list (writable.${s.destination.system}.${s.destination.object}); add it there if trueup may write it`,
+        );
+      }
+      const column = s.mapping[field]!;
+      for (const [ownedField, system] of Object.entries(config.ownership)) {
+        if (system !== s.destination.system) continue;
+        const ownedColumn = ownedField.split(".")[1];
+        if (ownedColumn === column || ownedColumn === field.toLowerCase()) {
+          problems.push(
+            `syncs.${s.name}.mapping.${field}: ${ownedField} is owned by ${system} (ownership), so trueup never writes it into ${system}`,
+          );
+        }
+      }
+    }
+  }
+  const names = new Set<string>();
+  for (const s of config.syncs) {
+    if (names.has(s.name)) problems.push(`syncs: the name ${s.name} is used twice`);
+    names.add(s.name);
+  }
+  if (problems.length)
+    throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join("\n  ")}`);
+}

@@ -1,0 +1,159 @@
+import pLimit from "p-limit";
+import type { Credentials } from "../config/credentials.js";
+import type { Config, SourceSystem } from "../config/schema.js";
+import { UsageError, errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { loadStream } from "../load/load-stream.js";
+import { readCursor } from "../load/state.js";
+import type { StreamLoadResult } from "../load/interfaces.js";
+import { RunRecorder } from "../orchestration/recorder.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import type { Source, StreamHandle } from "./interfaces.js";
+import { SOURCES } from "./registry.js";
+
+export interface ExtractOptions {
+  warehouse: Warehouse;
+  config: Config;
+  credentials: Credentials;
+  runId: string;
+  log: Logger;
+  /** `SOURCE` or `SOURCE.STREAM`; empty: every enabled source. */
+  selection?: string[];
+  fullRefresh?: boolean;
+  /** Streams loading at once (each source also limits its own requests). */
+  concurrency?: number;
+  sources?: Partial<Record<SourceSystem, Source>>;
+  /** Record a run in trueup.runs (the CLI does; the DAG runner records its own). */
+  recordRun?: boolean;
+  onProgress?: (p: StreamProgress) => void;
+}
+
+export interface StreamProgress {
+  source: string;
+  stream: string;
+  status: "running" | "succeeded" | "failed";
+  rows: number;
+  batches: number;
+  startedAt: number;
+  error?: string;
+}
+
+export interface StreamOutcome extends Partial<StreamLoadResult> {
+  source: string;
+  stream: string;
+  status: "succeeded" | "failed";
+  error?: string;
+  seconds: number;
+}
+
+function parseSelection(selection: string[] | undefined, known: Partial<Record<SourceSystem, Source>>) {
+  const wanted = new Map<string, Set<string> | "all">();
+  for (const item of selection ?? []) {
+    const [source, stream] = item.split(".", 2) as [string, string | undefined];
+    if (!(source in known)) {
+      throw new UsageError(`unknown source "${source}"; known: ${Object.keys(known).join(", ")}`);
+    }
+    if (!stream) wanted.set(source, "all");
+    else {
+      const cur = wanted.get(source);
+      if (cur !== "all") wanted.set(source, new Set([...(cur ?? []), stream.toLowerCase()]));
+    }
+  }
+  return wanted;
+}
+
+/** Extract and load: every selected stream of every enabled source, streams in parallel. */
+export async function runExtract(options: ExtractOptions): Promise<StreamOutcome[]> {
+  const known = options.sources ?? SOURCES;
+  const wanted = parseSelection(options.selection, known);
+  const ctxBase = {
+    runId: options.runId,
+    config: options.config,
+    credentials: options.credentials,
+    warehouse: options.warehouse,
+    fullRefresh: options.fullRefresh === true,
+    now: () => new Date(),
+  };
+  const handles: { source: SourceSystem; handle: StreamHandle }[] = [];
+  for (const [name, source] of Object.entries(known) as [SourceSystem, Source][]) {
+    if (wanted.size && !wanted.has(name)) continue;
+    if (!wanted.size && source.declaredStreams(options.config).length === 0) continue;
+    const streams = await source.streams({ ...ctxBase, log: options.log.child({ source: name }) });
+    const filter = wanted.get(name);
+    for (const handle of streams) {
+      if (filter && filter !== "all" && !filter.has(handle.descriptor.stream.toLowerCase())) continue;
+      handles.push({ source: name, handle });
+    }
+    if (filter && filter !== "all") {
+      const have = new Set(streams.map((s) => s.descriptor.stream.toLowerCase()));
+      const missing = [...filter].filter((s) => !have.has(s));
+      if (missing.length) {
+        throw new UsageError(
+          `unknown stream ${missing.map((s) => `${name}.${s}`).join(", ")}; ${name} has ${[...have].join(", ") || "no enabled streams"}`,
+        );
+      }
+    }
+  }
+  const recorder = options.recordRun ? new RunRecorder(options.warehouse, options.runId) : undefined;
+  await recorder?.start("extract", { selector: options.selection?.join(" ") });
+  const limit = pLimit(options.concurrency ?? 4);
+  const outcomes = await Promise.all(
+    handles.map(({ source, handle }) =>
+      limit(async (): Promise<StreamOutcome> => {
+        const d = handle.descriptor;
+        const node = `${d.source}.${d.stream}`;
+        const started = Date.now();
+        const progress: StreamProgress = {
+          source,
+          stream: d.stream,
+          status: "running",
+          rows: 0,
+          batches: 0,
+          startedAt: started,
+        };
+        options.onProgress?.(progress);
+        await recorder?.nodeStarted(node, "extract");
+        try {
+          const cursor = options.fullRefresh
+            ? undefined
+            : await readCursor(options.warehouse, d.source, d.stream);
+          const result = await loadStream(options.warehouse, d, handle.read(cursor), {
+            runId: options.runId,
+            fullRefresh: options.fullRefresh,
+            log: options.log,
+            onBatch: (p) => {
+              progress.rows = p.rows;
+              progress.batches = p.batches;
+              options.onProgress?.(progress);
+            },
+          });
+          progress.status = "succeeded";
+          options.onProgress?.(progress);
+          await recorder?.nodeFinished(node, { status: "succeeded", rows: result.rows, details: result });
+          return { ...result, status: "succeeded", seconds: (Date.now() - started) / 1000 };
+        } catch (err) {
+          const error = errorMessage(err);
+          progress.status = "failed";
+          progress.error = error;
+          options.onProgress?.(progress);
+          options.log.error({ node, err }, "stream failed");
+          await recorder?.nodeFinished(node, { status: "failed", error });
+          return {
+            source,
+            stream: d.stream,
+            status: "failed",
+            error,
+            seconds: (Date.now() - started) / 1000,
+            rows: progress.rows,
+          };
+        }
+      }),
+    ),
+  );
+  const failed = outcomes.filter((o) => o.status === "failed");
+  await recorder?.finish(failed.length ? "failed" : "succeeded", {
+    streams: outcomes.length,
+    failed: failed.length,
+  });
+  return outcomes;
+}

@@ -1,0 +1,313 @@
+import type { Logger } from "../core/log.js";
+import { logger as rootLogger } from "../core/log.js";
+import type { ColumnType, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
+import { rowsOf, toLoadBatch } from "./arrow.js";
+import type {
+  ExtractBatch,
+  RejectRecord,
+  StreamDescriptor,
+  StreamLoadResult,
+  TypeIssue,
+} from "./interfaces.js";
+import { flattenRecord } from "./naming.js";
+import { resetCursor, writeCursor } from "./state.js";
+import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
+import { coerce, inferType, widen } from "./types.js";
+
+export interface LoadStreamOptions {
+  runId: string;
+  /** Drop the stream's staging table and cursor first (raw keeps its history). */
+  fullRefresh?: boolean;
+  log?: Logger;
+  /** Called after each committed batch (progress display). */
+  onBatch?: (progress: { rows: number; batches: number; cursor?: unknown }) => void;
+}
+
+const META_NAMES = new Set(STAGING_META.map((c) => c.name));
+
+/**
+ * Loads one stream: every batch lands in raw (append), merges into staging (one row per key,
+ * latest version wins) and moves the cursor — all three in one transaction per batch, so a
+ * crash anywhere re-reads from the last committed cursor and the merge absorbs the overlap.
+ */
+export async function loadStream(
+  wh: Warehouse,
+  desc: StreamDescriptor,
+  batches: AsyncIterable<ExtractBatch>,
+  options: LoadStreamOptions,
+): Promise<StreamLoadResult> {
+  const log = (options.log ?? rootLogger()).child({ source: desc.source, stream: desc.stream });
+  const raw = rawTable(desc.source, desc.stream);
+  const staging = stagingTable(desc.source, desc.stream);
+  const result: StreamLoadResult = {
+    source: desc.source,
+    stream: desc.stream,
+    rows: 0,
+    deletes: 0,
+    batches: 0,
+    rejects: 0,
+    addedColumns: [],
+    widenedColumns: [],
+    typeIssues: 0,
+  };
+
+  await wh.transaction(async (tx) => {
+    await tx.lockForTransaction("ddl");
+    await tx.ensureSchema("raw");
+    await tx.ensureSchema("staging");
+    await tx.ensureTable(raw, RAW_COLUMNS, {
+      description: `Landed ${desc.source} ${desc.stream} records, append-only.`,
+    });
+    if (options.fullRefresh) {
+      await tx.query(`DROP TABLE IF EXISTS ${tx.quoteTable(staging)}`);
+      await resetCursor(tx, desc.source, desc.stream);
+    }
+  });
+
+  for await (const batch of batches) {
+    const committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
+    result.rows += committed.rows;
+    result.deletes += committed.deletes;
+    result.rejects += committed.rejects;
+    result.typeIssues += committed.typeIssues;
+    result.addedColumns.push(...committed.added);
+    result.widenedColumns.push(...committed.widened);
+    result.batches++;
+    if (batch.cursor) result.cursor = batch.cursor;
+    options.onBatch?.({ rows: result.rows, batches: result.batches, cursor: batch.cursor });
+  }
+  return result;
+}
+
+interface BatchOutcome {
+  rows: number;
+  deletes: number;
+  rejects: number;
+  typeIssues: number;
+  added: string[];
+  widened: string[];
+}
+
+async function loadBatch(
+  tx: WarehouseSession,
+  desc: StreamDescriptor,
+  batch: ExtractBatch,
+  runId: string,
+  log: Logger,
+): Promise<BatchOutcome> {
+  const raw = rawTable(desc.source, desc.stream);
+  const staging = stagingTable(desc.source, desc.stream);
+  const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
+  const now = new Date();
+
+  // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
+  type Row = {
+    flat: Map<string, unknown>;
+    payload: Record<string, unknown>;
+    position?: string;
+    deleted: boolean;
+  };
+  const rows: Row[] = [];
+  const take = (records: Record<string, unknown>[], deleted: boolean, positions?: string[]) => {
+    records.forEach((record, i) => {
+      const flat = flattenRecord(record, desc.flattenDepth ?? 2);
+      const position = positions?.[i];
+      const missing = desc.primaryKey.find(
+        (k) => flat.get(k) === null || flat.get(k) === undefined || flat.get(k) === "",
+      );
+      if (missing) {
+        rejects.push({
+          position: position ?? "?",
+          field: missing,
+          reason: `missing primary key field ${missing}`,
+          record,
+        });
+        return;
+      }
+      rows.push({ flat, payload: record, position, deleted });
+    });
+  };
+  take(batch.records, false, batch.positions);
+  take(batch.deletes ?? [], true);
+
+  // 2. Schema: declared types win; otherwise infer, and widen an existing column when needed.
+  const existing = new Map((await tx.columns(staging)).map((c) => [c.name, c.type]));
+  const inferred = new Map<string, ColumnType | undefined>();
+  for (const r of rows) {
+    for (const [k, v] of r.flat) inferred.set(k, widen(inferred.get(k), inferType(v)));
+  }
+  const declared = desc.columnTypes ?? {};
+  const target = new Map<string, ColumnType>();
+  const widened: string[] = [];
+  for (const [col, t] of inferred) {
+    if (META_NAMES.has(col)) continue;
+    const decl = declared[col];
+    const have = existing.get(col);
+    if (decl) target.set(col, have && have !== "other" ? have : decl);
+    else if (!have) target.set(col, t ?? "text");
+    else if (have === "other") target.set(col, "text");
+    else {
+      const w = widen(have, t) ?? have;
+      if (w !== have) widened.push(col);
+      target.set(col, w);
+    }
+  }
+  for (const k of desc.primaryKey)
+    if (!target.has(k)) target.set(k, declared[k] ?? (existing.get(k) as ColumnType) ?? "text");
+
+  let added: string[] = [];
+  if (existing.size === 0) {
+    const cols = [...target].map(([name, type]) => ({
+      name,
+      type,
+      nullable: !desc.primaryKey.includes(name),
+    }));
+    await tx.ensureTable(staging, [...cols, ...STAGING_META], {
+      primaryKey: desc.primaryKey,
+      description: desc.description ?? `Current ${desc.source} ${desc.stream} records, one row per key.`,
+    });
+  } else {
+    added = await tx.ensureColumns(
+      staging,
+      [...target].filter(([n]) => !existing.has(n)).map(([name, type]) => ({ name, type })),
+    );
+    for (const col of widened) {
+      const type = target.get(col)!;
+      const using =
+        type === "jsonb"
+          ? `to_jsonb(${tx.quoteIdent(col)})`
+          : `${tx.quoteIdent(col)}::${POSTGRES_TYPES[type]}`;
+      await tx.query(
+        `ALTER TABLE ${tx.quoteTable(staging)} ALTER COLUMN ${tx.quoteIdent(col)} TYPE ${POSTGRES_TYPES[type]} USING ${using}`,
+      );
+      log.warn({ column: col, from: existing.get(col), to: type }, "column type widened");
+    }
+  }
+  // Columns the table has that this batch did not mention still get written (as NULL) so the
+  // merge replaces the whole row: a field that disappeared from a record is NULL now.
+  const allColumns = new Map<string, ColumnType>(target);
+  for (const [name, type] of existing) {
+    if (!META_NAMES.has(name) && !allColumns.has(name))
+      allColumns.set(name, type === "other" ? "text" : type);
+  }
+
+  // 3. Values: a value that does not fit its column goes NULL there, stays in the payload, and is reported.
+  const issues: TypeIssue[] = [];
+  const names = [...allColumns.keys()];
+  const columns = names.map((name) => {
+    const type = allColumns.get(name)!;
+    return {
+      name,
+      type,
+      values: rows.map((r) => {
+        const v = r.flat.get(name);
+        const c = coerce(v, type);
+        if (c.ok) return c.value;
+        issues.push({
+          column: name,
+          expected: type,
+          value: String(JSON.stringify(v)).slice(0, 200),
+          position: r.position,
+        });
+        return null;
+      }),
+    };
+  });
+  columns.push(
+    { name: "_trueup_payload", type: "jsonb", values: rows.map((r) => r.payload) },
+    { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
+    { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
+    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => now) },
+    { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
+  );
+  const load = toLoadBatch(columns);
+  if (issues.length) {
+    log.warn(
+      { issues: issues.slice(0, 5), count: issues.length },
+      "values that do not fit their column type were kept in the payload only",
+    );
+  }
+
+  // 4. Raw: append-only, untouched payload.
+  if (rows.length) {
+    await tx.copyIn(
+      raw,
+      RAW_COLUMNS.map((c) => c.name),
+      (function* () {
+        const out = rows.map((r) => [runId, now, desc.source, r.position ?? null, r.deleted, r.payload]);
+        for (let i = 0; i < out.length; i += 5000) yield out.slice(i, i + 5000);
+      })(),
+    );
+  }
+
+  // 5. Staging: COPY into a temp table shaped like staging, then one merge statement.
+  if (rows.length) {
+    const tmp = `_trueup_batch_${Math.random().toString(36).slice(2, 10)}`;
+    await tx.query(
+      `CREATE TEMP TABLE ${tx.quoteIdent(tmp)} (LIKE ${tx.quoteTable(staging)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
+    );
+    const copyCols = [...names, ...STAGING_META.map((c) => c.name)];
+    await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, rowsOf(load, copyCols));
+    const q = (c: string) => tx.quoteIdent(c);
+    const pk = desc.primaryKey.map(q).join(", ");
+    const version =
+      desc.versionColumn && allColumns.has(desc.versionColumn) ? q(desc.versionColumn) : undefined;
+    const order = `${pk}, ${version ? `${version} DESC NULLS LAST, ` : ""}_trueup_seq DESC`;
+    const live = copyCols.filter((c) => !desc.primaryKey.includes(c));
+    // A tombstone may carry only the key (Stripe's `*.deleted`): it marks the row deleted and
+    // keeps the last known values; whatever it does carry overrides them.
+    const setList = live
+      .map((c) => {
+        if (
+          c === "_trueup_deleted" ||
+          c === "_trueup_run_id" ||
+          c === "_trueup_loaded_at" ||
+          c === "_trueup_position"
+        ) {
+          return `${q(c)} = EXCLUDED.${q(c)}`;
+        }
+        if (c === "_trueup_payload") {
+          return `${q(c)} = CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(t.${q(c)}, '{}'::jsonb) || EXCLUDED.${q(c)} ELSE EXCLUDED.${q(c)} END`;
+        }
+        return `${q(c)} = CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(EXCLUDED.${q(c)}, t.${q(c)}) ELSE EXCLUDED.${q(c)} END`;
+      })
+      .join(", ");
+    const newer = version
+      ? `WHERE t.${version} IS NULL OR EXCLUDED.${version} IS NULL OR EXCLUDED.${version} >= t.${version}`
+      : "";
+    await tx.query(
+      `INSERT INTO ${tx.quoteTable(staging)} AS t (${copyCols.map(q).join(", ")})
+       SELECT DISTINCT ON (${pk}) ${copyCols.map(q).join(", ")} FROM ${q(tmp)} ORDER BY ${order}
+       ON CONFLICT (${pk}) DO UPDATE SET ${setList} ${newer}`,
+    );
+  }
+
+  // 6. Rejects and the cursor, in the same transaction as the rows.
+  for (const r of rejects) {
+    await tx.query(
+      `INSERT INTO trueup.rejects (run_id, source, stream, position, record_key, field, reason, record)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        runId,
+        desc.source,
+        desc.stream,
+        r.position,
+        r.recordKey ?? null,
+        r.field ?? null,
+        r.reason,
+        r.record === undefined ? null : JSON.stringify(r.record),
+      ],
+    );
+  }
+  if (batch.cursor) await writeCursor(tx, desc.source, desc.stream, batch.cursor, runId);
+  await batch.commit?.(tx);
+  return {
+    rows: rows.filter((r) => !r.deleted).length,
+    deletes: rows.filter((r) => r.deleted).length,
+    rejects: rejects.length,
+    typeIssues: issues.length,
+    added,
+    widened,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Vendor field names → staging column names (CONTRACTS.md §5): snake_case
+ * (`SystemModstamp` → `system_modstamp`, `Contract_Start_Date__c` → `contract_start_date__c`),
+ * nested objects joined with `__` (`metadata.salesforce_account_id` → `metadata__salesforce_account_id`).
+ */
+const snakeCache = new Map<string, string>();
+
+export function snakeCase(name: string): string {
+  // Called for every field of every record: the field set of a stream is small, so memoise.
+  let out = snakeCache.get(name);
+  if (out === undefined) {
+    out = toSnake(name);
+    if (snakeCache.size < 100_000) snakeCache.set(name, out);
+  }
+  return out;
+}
+
+function toSnake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .replace(/[\s\-.]+/g, "_")
+    .toLowerCase();
+}
+
+export function tableName(source: string, stream: string): string {
+  return `${source}__${snakeCase(stream)}`;
+}
+
+const plainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+/**
+ * Flattens one record. Arrays, and objects deeper than `depth`, stay whole (they become jsonb).
+ * Salesforce's per-record `attributes` envelope is API metadata, not data: dropped here, kept in the payload.
+ */
+export function flattenRecord(record: Record<string, unknown>, depth = 2): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const walk = (obj: Record<string, unknown>, prefix: string, level: number) => {
+    for (const [key, value] of Object.entries(obj)) {
+      if (level === 0 && key === "attributes" && plainObject(value) && "type" in value) continue;
+      const col = prefix ? `${prefix}__${snakeCase(key)}` : snakeCase(key);
+      if (plainObject(value) && level < depth && Object.keys(value).length > 0) walk(value, col, level + 1);
+      else out.set(col, value);
+    }
+  };
+  walk(record, "", 0);
+  return out;
+}

@@ -1,0 +1,142 @@
+import type { Config } from "../config/schema.js";
+import { errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { tableName } from "../load/naming.js";
+import { select } from "../orchestration/select.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { compileModel } from "./compile.js";
+import { compileTests } from "./data-tests.js";
+import type { ModelContext, ModelDefinition } from "./interfaces.js";
+import { materialize, type MaterializeResult } from "./materialize.js";
+import { modelDag } from "./project.js";
+
+export interface TestOutcome {
+  name: string;
+  severity: "error" | "warn";
+  failures: number;
+}
+
+export interface ModelOutcome {
+  model: string;
+  status: "succeeded" | "failed" | "skipped";
+  seconds: number;
+  result?: MaterializeResult;
+  tests: TestOutcome[];
+  error?: string;
+}
+
+export interface BuildOptions {
+  warehouse: Warehouse;
+  config: Config;
+  log: Logger;
+  models: ModelDefinition[];
+  select?: string;
+  fullRefresh?: boolean;
+  asOf?: string;
+  onModel?: (o: ModelOutcome) => void;
+}
+
+/**
+ * Builds the selected models in DAG order and runs their data tests. A model that fails, or
+ * whose `error`-severity test fails, stops its descendants (they are skipped, with the reason);
+ * `warn` tests report and let the build go on.
+ */
+export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]> {
+  const wh = options.warehouse;
+  const asOf = options.asOf ?? new Date().toISOString();
+  const dag = modelDag(options.models, { dialect: wh.dialect, config: options.config, asOf });
+  const chosen = select(dag, options.select);
+  const byName = new Map<string, { schema: string; name: string }>();
+  for (const n of dag.nodes.values()) {
+    byName.set(n.model.relation.name, n.model.relation);
+    byName.set(n.id, n.model.relation);
+  }
+  const failed = new Set<string>();
+  const outcomes: ModelOutcome[] = [];
+  for (const id of dag.order(chosen)) {
+    const node = dag.get(id);
+    const def = node.model.definition;
+    const started = Date.now();
+    const blocker = node.upstream.find((u) => failed.has(u));
+    if (blocker) {
+      failed.add(id);
+      const o: ModelOutcome = {
+        model: id,
+        status: "skipped",
+        seconds: 0,
+        tests: [],
+        error: `upstream ${blocker} failed`,
+      };
+      outcomes.push(o);
+      options.onModel?.(o);
+      continue;
+    }
+    try {
+      for (const s of node.model.sources) {
+        if (!(await wh.tableExists({ schema: "staging", name: tableName(s.source, s.stream) }))) {
+          throw new Error(
+            `staging.${tableName(s.source, s.stream)} does not exist: run \`trueup extract ${s.source}\` first`,
+          );
+        }
+      }
+      const base = { dialect: wh.dialect, config: options.config, asOf, models: byName };
+      const full = compileModel(def, base).sql;
+      const incremental =
+        def.materialized === "incremental"
+          ? compileModel(def, { ...base, isIncremental: true }).sql
+          : undefined;
+      const result = await materialize(wh, def, { full, incremental }, { fullRefresh: options.fullRefresh });
+      const tests = await runTests(wh, def, base);
+      const failing = tests.filter((t) => t.failures > 0 && t.severity === "error");
+      for (const t of tests.filter((t) => t.failures > 0)) {
+        options.log[t.severity === "error" ? "error" : "warn"](
+          { model: id, test: t.name, failures: t.failures },
+          "data test failed",
+        );
+      }
+      const o: ModelOutcome = {
+        model: id,
+        status: failing.length ? "failed" : "succeeded",
+        seconds: (Date.now() - started) / 1000,
+        result,
+        tests,
+        error: failing.length
+          ? `data tests failed: ${failing.map((t) => `${t.name} (${t.failures})`).join(", ")}`
+          : undefined,
+      };
+      if (failing.length) failed.add(id);
+      outcomes.push(o);
+      options.onModel?.(o);
+    } catch (err) {
+      failed.add(id);
+      const o: ModelOutcome = {
+        model: id,
+        status: "failed",
+        seconds: (Date.now() - started) / 1000,
+        tests: [],
+        error: errorMessage(err),
+      };
+      options.log.error({ model: id, err }, "model failed");
+      outcomes.push(o);
+      options.onModel?.(o);
+    }
+  }
+  return outcomes;
+}
+
+async function runTests(
+  wh: Warehouse,
+  def: ModelDefinition,
+  base: Parameters<typeof compileModel>[1],
+): Promise<TestOutcome[]> {
+  // The tests compile with the same ref() resolution as the model.
+  let ctx: ModelContext | undefined;
+  compileModel({ ...def, sql: (c) => ((ctx = c), "") }, base);
+  const tests = compileTests(def, ctx!);
+  const out: TestOutcome[] = [];
+  for (const t of tests) {
+    const rows = await wh.query<{ n: string }>(`SELECT count(*) AS n FROM (${t.sql}) failures`);
+    out.push({ name: t.name, severity: t.severity, failures: Number(rows[0]!.n) });
+  }
+  return out;
+}

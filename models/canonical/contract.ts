@@ -1,0 +1,92 @@
+import { defineModel } from "../define.js";
+import { field, fromMinor, fxJoin, live, unix, usdRate } from "./sql.js";
+
+/**
+ * CRM closed-won opportunities with the billing subscription they were sold as: by the
+ * subscription's `metadata.salesforce_opportunity_id`, else the same customer with a
+ * subscription starting on the contract start date. ACV and the subscription's annualized amount
+ * (Σ unit price × quantity × periods a year) side by side, in the original and reporting currency.
+ */
+export const contract = defineModel({
+  name: "contract",
+  materialized: "table",
+  uniqueKey: ["contract_id"],
+  tags: ["finance", "cs"],
+  description:
+    "One row per closed-won CRM opportunity, with its billing subscription, ACV, annualized subscription amount, term and support tier.",
+  columns: {
+    contract_id: { description: "The Salesforce opportunity id.", tests: ["not_null"] },
+    customer_id: { description: "Canonical customer." },
+    subscription_id: { description: "Stripe subscription, when found." },
+    match_method: { description: "opportunity_id, customer_start_date, or NULL." },
+    acv: { description: "Opportunity Amount (annual contract value), in currency." },
+    currency: { description: "Opportunity currency." },
+    subscription_annual_amount: {
+      description: "Subscription amount per year, major units, in subscription_currency.",
+    },
+    acv_usd: { description: "ACV in USD at the rate of the start date." },
+    subscription_annual_usd: { description: "Annualized subscription amount in USD." },
+    start_date: { description: "Contract_Start_Date__c." },
+    end_date: { description: "Contract_End_Date__c." },
+    term_months: { description: "Months between start and end." },
+    support_tier: { description: "Support_Tier__c: none, standard or premium." },
+    is_active: { description: "Started on or before as-of and not ended; subscription not canceled." },
+  },
+  sql: (ctx) => {
+    const xref = ctx.ref("customer_xref");
+    const asOf = ctx.d.timestamp(ctx.asOf);
+    return `
+    WITH opp AS (
+      SELECT o.id, ${field("o", "AccountId")} AS account_id, CAST(${field("o", "Amount")} AS numeric) AS acv,
+             upper(coalesce(${field("o", "CurrencyIsoCode")}, 'USD')) AS currency,
+             CAST(${field("o", "Contract_Start_Date__c")} AS date) AS start_date, CAST(${field("o", "Contract_End_Date__c")} AS date) AS end_date,
+             ${field("o", "Support_Tier__c")} AS support_tier, CAST(${field("o", "CloseDate")} AS date) AS close_date, x.customer_id
+        FROM ${ctx.source("salesforce", "Opportunity")} o
+        LEFT JOIN ${xref} x ON x.system = 'salesforce' AND x.record_id = ${field("o", "AccountId")}
+       WHERE ${live("o")} AND coalesce(${field("o", "IsDeleted")}, 'false') <> 'true' AND ${field("o", "StageName")} = 'Closed Won'
+    ),
+    sub AS (
+      SELECT s.id, ${field("s", "status")} AS status, NULLIF(${field("s", "metadata", "salesforce_opportunity_id")}, '') AS opportunity_id,
+             upper(${field("s", "currency")}) AS currency,
+             CAST(${unix(ctx, `coalesce(${field("s", "start_date")}, ${field("s", "created")})`)} AS date) AS start_date,
+             ${unix(ctx, field("s", "canceled_at"))} AS canceled_at, x.customer_id,
+             (SELECT sum(${fromMinor(ctx, "(it->'price'->>'unit_amount')", field("s", "currency"))}
+                         * coalesce(CAST(it->>'quantity' AS numeric), 1)
+                         * CASE it->'price'->'recurring'->>'interval' WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
+                         / coalesce(CAST(it->'price'->'recurring'->>'interval_count' AS numeric), 1))
+                FROM jsonb_array_elements(coalesce(s._trueup_payload->'items'->'data', '[]'::jsonb)) it) AS annual_amount
+        FROM ${ctx.source("stripe", "subscriptions")} s
+        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field("s", "customer")}
+       WHERE ${live("s")}
+    ),
+    m1 AS (
+      SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'opportunity_id' AS method,
+                            row_number() OVER (PARTITION BY o.id ORDER BY s.start_date DESC, s.id) AS r
+                       FROM opp o JOIN sub s ON s.opportunity_id = o.id) z WHERE r = 1
+    ),
+    m2 AS (
+      SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'customer_start_date' AS method,
+                            row_number() OVER (PARTITION BY o.id ORDER BY s.id) AS r,
+                            row_number() OVER (PARTITION BY s.id ORDER BY o.id) AS r2
+                       FROM opp o JOIN sub s ON s.customer_id = o.customer_id AND s.start_date = o.start_date AND s.opportunity_id IS NULL
+                      WHERE NOT EXISTS (SELECT 1 FROM m1 WHERE m1.opp_id = o.id)) z WHERE r = 1 AND r2 = 1
+    ),
+    matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
+    SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
+           o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
+           round(o.acv * ${usdRate(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS acv_usd,
+           round(s.annual_amount * ${usdRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_usd,
+           o.start_date, o.end_date,
+           CASE WHEN o.start_date IS NOT NULL AND o.end_date IS NOT NULL
+                THEN (extract(year FROM age(o.end_date, o.start_date)) * 12 + extract(month FROM age(o.end_date, o.start_date)))::int END AS term_months,
+           o.support_tier,
+           (o.start_date <= CAST(${asOf} AS date) AND (o.end_date IS NULL OR o.end_date >= CAST(${asOf} AS date))
+             AND coalesce(s.status, 'active') NOT IN ('canceled', 'incomplete_expired')) AS is_active,
+           (o.start_date <= CAST(${asOf} AS date)) AS is_started
+      FROM opp o
+      LEFT JOIN matches m ON m.opp_id = o.id
+      LEFT JOIN sub s ON s.id = m.sub_id
+      ${fxJoin(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}
+      ${fxJoin(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}`;
+  },
+});

@@ -1,0 +1,122 @@
+import { defineModel } from "../define.js";
+import { field, live } from "./sql.js";
+
+/**
+ * What customer success sees on the CRM account and the support organization.
+ *
+ * health_score (0–100), documented in docs/models.md:
+ *   100
+ *   − 30 when any billing invoice is past due
+ *   − days past due / 3, at most 20
+ *   − 5 per open ticket, at most 20
+ *   − 10 per open urgent ticket, at most 20
+ *   − 25 when the customer has no active contract
+ *   clamped to 0…100 and rounded.
+ */
+export const customerHealth = defineModel({
+  name: "customer_health",
+  materialized: "table",
+  uniqueKey: ["customer_id"],
+  tags: ["cs", "finance"],
+  description:
+    "Billing status, overdue amount, last payment, ARR, ticket load and a 0-100 health score per customer, as of the run.",
+  columns: {
+    customer_id: { description: "Canonical customer.", tests: ["not_null", "unique"] },
+    billing_status: {
+      description:
+        "current, overdue (a billing invoice past due), churned (contracts, none active) or no_billing.",
+      tests: [{ accepted_values: ["current", "overdue", "churned", "no_billing"] }],
+    },
+    overdue_amount_usd: { description: "Open billing invoices past their due date, in USD." },
+    days_past_due: { description: "Days since the oldest unpaid due date (0 when none)." },
+    last_payment_date: { description: "Date of the latest succeeded charge." },
+    arr_usd: {
+      description:
+        "Annual recurring revenue in USD: active contracts' annualized subscription (ACV when no subscription).",
+    },
+    open_tickets: { description: "Support tickets new, open, pending or on hold." },
+    urgent_tickets: { description: "Open tickets with priority urgent." },
+    health_score: { description: "0-100, see docs/models.md for the formula." },
+  },
+  sql: (ctx) => {
+    const asOf = ctx.d.timestamp(ctx.asOf);
+    return `
+    WITH overdue AS (
+      SELECT customer_id, sum(amount_usd) AS amount, max(CAST(${asOf} AS date) - CAST(billing_due_at AS date)) AS days
+        FROM ${ctx.ref("invoice")}
+       WHERE billing_status = 'open' AND billing_due_at IS NOT NULL AND billing_due_at < ${asOf}
+       GROUP BY customer_id
+    ),
+    pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM ${ctx.ref("payment")} WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
+    arr AS (
+      SELECT customer_id, sum(coalesce(subscription_annual_usd, acv_usd)) FILTER (WHERE is_active) AS arr,
+             count(*) FILTER (WHERE is_active) AS active, count(*) AS contracts
+        FROM ${ctx.ref("contract")} GROUP BY customer_id
+    ),
+    tickets AS (
+      SELECT c.customer_id,
+             count(*) FILTER (WHERE ${field("t", "status")} IN ('new', 'open', 'pending', 'hold')) AS open_tickets,
+             count(*) FILTER (WHERE ${field("t", "status")} IN ('new', 'open', 'pending', 'hold') AND ${field("t", "priority")} = 'urgent') AS urgent
+        FROM ${ctx.source("zendesk", "tickets")} t
+        JOIN ${ctx.ref("customer")} c ON c.zendesk_organization_id = ${field("t", "organization_id")}
+       WHERE ${live("t")}
+       GROUP BY c.customer_id
+    ),
+    base AS (
+      SELECT c.customer_id, c.salesforce_account_id, c.zendesk_organization_id, c.stripe_customer_id, c.entity,
+             CASE WHEN c.stripe_customer_id IS NULL THEN 'no_billing'
+                  WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
+                  WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'
+                  ELSE 'current' END AS billing_status,
+             round(coalesce(o.amount, 0), 2) AS overdue_amount_usd, coalesce(o.days, 0) AS days_past_due,
+             p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_usd,
+             coalesce(t.open_tickets, 0) AS open_tickets, coalesce(t.urgent, 0) AS urgent_tickets,
+             coalesce(a.active, 0) AS active_contracts
+        FROM ${ctx.ref("customer")} c
+        LEFT JOIN overdue o ON o.customer_id = c.customer_id
+        LEFT JOIN pay p ON p.customer_id = c.customer_id
+        LEFT JOIN arr a ON a.customer_id = c.customer_id
+        LEFT JOIN tickets t ON t.customer_id = c.customer_id
+    )
+    SELECT b.*,
+           CAST(greatest(0, least(100, round(100
+             - CASE WHEN b.overdue_amount_usd > 0 THEN 30 ELSE 0 END
+             - least(20, b.days_past_due / 3.0)
+             - least(20, 5 * b.open_tickets)
+             - least(20, 10 * b.urgent_tickets)
+             - CASE WHEN b.active_contracts = 0 THEN 25 ELSE 0 END))) AS integer) AS health_score
+      FROM base b`;
+  },
+});
+
+/**
+ * Zendesk organizations whose support tier disagrees with the customer's active contract: the
+ * input of the approval-gated correction sync (and of the entitlement_mismatch rule).
+ */
+export const supportTierCorrections = defineModel({
+  name: "support_tier_corrections",
+  materialized: "view",
+  tags: ["cs"],
+  description:
+    "Support organizations whose support tier differs from the tier of the customer's active contract ('none' without one).",
+  columns: {
+    zendesk_organization_id: { description: "Zendesk organization to correct." },
+    current_support_tier: { description: "Tier in Zendesk (organization_fields.support_tier)." },
+    contract_support_tier: { description: "Tier of the active contract (latest start), or none." },
+  },
+  sql: (ctx) => `
+    WITH active AS (
+      SELECT customer_id, support_tier, contract_id,
+             row_number() OVER (PARTITION BY customer_id ORDER BY start_date DESC NULLS LAST, contract_id) AS r
+        FROM ${ctx.ref("contract")} WHERE is_active
+    )
+    SELECT c.customer_id, x.record_id AS zendesk_organization_id,
+           ${field("z", "organization_fields", "support_tier")} AS current_support_tier,
+           coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id
+      FROM ${ctx.ref("customer_xref")} x
+      JOIN ${ctx.ref("customer")} c ON c.customer_id = x.customer_id
+      JOIN ${ctx.source("zendesk", "organizations")} z ON CAST(z.id AS text) = x.record_id AND ${live("z")}
+      LEFT JOIN active a ON a.customer_id = c.customer_id AND a.r = 1
+     WHERE x.system = 'zendesk' AND NOT x.is_duplicate
+       AND coalesce(${field("z", "organization_fields", "support_tier")}, 'none') <> coalesce(a.support_tier, 'none')`,
+});

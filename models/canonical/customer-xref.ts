@@ -1,0 +1,131 @@
+import { defineModel } from "../define.js";
+import type { ModelContext } from "../interfaces.js";
+import { FREE_MAIL, field, live, normalizeDomain, normalizeName, unix } from "./sql.js";
+
+/**
+ * Identity resolution across the five systems. Each record is a node; edges come from, in order
+ * of strength: the configured link fields to the CRM account (Stripe metadata, NetSuite
+ * externalid, Zendesk external_id, ERP crm_account_id); a shared normalized domain (web-mail
+ * domains excluded; never across a CRM parent/child pair, never joining records that link to
+ * different CRM accounts); and, only for a record with no link and no domain, a normalized name
+ * matching exactly one cluster. Clusters are connected components; two customers are never
+ * merged on a name alone.
+ */
+function nodes(ctx: ModelContext): string {
+  const nd = (e: string) => normalizeDomain(ctx, e);
+  const nn = (e: string) => normalizeName(ctx, e);
+  return `
+    SELECT 'salesforce' AS system, a.id AS record_id, ${field("a", "Name")} AS name, ${nn(field("a", "Name"))} AS name_key,
+           ${nd(field("a", "Website"))} AS domain, a.id AS sf_link, NULLIF(${field("a", "ParentId")}, '') AS parent_id,
+           CAST(${field("a", "CreatedDate")} AS timestamptz) AS created_at
+      FROM ${ctx.source("salesforce", "Account")} a
+     WHERE ${live("a")} AND coalesce(${field("a", "IsDeleted")}, 'false') <> 'true'
+    UNION ALL
+    SELECT 'stripe', c.id, ${field("c", "name")}, ${nn(field("c", "name"))}, ${nd(field("c", "email"))},
+           NULLIF(${field("c", "metadata", "salesforce_account_id")}, ''), NULL, ${unix(ctx, field("c", "created"))}
+      FROM ${ctx.source("stripe", "customers")} c
+     WHERE ${live("c")} AND coalesce(${field("c", "deleted")}, 'false') <> 'true'
+    UNION ALL
+    SELECT 'netsuite', n.id, coalesce(${field("n", "companyname")}, ${field("n", "entityid")}),
+           ${nn(`coalesce(${field("n", "companyname")}, ${field("n", "entityid")})`)},
+           coalesce(${nd(field("n", "url"))}, ${nd(field("n", "email"))}), NULLIF(${field("n", "externalid")}, ''), NULL,
+           NULL::timestamptz
+      FROM ${ctx.source("netsuite", "customer")} n
+     WHERE ${live("n")}
+    UNION ALL
+    SELECT 'zendesk', CAST(z.id AS text), ${field("z", "name")}, ${nn(field("z", "name"))},
+           ${nd(`(z._trueup_payload->'domain_names'->>0)`)}, NULLIF(${field("z", "external_id")}, ''), NULL,
+           CAST(${field("z", "created_at")} AS timestamptz)
+      FROM ${ctx.source("zendesk", "organizations")} z
+     WHERE ${live("z")}
+    UNION ALL
+    SELECT 'erp_file', e.customer_no, e.name, ${nn("e.name")}, ${nd("e.email_domain")}, NULLIF(e.crm_account_id, ''), NULL, NULL
+      FROM ${ctx.source("erp_files", "customers")} e
+     WHERE ${live("e")}`;
+}
+
+export const customerXref = defineModel({
+  name: "customer_xref",
+  materialized: "table",
+  uniqueKey: ["system", "record_id"],
+  tags: ["identity", "finance", "cs"],
+  description:
+    "Every customer record of every system, with the canonical customer it belongs to, how it was linked (method) and how sure trueup is (confidence).",
+  columns: {
+    customer_id: {
+      description: "Canonical customer id (stable while the cluster's earliest record stays).",
+      tests: ["not_null"],
+    },
+    system: {
+      description: "salesforce, stripe, netsuite, zendesk or erp_file.",
+      tests: [{ accepted_values: ["salesforce", "stripe", "netsuite", "zendesk", "erp_file"] }],
+    },
+    record_id: { description: "The record's id in its system.", tests: ["not_null"] },
+    method: {
+      description: "anchor (the CRM account itself), link (a link field), domain, name, or self (no match).",
+      tests: [{ accepted_values: ["anchor", "link", "domain", "name", "self"] }],
+    },
+    confidence: { description: "1.0 for anchor/link/self, 0.9 domain, 0.6 name." },
+    is_duplicate: { description: "A later-created second record of the same system for the same customer." },
+  },
+  sql: (ctx) => {
+    const freeMail = FREE_MAIL.map((d) => ctx.d.literal(d)).join(", ");
+    return `
+    WITH RECURSIVE n AS (
+      SELECT system || ':' || record_id AS k, * FROM (${nodes(ctx)}) raw
+    ),
+    sf AS (SELECT record_id, parent_id FROM n WHERE system = 'salesforce'),
+    link_edges AS (
+      SELECT n.k AS a, 'salesforce:' || n.sf_link AS b FROM n
+       WHERE n.system <> 'salesforce' AND n.sf_link IS NOT NULL AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = n.sf_link)
+    ),
+    dom AS (SELECT * FROM n WHERE domain IS NOT NULL AND domain NOT IN (${freeMail})),
+    domain_edges AS (
+      SELECT x.k AS a, y.k AS b FROM dom x JOIN dom y ON x.domain = y.domain AND x.k < y.k
+       WHERE NOT (x.sf_link IS NOT NULL AND y.sf_link IS NOT NULL AND x.sf_link <> y.sf_link
+                  AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = x.sf_link) AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = y.sf_link)
+                  AND (x.system <> 'salesforce' OR y.system <> 'salesforce'))
+         AND NOT EXISTS (SELECT 1 FROM sf p WHERE (p.record_id = x.record_id AND p.parent_id = y.record_id)
+                                              OR (p.record_id = y.record_id AND p.parent_id = x.record_id))
+    ),
+    edges AS (
+      SELECT a, b FROM link_edges UNION SELECT b, a FROM link_edges
+      UNION SELECT a, b FROM domain_edges UNION SELECT b, a FROM domain_edges
+    ),
+    reach (k, root) AS (
+      SELECT k, k FROM n
+      UNION
+      SELECT e.b, r.root FROM reach r JOIN edges e ON e.a = r.k
+    ),
+    comp AS (SELECT k, min(root) AS cluster FROM reach GROUP BY k),
+    sizes AS (SELECT cluster, count(*) AS size FROM comp GROUP BY cluster),
+    -- A record with no link and no domain joins by name only if exactly one multi-record cluster has that name.
+    lonely AS (
+      SELECT n.k, n.name_key FROM n JOIN comp c ON c.k = n.k JOIN sizes s ON s.cluster = c.cluster
+       WHERE s.size = 1 AND n.sf_link IS NULL AND (n.domain IS NULL OR n.domain IN (${freeMail})) AND n.name_key IS NOT NULL
+    ),
+    name_hits AS (
+      SELECT l.k, min(c.cluster) AS cluster FROM lonely l
+        JOIN n m ON m.name_key = l.name_key AND m.k <> l.k
+        JOIN comp c ON c.k = m.k JOIN sizes s ON s.cluster = c.cluster AND s.size > 1
+       GROUP BY l.k HAVING count(DISTINCT c.cluster) = 1
+    ),
+    final AS (
+      SELECT c.k, coalesce(h.cluster, c.cluster) AS cluster, (h.k IS NOT NULL) AS by_name
+        FROM comp c LEFT JOIN name_hits h ON h.k = c.k
+    )
+    SELECT 'cus_' || substr(md5(x.cluster), 1, 16) AS customer_id,
+           x.system, x.record_id, x.name, x.domain, x.created_at,
+           CASE WHEN x.system = 'salesforce' THEN 'anchor' WHEN x.by_name THEN 'name' WHEN x.linked THEN 'link'
+                WHEN x.cluster_size > 1 THEN 'domain' ELSE 'self' END AS method,
+           CASE WHEN x.by_name THEN 0.6 WHEN x.system <> 'salesforce' AND NOT x.linked AND x.cluster_size > 1 THEN 0.9
+                ELSE 1.0 END AS confidence,
+           row_number() OVER (PARTITION BY x.cluster, x.system ORDER BY x.created_at NULLS LAST, length(x.record_id), x.record_id) > 1
+             AS is_duplicate
+      FROM (
+        SELECT n.*, f.cluster, f.by_name, count(*) OVER (PARTITION BY f.cluster) AS cluster_size,
+               (n.k IN (SELECT a FROM link_edges)) AS linked
+          FROM final f JOIN n ON n.k = f.k
+      ) x`;
+  },
+});

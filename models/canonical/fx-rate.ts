@@ -1,0 +1,19 @@
+import { defineModel } from "../define.js";
+
+export const fxRate = defineModel({
+  name: "fx_rate",
+  materialized: "table",
+  uniqueKey: ["rate_date", "currency"],
+  tags: ["finance", "reference"],
+  description:
+    "Daily exchange rates to the reporting currency (USD), from FX_RATES_FILE. One row per day and currency.",
+  columns: {
+    rate_date: { description: "Day the rate applies to.", tests: ["not_null"] },
+    currency: { description: "ISO 4217 code, upper case.", tests: ["not_null"] },
+    usd_per_unit: { description: "USD per one unit of the currency.", tests: ["not_null"] },
+  },
+  sql: (ctx) => `
+    SELECT CAST(date AS date) AS rate_date, upper(currency) AS currency, CAST(usd_per_unit AS numeric) AS usd_per_unit
+      FROM ${ctx.source("reference", "fx_rates")}
+     WHERE NOT _trueup_deleted`,
+});

@@ -1,0 +1,20 @@
+import type { ModelDefinition } from "../interfaces.js";
+import { contract } from "./contract.js";
+import { customer } from "./customer.js";
+import { customerHealth, supportTierCorrections } from "./customer-health.js";
+import { customerXref } from "./customer-xref.js";
+import { fxRate } from "./fx-rate.js";
+import { invoice } from "./invoice.js";
+import { payment } from "./payment.js";
+
+/** The built-in canonical models; their DAG comes from their ref()/source() calls. */
+export const canonicalModels: ModelDefinition[] = [
+  fxRate,
+  customerXref,
+  customer,
+  contract,
+  invoice,
+  payment,
+  customerHealth,
+  supportTierCorrections,
+];

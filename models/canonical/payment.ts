@@ -1,0 +1,102 @@
+import { defineModel } from "../define.js";
+import { field, fromMinor, fxJoin, live, unix, usdRate } from "./sql.js";
+
+/**
+ * Succeeded billing charges (Stripe) beside ERP customer payments (NetSuite CustPymt, legacy ERP
+ * payments), matched by external id (the charge id in NetSuite externalid / ERP billing_ref),
+ * else by customer + currency + amount with the nearest date inside the window.
+ */
+export const payment = defineModel({
+  name: "payment",
+  materialized: "table",
+  uniqueKey: ["payment_key"],
+  tags: ["finance"],
+  description:
+    "Billing charges and ERP payments side by side, one row per charge and per unmatched ERP payment.",
+  columns: {
+    payment_key: {
+      description: "stripe:<charge id>, else netsuite:<id> or erp_file:<payment_no>.",
+      tests: ["not_null"],
+    },
+    customer_id: { description: "Canonical customer." },
+    stripe_charge_id: { description: "Stripe charge id." },
+    billing_amount: { description: "Charge amount in major units." },
+    billing_refunded: { description: "Amount refunded on the charge, major units." },
+    erp_system: { description: "netsuite or erp_file." },
+    erp_payment_id: { description: "NetSuite internal id or legacy payment number." },
+    erp_amount: { description: "ERP payment amount, major units." },
+    match_method: {
+      description: "external_id, customer_amount_date, or NULL when unmatched.",
+      tests: [{ accepted_values: ["external_id", "customer_amount_date"] }],
+    },
+    amount_usd: { description: "Payment amount in USD at the rate of its date." },
+  },
+  sql: (ctx) => {
+    const xref = ctx.ref("customer_xref");
+    const window = Math.max(ctx.config.reconciliation.windowDays, 1) * 2;
+    return `
+    WITH billing AS (
+      SELECT ch.id, upper(${field("ch", "currency")}) AS currency, ${fromMinor(ctx, field("ch", "amount"), field("ch", "currency"))} AS amount,
+             ${fromMinor(ctx, `coalesce(${field("ch", "amount_refunded")}, '0')`, field("ch", "currency"))} AS refunded,
+             ${unix(ctx, field("ch", "created"))} AS paid_at, ${field("ch", "invoice")} AS stripe_invoice_id, x.customer_id
+        FROM ${ctx.source("stripe", "charges")} ch
+        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field("ch", "customer")}
+       WHERE ${live("ch")} AND ${field("ch", "status")} = 'succeeded'
+    ),
+    ns_cur AS (SELECT c.id, upper(${field("c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
+    erp AS (
+      SELECT 'netsuite' AS system, t.id AS erp_id, coalesce(cur.code, upper(${field("t", "currency")})) AS currency,
+             CAST(t.foreigntotal AS numeric) AS amount, CAST(t.trandate AS date) AS erp_date,
+             NULLIF(${field("t", "externalid")}, '') AS external_id, x.customer_id
+        FROM ${ctx.source("netsuite", "transaction")} t
+        LEFT JOIN ns_cur cur ON cur.id = ${field("t", "currency")}
+        LEFT JOIN ${xref} x ON x.system = 'netsuite' AND x.record_id = ${field("t", "entity")}
+       WHERE ${live("t")} AND ${field("t", "type")} = 'CustPymt'
+      UNION ALL
+      SELECT 'erp_file', p.payment_no, upper(p.currency), CAST(p.amount AS numeric), CAST(p.payment_date AS date),
+             NULLIF(p.billing_ref, ''), x.customer_id
+        FROM ${ctx.source("erp_files", "payments")} p
+        LEFT JOIN ${xref} x ON x.system = 'erp_file' AND x.record_id = p.customer_no
+       WHERE ${live("p")}
+    ),
+    m1 AS (
+      SELECT * FROM (
+        SELECT b.id, e.system, e.erp_id, 'external_id' AS method,
+               row_number() OVER (PARTITION BY b.id ORDER BY e.erp_id) AS rb,
+               row_number() OVER (PARTITION BY e.system, e.erp_id ORDER BY b.id) AS re
+          FROM billing b JOIN erp e ON e.external_id = b.id
+      ) z WHERE rb = 1 AND re = 1
+    ),
+    m2 AS (
+      SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (
+        SELECT b.id, e.system, e.erp_id,
+               row_number() OVER (PARTITION BY b.id ORDER BY abs(e.erp_date - CAST(b.paid_at AS date)), e.erp_id) AS rb,
+               row_number() OVER (PARTITION BY e.system, e.erp_id ORDER BY abs(e.erp_date - CAST(b.paid_at AS date)), b.id) AS re
+          FROM billing b JOIN erp e
+            ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
+           AND abs(e.erp_date - CAST(b.paid_at AS date)) <= ${window}
+         WHERE e.external_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.id = b.id)
+           AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.system = e.system AND m1.erp_id = e.erp_id)
+      ) z WHERE rb = 1 AND re = 1
+    ),
+    matches AS (SELECT id, system, erp_id, method FROM m1 UNION ALL SELECT * FROM m2),
+    paired AS (
+      SELECT 'stripe:' || b.id AS payment_key, coalesce(b.customer_id, e.customer_id) AS customer_id, b.id AS stripe_charge_id,
+             b.stripe_invoice_id, b.currency AS billing_currency, b.amount AS billing_amount, b.refunded AS billing_refunded,
+             b.paid_at AS billing_paid_at, e.system AS erp_system, e.erp_id AS erp_payment_id, e.currency AS erp_currency,
+             e.amount AS erp_amount, e.erp_date, m.method AS match_method,
+             coalesce(b.currency, e.currency) AS currency, coalesce(CAST(b.paid_at AS date), e.erp_date) AS payment_date,
+             coalesce(b.amount, e.amount) AS amount
+        FROM billing b LEFT JOIN matches m ON m.id = b.id LEFT JOIN erp e ON e.system = m.system AND e.erp_id = m.erp_id
+      UNION ALL
+      SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, e.system, e.erp_id, e.currency,
+             e.amount, e.erp_date, NULL, e.currency, e.erp_date, e.amount
+        FROM erp e WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
+    )
+    SELECT p.*, c.entity, round(p.amount * ${usdRate(ctx, "fx", "p.currency", "p.payment_date")}, 2) AS amount_usd
+      FROM paired p
+      LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
+      ${fxJoin(ctx, "fx", "p.currency", "p.payment_date")}`;
+  },
+});

@@ -1,0 +1,111 @@
+import type { ModelContext } from "../interfaces.js";
+
+/**
+ * SQL fragments the canonical models share. Every one goes through the dialect helpers or is
+ * plain ANSI, so the models compile for Postgres and Snowflake alike.
+ */
+
+/** ISO 4217 currencies without minor units (Stripe's zero-decimal list) and with three. */
+export const ZERO_DECIMAL = [
+  "BIF",
+  "CLP",
+  "DJF",
+  "GNF",
+  "JPY",
+  "KMF",
+  "KRW",
+  "MGA",
+  "PYG",
+  "RWF",
+  "UGX",
+  "VND",
+  "VUV",
+  "XAF",
+  "XOF",
+  "XPF",
+];
+export const THREE_DECIMAL = ["BHD", "JOD", "KWD", "OMR", "TND"];
+
+/** Minor units (Stripe integers) → exact major units, by each currency's exponent. */
+export function fromMinor(ctx: ModelContext, amount: string, currency: string): string {
+  const cur = `upper(${currency})`;
+  const list = (xs: string[]) => xs.map((c) => ctx.d.literal(c)).join(", ");
+  return `(CASE WHEN ${cur} IN (${list(ZERO_DECIMAL)}) THEN ${ctx.d.cast(amount, "numeric")}
+    WHEN ${cur} IN (${list(THREE_DECIMAL)}) THEN ${ctx.d.cast(amount, "numeric")} / 1000
+    ELSE ${ctx.d.cast(amount, "numeric")} / 100 END)`;
+}
+
+/** Unix seconds (Stripe) → timestamp. */
+export function unix(ctx: ModelContext, expr: string): string {
+  return `CASE WHEN ${expr} IS NULL THEN NULL ELSE ${ctx.d.fromUnix(ctx.d.cast(expr, "bigint"))} END`;
+}
+
+/** A host name from a URL, an e-mail address or a bare domain: lower case, no scheme, no www. */
+export function normalizeDomain(ctx: ModelContext, expr: string): string {
+  const noMail = `CASE WHEN ${expr} LIKE '%@%' THEN substr(${expr}, strpos(${expr}, '@') + 1) ELSE ${expr} END`;
+  const noScheme = ctx.d.regexpReplace(`lower(trim(${noMail}))`, "^(https?://)?(www\\.)?", "");
+  const host = ctx.d.regexpReplace(noScheme, "[/:?#].*$", "");
+  return `NULLIF(${host}, '')`;
+}
+
+/** A company name reduced to what identifies it: lower case, no punctuation, no legal suffix. */
+export function normalizeName(ctx: ModelContext, expr: string): string {
+  const lower = `lower(${expr})`;
+  const noPunct = ctx.d.regexpReplace(lower, "[^a-z0-9 ]+", " ");
+  const noSuffix = ctx.d.regexpReplace(
+    ` ${noPunct} `,
+    " (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ",
+    " ",
+  );
+  return `NULLIF(trim(${ctx.d.regexpReplace(noSuffix, " +", " ")}), '')`;
+}
+
+/**
+ * USD per unit of `currency` on `date`: the day's rate by an equality join (alias `alias`,
+ * joined with `fxJoin`), falling back to the latest earlier rate when the day has none
+ * (weekends and holidays in real rate files).
+ */
+export function fxJoin(ctx: ModelContext, alias: string, currency: string, date: string): string {
+  return `LEFT JOIN ${ctx.ref("fx_rate")} ${alias} ON ${alias}.currency = upper(${currency}) AND ${alias}.rate_date = CAST(${date} AS date)`;
+}
+
+export function usdRate(ctx: ModelContext, alias: string, currency: string, date: string): string {
+  return `CASE WHEN upper(${currency}) = 'USD' THEN 1 ELSE COALESCE(${alias}.usd_per_unit, (SELECT r.usd_per_unit FROM ${ctx.ref("fx_rate")} r
+            WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date)
+            ORDER BY r.rate_date DESC LIMIT 1)) END`;
+}
+
+/** A text field of the record as the source returned it (robust to fields a world never sent). */
+export function field(alias: string, ...path: string[]): string {
+  const head = path
+    .slice(0, -1)
+    .map((p) => `->'${p}'`)
+    .join("");
+  return `${alias}._trueup_payload${head}->>'${path.at(-1)}'`;
+}
+
+/** Live (not tombstoned) rows of a staging relation. */
+export function live(alias: string): string {
+  return `NOT coalesce(${alias}._trueup_deleted, false)`;
+}
+
+/** Webmail and ISP domains: shared by unrelated people, never evidence of one company. */
+export const FREE_MAIL = [
+  "gmail.com",
+  "googlemail.com",
+  "yahoo.com",
+  "hotmail.com",
+  "outlook.com",
+  "live.com",
+  "icloud.com",
+  "me.com",
+  "aol.com",
+  "gmx.de",
+  "gmx.net",
+  "web.de",
+  "proton.me",
+  "protonmail.com",
+  "mail.com",
+  "yandex.ru",
+  "qq.com",
+];

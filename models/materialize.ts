@@ -1,0 +1,120 @@
+import { quoteLiteral } from "../warehouse/identifiers.js";
+import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import type { ModelDefinition } from "./interfaces.js";
+
+export interface MaterializeResult {
+  /** Rows in the relation after the build. */
+  rows: number;
+  /** Rows inserted or changed (incremental: only those; table: all). */
+  touched: number;
+  mode: "view" | "table" | "incremental-full" | "incremental-merge";
+}
+
+type Kind = "view" | "table" | undefined;
+
+async function relationKind(tx: WarehouseSession, schema: string, name: string): Promise<Kind> {
+  const rows = await tx.query<{ relkind: string }>(
+    `SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [tx.physicalName(schema), tx.physicalName(name)],
+  );
+  const k = rows[0]?.relkind;
+  return k === "v" ? "view" : k === "r" || k === "p" ? "table" : undefined;
+}
+
+async function dropRelation(tx: WarehouseSession, rel: string, kind: Kind): Promise<void> {
+  // CASCADE: dependent views are rebuilt after this model, in DAG order, in the same build.
+  if (kind === "view") await tx.query(`DROP VIEW ${rel} CASCADE`);
+  if (kind === "table") await tx.query(`DROP TABLE ${rel} CASCADE`);
+}
+
+async function comment(tx: WarehouseSession, def: ModelDefinition, rel: string, kind: "VIEW" | "TABLE") {
+  await tx.query(`COMMENT ON ${kind} ${rel} IS ${quoteLiteral(def.description)}`);
+  const cols = new Set(
+    (await tx.columns({ schema: def.schema ?? "canonical", name: def.name })).map((c) => c.name),
+  );
+  for (const [column, doc] of Object.entries(def.columns ?? {})) {
+    if (cols.has(column)) {
+      await tx.query(`COMMENT ON COLUMN ${rel}.${tx.quoteIdent(column)} IS ${quoteLiteral(doc.description)}`);
+    }
+  }
+}
+
+async function count(tx: WarehouseSession, rel: string): Promise<number> {
+  return Number((await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${rel}`))[0]!.n);
+}
+
+/**
+ * Builds one model in one transaction, so readers see the old relation until the new one is
+ * complete: views are replaced; tables are built under a temporary name and swapped in;
+ * incremental models merge the changed rows on their unique key and leave the rest untouched.
+ */
+export async function materialize(
+  wh: Warehouse,
+  def: ModelDefinition,
+  compiled: { full: string; incremental?: string },
+  options: { fullRefresh?: boolean } = {},
+): Promise<MaterializeResult> {
+  const schema = def.schema ?? "canonical";
+  return wh.transaction(async (tx) => {
+    await tx.lockForTransaction("ddl");
+    await tx.ensureSchema(schema);
+    const rel = tx.quoteTable({ schema, name: def.name });
+    const kind = await relationKind(tx, schema, def.name);
+
+    if (def.materialized === "view") {
+      await dropRelation(tx, rel, kind);
+      await tx.query(`CREATE VIEW ${rel} AS ${compiled.full}`);
+      await comment(tx, def, rel, "VIEW");
+      return { rows: await count(tx, rel), touched: 0, mode: "view" };
+    }
+
+    const merge =
+      def.materialized === "incremental" && kind === "table" && !options.fullRefresh && compiled.incremental;
+    if (!merge) {
+      const tmpName = `${def.name}__trueup_new`;
+      const tmp = tx.quoteTable({ schema, name: tmpName });
+      await tx.query(`DROP TABLE IF EXISTS ${tmp}`);
+      await tx.query(`CREATE TABLE ${tmp} AS ${compiled.full}`);
+      await dropRelation(tx, rel, kind);
+      await tx.query(`ALTER TABLE ${tmp} RENAME TO ${tx.quoteIdent(def.name)}`);
+      if (def.uniqueKey?.length) {
+        await tx.query(
+          `CREATE UNIQUE INDEX ${tx.quoteIdent(`${def.name}__uk`)} ON ${rel} (${def.uniqueKey.map((c) => tx.quoteIdent(c)).join(", ")})`,
+        );
+      }
+      await comment(tx, def, rel, "TABLE");
+      const rows = await count(tx, rel);
+      return { rows, touched: rows, mode: def.materialized === "incremental" ? "incremental-full" : "table" };
+    }
+
+    // A scratch table beside the model (not TEMP: temp schemas are per-session and harder to introspect).
+    const batchRef = { schema, name: `${def.name}__trueup_batch` };
+    const batch = tx.quoteTable(batchRef);
+    await tx.query(`DROP TABLE IF EXISTS ${batch}`);
+    await tx.query(`CREATE UNLOGGED TABLE ${batch} AS ${compiled.incremental}`);
+    const incoming = await tx.columns(batchRef);
+    const existing = new Set((await tx.columns({ schema, name: def.name })).map((c) => c.name));
+    for (const c of incoming) {
+      if (!existing.has(c.name))
+        await tx.query(`ALTER TABLE ${rel} ADD COLUMN ${tx.quoteIdent(c.name)} ${c.nativeType}`);
+    }
+    const cols = incoming.map((c) => tx.quoteIdent(c.name));
+    const key = def.uniqueKey!.map((c) => tx.quoteIdent(c));
+    const rest = cols.filter((c) => !key.includes(c));
+    // Only rows whose values really changed are written: an unchanged row is not touched.
+    const result = await tx.query<{ n: string }>(
+      `WITH merged AS (
+         INSERT INTO ${rel} AS t (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${batch}
+         ON CONFLICT (${key.join(", ")}) ${
+           rest.length === 0
+             ? "DO NOTHING"
+             : `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}
+         WHERE (${rest.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${rest.map((c) => `EXCLUDED.${c}`).join(", ")})`
+         }
+         RETURNING 1)
+       SELECT count(*) AS n FROM merged`,
+    );
+    await tx.query(`DROP TABLE ${batch}`);
+    return { rows: await count(tx, rel), touched: Number(result[0]!.n), mode: "incremental-merge" };
+  });
+}

@@ -1,0 +1,72 @@
+import type { Credentials } from "../config/credentials.js";
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../core/log.js";
+import { runExtract } from "../extract/run-extract.js";
+import { buildModels } from "../models/build.js";
+import type { ModelDefinition } from "../models/interfaces.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import type { PipelineNode, PipelineNodeKind } from "./pipeline.js";
+
+export interface NodeContext {
+  warehouse: Warehouse;
+  config: Config;
+  credentials: Credentials;
+  models: ModelDefinition[];
+  runId: string;
+  log: Logger;
+  asOf: string;
+  fullRefresh: boolean;
+}
+
+export interface NodeResult {
+  rows?: number;
+  details?: unknown;
+}
+
+/** Thrown by an executor for a failure that retrying cannot fix (bad config, failed data test). */
+export class PermanentNodeError extends Error {}
+
+export type NodeExecutor = (node: PipelineNode, ctx: NodeContext) => Promise<NodeResult>;
+
+const executors = new Map<PipelineNodeKind, NodeExecutor>();
+
+export function registerExecutor(kind: PipelineNodeKind, fn: NodeExecutor): void {
+  executors.set(kind, fn);
+}
+
+export function executorFor(kind: PipelineNodeKind): NodeExecutor {
+  const fn = executors.get(kind);
+  if (!fn) throw new PermanentNodeError(`no executor for ${kind} nodes`);
+  return fn;
+}
+
+registerExecutor("extract", async (node, ctx) => {
+  const [outcome] = await runExtract({
+    warehouse: ctx.warehouse,
+    config: ctx.config,
+    credentials: ctx.credentials,
+    runId: ctx.runId,
+    log: ctx.log,
+    selection: [node.id],
+    fullRefresh: ctx.fullRefresh,
+  });
+  if (!outcome) throw new PermanentNodeError(`stream ${node.id} is not offered by its source`);
+  if (outcome.status === "failed") throw new Error(outcome.error ?? "extract failed");
+  return { rows: outcome.rows, details: outcome };
+});
+
+registerExecutor("model", async (node, ctx) => {
+  const [outcome] = await buildModels({
+    warehouse: ctx.warehouse,
+    config: ctx.config,
+    log: ctx.log,
+    models: ctx.models,
+    select: node.id,
+    fullRefresh: ctx.fullRefresh,
+    asOf: ctx.asOf,
+  });
+  if (!outcome || outcome.status !== "succeeded") {
+    throw new PermanentNodeError(outcome?.error ?? `model ${node.id} did not build`);
+  }
+  return { rows: outcome.result?.rows, details: outcome };
+});

@@ -1,0 +1,60 @@
+import os from "node:os";
+import type { WarehouseSession } from "../warehouse/interfaces.js";
+
+/**
+ * Writes run history (`trueup.runs`, `trueup.node_runs`) as work happens, so `trueup runs`
+ * shows a run in progress too, and a crashed run stays visible as `running` with its last node.
+ */
+export class RunRecorder {
+  constructor(
+    private readonly db: WarehouseSession,
+    readonly runId: string,
+  ) {}
+
+  async start(command: string, details: { selector?: string; asOf?: Date } = {}): Promise<void> {
+    await this.db.query(
+      `INSERT INTO trueup.runs (run_id, command, status, selector, as_of, host, pid) VALUES ($1, $2, 'running', $3, $4, $5, $6)
+       ON CONFLICT (run_id) DO NOTHING`,
+      [this.runId, command, details.selector ?? null, details.asOf ?? null, os.hostname(), process.pid],
+    );
+  }
+
+  async nodeStarted(node: string, kind: string, worker?: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO trueup.node_runs (run_id, node, kind, status, started_at, attempts, worker)
+       VALUES ($1, $2, $3, 'running', now(), 1, $4)
+       ON CONFLICT (run_id, node) DO UPDATE SET status = 'running', started_at = now(),
+         attempts = trueup.node_runs.attempts + 1, worker = EXCLUDED.worker, error = NULL`,
+      [this.runId, node, kind, worker ?? `${os.hostname()}:${process.pid}`],
+    );
+  }
+
+  async nodeFinished(
+    node: string,
+    outcome: { status: "succeeded" | "failed" | "skipped"; rows?: number; error?: string; details?: unknown },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE trueup.node_runs SET status = $3, finished_at = now(), rows = $4, error = $5, details = $6
+        WHERE run_id = $1 AND node = $2`,
+      [
+        this.runId,
+        node,
+        outcome.status,
+        outcome.rows ?? null,
+        outcome.error ?? null,
+        JSON.stringify(outcome.details ?? {}),
+      ],
+    );
+  }
+
+  async finish(
+    status: "succeeded" | "failed" | "cancelled",
+    summary: unknown = {},
+    error?: string,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE trueup.runs SET status = $2, finished_at = now(), summary = $3, error = $4 WHERE run_id = $1`,
+      [this.runId, status, JSON.stringify(summary), error ?? null],
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Config } from "../config/schema.js";
+import type { WarehouseSession } from "../warehouse/interfaces.js";
+import { sourceFreshness, type Freshness } from "./freshness.js";
+
+/**
+ * The run report: one static HTML file (no scripts, no network), readable by a finance lead —
+ * the DAG with statuses and timings, discrepancies by category, amount and age with charts,
+ * syncs with counts, freshness. Every figure is read from the warehouse, so the page and the
+ * tables cannot disagree.
+ */
+export interface ReportData {
+  runId: string;
+  generatedAt: string;
+  run: { command: string; status: string; started_at: Date; finished_at: Date | null } | undefined;
+  nodes: {
+    node: string;
+    kind: string;
+    status: string;
+    seconds: number | null;
+    rows: string | null;
+    error: string | null;
+  }[];
+  categories: { category: string; open: number; amount_usd: number; owner_team: string }[];
+  ages: { age_bucket: string; open: number; amount_usd: number }[];
+  history: { day: string; open: number }[];
+  syncs: {
+    sync: string;
+    mode: string;
+    status: string;
+    planned: number;
+    written: number;
+    verified: number;
+    failed: number;
+    dead_lettered: number;
+    message: string | null;
+  }[];
+  freshness: Freshness[];
+  rowsPerStage: { stage: string; rows: number }[];
+}
+
+async function safe<T>(p: Promise<T[]>): Promise<T[]> {
+  // A stage that never ran has no tables yet: the report says "none" rather than failing.
+  return p.catch(() => []);
+}
+
+export async function collectReport(
+  db: WarehouseSession,
+  config: Config,
+  runId: string,
+): Promise<ReportData> {
+  const [run] = await safe(
+    db.query<ReportData["run"] & object>(
+      `SELECT command, status, started_at, finished_at FROM trueup.runs WHERE run_id = $1`,
+      [runId],
+    ),
+  );
+  const nodes = await safe(
+    db.query<ReportData["nodes"][number]>(
+      `SELECT node, kind, status, extract(epoch FROM finished_at - started_at)::float AS seconds, rows::text AS rows, error
+         FROM trueup.node_runs WHERE run_id = $1 ORDER BY started_at NULLS LAST, node`,
+      [runId],
+    ),
+  );
+  const categories = (
+    await safe(
+      db.query<{ category: string; open: string; amount_usd: string; owner_team: string }>(
+        `SELECT category, count(*) AS open, coalesce(sum(amount_usd), 0) AS amount_usd, min(owner_team) AS owner_team
+           FROM recon.discrepancy WHERE status = 'open' GROUP BY category ORDER BY category`,
+      ),
+    )
+  ).map((r) => ({ ...r, open: Number(r.open), amount_usd: Number(r.amount_usd) }));
+  const ages = (
+    await safe(
+      db.query<{ age_bucket: string; open: string; amount_usd: string }>(
+        `SELECT age_bucket, count(*) AS open, coalesce(sum(amount_usd), 0) AS amount_usd FROM recon.open_discrepancies GROUP BY age_bucket ORDER BY min(age_days)`,
+      ),
+    )
+  ).map((r) => ({ ...r, open: Number(r.open), amount_usd: Number(r.amount_usd) }));
+  const history = (
+    await safe(
+      db.query<{ day: string; open: string }>(
+        `SELECT day::text AS day, sum(open_count) AS open FROM recon.history GROUP BY day ORDER BY day`,
+      ),
+    )
+  ).map((r) => ({ day: r.day, open: Number(r.open) }));
+  const syncs = await safe(
+    db.query<ReportData["syncs"][number]>(
+      `SELECT sync, mode, status, planned, written, verified, failed, dead_lettered, message FROM reverse.sync_runs WHERE run_id = $1 ORDER BY sync`,
+      [runId],
+    ),
+  );
+  const freshness = await sourceFreshness(db, config).catch(() => []);
+  const stage = (kind: string) =>
+    nodes.filter((n) => n.kind === kind).reduce((a, n) => a + Number(n.rows ?? 0), 0);
+  return {
+    runId,
+    generatedAt: new Date().toISOString(),
+    run,
+    nodes,
+    categories,
+    ages,
+    history,
+    syncs,
+    freshness,
+    rowsPerStage: [
+      { stage: "extracted", rows: stage("extract") },
+      { stage: "modelled", rows: stage("model") },
+      { stage: "open discrepancies", rows: categories.reduce((a, c) => a + c.open, 0) },
+      { stage: "records synced", rows: syncs.reduce((a, s) => a + Number(s.verified), 0) },
+    ],
+  };
+}
+
+const esc = (s: unknown) =>
+  String(s ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+const money = (n: number) =>
+  n.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+
+function bars(items: { label: string; value: number; note?: string }[], id: string): string {
+  const max = Math.max(1, ...items.map((i) => i.value));
+  const h = 22;
+  const rows = items
+    .map((it, i) => {
+      const w = Math.round((it.value / max) * 360);
+      return `<g transform="translate(0,${i * h})"><text x="0" y="15" class="l">${esc(it.label)}</text><rect x="230" y="3" width="${w}" height="15" rx="2"/><text x="${236 + w}" y="15" class="v">${esc(it.note ?? it.value)}</text></g>`;
+    })
+    .join("");
+  return `<svg id="${id}" role="img" viewBox="0 0 720 ${Math.max(h, items.length * h)}" width="720" height="${Math.max(h, items.length * h)}">${rows}</svg>`;
+}
+
+function line(points: { day: string; open: number }[]): string {
+  if (points.length < 2) return "<p class=muted>The trend appears after runs on two or more days.</p>";
+  const max = Math.max(1, ...points.map((p) => p.open));
+  const xy = points
+    .map((p, i) => `${(i / (points.length - 1)) * 680 + 20},${130 - (p.open / max) * 110}`)
+    .join(" ");
+  return `<svg viewBox="0 0 720 150" width="720" height="150"><polyline points="${xy}" fill="none" stroke="#2563eb" stroke-width="2"/><text x="20" y="145" class="l">${esc(points[0]!.day)}</text><text x="600" y="145" class="l">${esc(points.at(-1)!.day)}</text></svg>`;
+}
+
+export function renderReport(d: ReportData): string {
+  const totalOpen = d.categories.reduce((a, c) => a + c.open, 0);
+  const totalAmount = d.categories.reduce((a, c) => a + c.amount_usd, 0);
+  const status = (s: string) => `<span class="s ${esc(s)}">${esc(s)}</span>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>trueup run ${esc(d.runId)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#111827;background:#f9fafb}
+header{background:#111827;color:#fff;padding:20px 32px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#d1d5db}
+main{padding:24px 32px;max-width:1100px}section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:16px 20px;margin-bottom:20px}
+h2{font-size:16px;margin:0 0 12px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #f3f4f6}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.kpis{display:flex;gap:16px;flex-wrap:wrap}.kpi{flex:1;min-width:150px;background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}
+.kpi b{display:block;font-size:24px}.muted{color:#6b7280}.s{padding:1px 8px;border-radius:10px;font-size:12px;background:#e5e7eb}
+.s.succeeded,.s.verified{background:#d1fae5;color:#065f46}.s.failed,.s.blocked{background:#fee2e2;color:#991b1b}.s.skipped,.s.pending{background:#fef3c7;color:#92400e}
+svg text.l{font-size:12px;fill:#374151}svg text.v{font-size:12px;fill:#111827}svg rect{fill:#2563eb}
+</style></head><body>
+<header><h1>trueup — run ${esc(d.runId)}</h1><p>${esc(d.run?.command ?? "")} · ${esc(d.run?.status ?? "unknown")} · generated ${esc(d.generatedAt)}</p></header>
+<main>
+<div class="kpis">
+${d.rowsPerStage.map((s) => `<div class="kpi"><span class="muted">${esc(s.stage)}</span><b data-kpi="${esc(s.stage)}">${s.rows.toLocaleString("en-US")}</b></div>`).join("\n")}
+<div class="kpi"><span class="muted">amount at stake</span><b data-kpi="amount">${money(totalAmount)}</b></div>
+</div>
+<section id="discrepancies"><h2>Open discrepancies by category</h2>
+${
+  d.categories.length
+    ? bars(
+        d.categories.map((c) => ({ label: c.category, value: c.open })),
+        "chart-categories",
+      )
+    : "<p class=muted>No open discrepancies.</p>"
+}
+<table><thead><tr><th>category</th><th class=n>open</th><th class=n>amount (USD)</th><th>owner</th></tr></thead><tbody>
+${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_usd)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
+<tr><th>total</th><th class=n data-total-open>${totalOpen}</th><th class=n>${money(totalAmount)}</th><th></th></tr></tbody></table></section>
+<section id="amounts"><h2>Amount at stake by category (USD)</h2>
+${
+  d.categories.length
+    ? bars(
+        d.categories.map((c) => ({ label: c.category, value: c.amount_usd, note: money(c.amount_usd) })),
+        "chart-amounts",
+      )
+    : "<p class=muted>None.</p>"
+}</section>
+<section id="ages"><h2>Age of open discrepancies</h2>
+${
+  d.ages.length
+    ? bars(
+        d.ages.map((a) => ({ label: a.age_bucket, value: a.open })),
+        "chart-ages",
+      )
+    : "<p class=muted>None.</p>"
+}
+<h2>Trend</h2>${line(d.history)}</section>
+<section id="syncs"><h2>Reverse ETL syncs</h2>
+${
+  d.syncs.length
+    ? `<table><thead><tr><th>sync</th><th>mode</th><th>status</th><th class=n>planned</th><th class=n>written</th><th class=n>verified</th><th class=n>failed</th><th class=n>dead letters</th><th>note</th></tr></thead><tbody>
+${d.syncs.map((s) => `<tr data-sync="${esc(s.sync)}"><td>${esc(s.sync)}</td><td>${esc(s.mode)}</td><td>${status(s.status)}</td><td class=n>${s.planned}</td><td class=n>${s.written}</td><td class=n>${s.verified}</td><td class=n>${s.failed}</td><td class=n>${s.dead_lettered}</td><td>${esc(s.message)}</td></tr>`).join("\n")}</tbody></table>`
+    : "<p class=muted>No sync ran.</p>"
+}</section>
+<section id="freshness"><h2>Freshness</h2>
+${
+  d.freshness.length
+    ? `<table><thead><tr><th>source</th><th>last success</th><th class=n>age (h)</th><th class=n>SLA (h)</th><th>status</th></tr></thead><tbody>
+${d.freshness.map((f) => `<tr><td>${esc(f.source)}</td><td>${esc(f.lastSuccess?.toISOString() ?? "never")}</td><td class=n>${f.ageHours?.toFixed(1) ?? ""}</td><td class=n>${f.slaHours ?? ""}</td><td>${f.breached ? status("failed").replace(">failed<", ">SLA breached<") : status("succeeded").replace(">succeeded<", ">fresh<")}</td></tr>`).join("\n")}</tbody></table>`
+    : "<p class=muted>No sources configured.</p>"
+}</section>
+<section id="dag"><h2>DAG</h2><table><thead><tr><th>node</th><th>kind</th><th>status</th><th class=n>seconds</th><th class=n>rows</th><th>error</th></tr></thead><tbody>
+${d.nodes.map((n) => `<tr data-node="${esc(n.node)}"><td>${esc(n.node)}</td><td>${esc(n.kind)}</td><td>${status(n.status)}</td><td class=n>${n.seconds?.toFixed(2) ?? ""}</td><td class=n>${esc(n.rows ?? "")}</td><td>${esc(n.error ?? "")}</td></tr>`).join("\n")}
+</tbody></table></section>
+</main></body></html>
+`;
+}
+
+export async function writeReport(
+  db: WarehouseSession,
+  config: Config,
+  runId: string,
+  dir: string,
+): Promise<string> {
+  const data = await collectReport(db, config, runId);
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `report-${runId}.html`);
+  await fs.writeFile(file, renderReport(data));
+  await fs.copyFile(file, path.join(dir, "latest.html"));
+  return file;
+}

@@ -1,0 +1,112 @@
+import pLimit from "p-limit";
+import { errorMessage } from "../core/errors.js";
+import type { Dag } from "./dag.js";
+import { executorFor, type NodeContext } from "./executors.js";
+import type { PipelineNode } from "./pipeline.js";
+import { RunRecorder } from "./recorder.js";
+
+export interface NodeOutcome {
+  node: string;
+  kind: string;
+  status: "succeeded" | "failed" | "skipped";
+  seconds: number;
+  rows?: number;
+  error?: string;
+}
+
+export interface RunOptions {
+  dag: Dag<PipelineNode>;
+  /** Nodes to run (default all). Unselected upstreams are assumed built already, as in dbt. */
+  selected?: Set<string>;
+  context: NodeContext;
+  concurrency?: number;
+  command?: string;
+  selector?: string;
+  onNode?: (o: NodeOutcome | { node: string; status: "running" }) => void;
+}
+
+/**
+ * The in-process runner: nodes start as soon as their selected upstreams succeeded, up to
+ * `concurrency` at once; a failure skips only its descendants. Every node's status, timing
+ * and rows land in trueup.node_runs as they happen.
+ */
+export async function runDag(
+  options: RunOptions,
+): Promise<{ status: "succeeded" | "failed"; nodes: NodeOutcome[] }> {
+  const { dag, context } = options;
+  const selected = options.selected ?? new Set(dag.nodes.keys());
+  const order = dag.order(selected);
+  const recorder = new RunRecorder(context.warehouse, context.runId);
+  await recorder.start(options.command ?? "run", {
+    selector: options.selector,
+    asOf: new Date(context.asOf),
+  });
+  const limit = pLimit(options.concurrency ?? context.config.orchestrator.concurrency);
+  const outcomes = new Map<string, NodeOutcome>();
+  const done = new Map<string, Promise<NodeOutcome>>();
+
+  const run = (id: string): Promise<NodeOutcome> => {
+    const existing = done.get(id);
+    if (existing) return existing;
+    const node = dag.get(id);
+    const p = (async (): Promise<NodeOutcome> => {
+      const ups = await Promise.all(node.upstream.filter((u) => selected.has(u)).map(run));
+      const bad = ups.find((u) => u.status !== "succeeded");
+      if (bad) {
+        const o: NodeOutcome = {
+          node: id,
+          kind: node.kind,
+          status: "skipped",
+          seconds: 0,
+          error: `upstream ${bad.node} ${bad.status}`,
+        };
+        await recorder.nodeStarted(id, node.kind);
+        await recorder.nodeFinished(id, { status: "skipped", error: o.error });
+        return o;
+      }
+      return limit(async () => {
+        const started = Date.now();
+        options.onNode?.({ node: id, status: "running" });
+        await recorder.nodeStarted(id, node.kind);
+        try {
+          const r = await executorFor(node.kind)(node, { ...context, log: context.log.child({ node: id }) });
+          await recorder.nodeFinished(id, { status: "succeeded", rows: r.rows, details: r.details });
+          return {
+            node: id,
+            kind: node.kind,
+            status: "succeeded" as const,
+            seconds: (Date.now() - started) / 1000,
+            rows: r.rows,
+          };
+        } catch (err) {
+          const error = errorMessage(err);
+          context.log.error({ node: id, err }, "node failed");
+          await recorder.nodeFinished(id, { status: "failed", error });
+          return {
+            node: id,
+            kind: node.kind,
+            status: "failed" as const,
+            seconds: (Date.now() - started) / 1000,
+            error,
+          };
+        }
+      });
+    })().then((o) => {
+      outcomes.set(id, o);
+      options.onNode?.(o);
+      return o;
+    });
+    done.set(id, p);
+    return p;
+  };
+
+  await Promise.all(order.map(run));
+  const nodes = order.map((id) => outcomes.get(id)!);
+  const status = nodes.every((n) => n.status === "succeeded") ? "succeeded" : "failed";
+  await recorder.finish(status, {
+    nodes: nodes.length,
+    failed: nodes.filter((n) => n.status === "failed").length,
+    skipped: nodes.filter((n) => n.status === "skipped").length,
+  });
+  return { status, nodes };
+}

@@ -1,0 +1,3 @@
+// Importing a stage registers its DAG nodes and executor. Everything that builds the pipeline
+// DAG imports this module, so every stage is present however trueup was entered.
+import "../reconcile/stage.js";

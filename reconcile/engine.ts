@@ -1,0 +1,149 @@
+import type { Config, DiscrepancyCategory } from "../config/schema.js";
+import type { Logger } from "../core/log.js";
+import { tableName } from "../load/naming.js";
+import { sqlDialect } from "../models/dialects.js";
+import { quoteLiteral } from "../warehouse/identifiers.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily } from "./interfaces.js";
+import { ensureReconSchema } from "./schema.js";
+
+export interface FamilyResult {
+  family: string;
+  /** Open discrepancies per category after this run. */
+  open: Partial<Record<DiscrepancyCategory, number>>;
+  opened: number;
+  reopened: number;
+  resolved: number;
+}
+
+export function ruleContext(wh: Warehouse, config: Config, asOf: string): RuleContext {
+  const d = sqlDialect(wh.dialect);
+  return {
+    ref: (model) => {
+      const [schema, name] = model.includes(".") ? model.split(".", 2) : ["canonical", model];
+      return `${d.quote(schema!)}.${d.quote(name!)}`;
+    },
+    source: (source, stream) => `${d.quote("staging")}.${d.quote(tableName(source, stream))}`,
+    asOf,
+    config,
+    d,
+    settings: config.reconciliation,
+  };
+}
+
+/** The SQL of a family: every enabled rule's SELECT, tagged with its category, in one UNION ALL. */
+export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
+  const cols = DISCREPANCY_COLUMNS.map((c) => `r.${c}`).join(", ");
+  const parts = family.rules
+    .filter((r) => !ctx.settings.disabled.includes(r.category))
+    .map((r) => `SELECT ${quoteLiteral(r.category)} AS category, ${cols} FROM (${r.sql(ctx)}) r`);
+  return parts.length ? parts.join("\nUNION ALL\n") : `SELECT NULL::text AS category WHERE false`;
+}
+
+/**
+ * Runs one rule family in one transaction: the detail table is rebuilt from the rules' SQL, then
+ * the lifecycle moves in set-based statements: new keys open, resolved keys that came back
+ * reopen, open keys no longer found resolve. Nothing is deleted.
+ */
+export async function runFamily(
+  wh: Warehouse,
+  family: RuleFamily,
+  options: { config: Config; asOf: string; runId: string; log: Logger },
+): Promise<FamilyResult> {
+  const ctx = ruleContext(wh, options.config, options.asOf);
+  const sql = compileFamily(family, ctx);
+  const categories = family.rules.map((r) => r.category);
+  const teams = options.config.reconciliation.ownerTeams;
+  const teamCase = `CASE category ${categories
+    .map((c) => `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(teams[c] ?? "finance")}`)
+    .join(" ")} ELSE 'finance' END`;
+  return wh.transaction(async (tx) => {
+    await ensureReconSchema(tx);
+    const detail = tx.quoteTable({ schema: "recon", name: `${family.name}_detail` });
+    const fresh = tx.quoteTable({ schema: "recon", name: `${family.name}_detail__new` });
+    await tx.query(`DROP TABLE IF EXISTS ${fresh}`);
+    await tx.query(`CREATE TABLE ${fresh} AS ${sql}`);
+    await tx.query(`DROP TABLE IF EXISTS ${detail}`);
+    await tx.query(`ALTER TABLE ${fresh} RENAME TO ${tx.quoteIdent(`${family.name}_detail`)}`);
+    await tx.query(
+      `COMMENT ON TABLE ${detail} IS ${quoteLiteral(`${family.description} One row per discrepancy found by the last run, with both sides' values.`)}`,
+    );
+    const dupes = await tx.query<{ category: string; key: string }>(
+      `SELECT category, key FROM ${detail} GROUP BY category, key HAVING count(*) > 1 LIMIT 5`,
+    );
+    if (dupes.length) {
+      throw new Error(
+        `rule family ${family.name} returned the same key twice: ${dupes.map((d) => `${d.category} ${d.key}`).join(", ")}; a rule must emit one row per key`,
+      );
+    }
+    const at = options.asOf;
+    const params = [at, options.runId, family.name];
+    const events = async (event: string, rows: { category: string; key: string }[]) => {
+      if (!rows.length) return;
+      await tx.query(
+        `INSERT INTO recon.discrepancy_events (run_id, at, category, key, event)
+         SELECT $1, $2, u.category, u.key, $3 FROM unnest($4::text[], $5::text[]) AS u(category, key)`,
+        [options.runId, at, event, rows.map((r) => r.category), rows.map((r) => r.key)],
+      );
+    };
+    const valueSet = `customer_id = s.customer_id, entity = s.entity, left_system = s.left_system, left_value = s.left_value,
+      right_system = s.right_system, right_value = s.right_value, delta = s.delta, currency = s.currency,
+      amount_usd = s.amount_usd, detail = s.detail, last_seen_at = $1, last_run_id = $2`;
+    const reopened = await tx.query<{ category: string; key: string }>(
+      `UPDATE recon.discrepancy d SET ${valueSet}, status = 'open', resolved_at = NULL, reopened_count = d.reopened_count + 1
+         FROM ${detail} s WHERE d.category = s.category AND d.key = s.key AND d.status = 'resolved'
+       RETURNING d.category, d.key`,
+      params.slice(0, 2),
+    );
+    await tx.query(
+      `UPDATE recon.discrepancy d SET ${valueSet}
+         FROM ${detail} s WHERE d.category = s.category AND d.key = s.key AND d.status = 'open'`,
+      params.slice(0, 2),
+    );
+    const opened = await tx.query<{ category: string; key: string }>(
+      `INSERT INTO recon.discrepancy (category, key, family, customer_id, entity, left_system, left_value, right_system,
+              right_value, delta, currency, amount_usd, detail, status, first_seen_at, last_seen_at, owner_team, last_run_id)
+       SELECT s.category, s.key, $3, s.customer_id, s.entity, s.left_system, s.left_value, s.right_system, s.right_value,
+              s.delta, s.currency, s.amount_usd, s.detail, 'open', $1, $1, ${teamCase}, $2
+         FROM ${detail} s
+        WHERE NOT EXISTS (SELECT 1 FROM recon.discrepancy d WHERE d.category = s.category AND d.key = s.key)
+       RETURNING category, key`,
+      params,
+    );
+    const resolved = await tx.query<{ category: string; key: string }>(
+      `UPDATE recon.discrepancy d SET status = 'resolved', resolved_at = $1, last_run_id = $2
+        WHERE d.status = 'open' AND d.category = ANY($3)
+          AND NOT EXISTS (SELECT 1 FROM ${detail} s WHERE s.category = d.category AND s.key = d.key)
+       RETURNING d.category, d.key`,
+      [at, options.runId, categories],
+    );
+    await events("opened", opened);
+    await events("reopened", reopened);
+    await events("resolved", resolved);
+    await tx.query(
+      `DELETE FROM recon.history WHERE day = CAST($1 AS timestamptz)::date AND category = ANY($2)`,
+      [at, categories],
+    );
+    await tx.query(
+      `INSERT INTO recon.history (day, category, entity, currency, open_count, amount_usd)
+       SELECT CAST($1 AS timestamptz)::date, category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), count(*), coalesce(sum(amount_usd), 0)
+         FROM recon.discrepancy WHERE status = 'open' AND category = ANY($2)
+        GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a')`,
+      [at, categories],
+    );
+    const open = await tx.query<{ category: DiscrepancyCategory; n: string }>(
+      `SELECT category, count(*) AS n FROM recon.discrepancy WHERE status = 'open' AND category = ANY($1) GROUP BY category`,
+      [categories],
+    );
+    const result: FamilyResult = {
+      family: family.name,
+      open: Object.fromEntries(categories.map((c) => [c, 0])),
+      opened: opened.length,
+      reopened: reopened.length,
+      resolved: resolved.length,
+    };
+    for (const r of open) result.open[r.category] = Number(r.n);
+    options.log.info({ ...result }, "reconciled");
+    return result;
+  });
+}

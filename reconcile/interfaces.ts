@@ -1,0 +1,54 @@
+import type { Config, DiscrepancyCategory } from "../config/schema.js";
+import type { SqlDialect } from "../models/interfaces.js";
+
+/**
+ * A reconciliation rule compiles to one SELECT that returns one row per discrepancy, computed in
+ * the warehouse (principle 1: no row-by-row loops in Node). Rules are grouped in families (one
+ * file each under `reconcile/rules/`); a family is one DAG node and owns its categories.
+ *
+ * The SELECT must return exactly these columns:
+ *   key text               `system:native_id` (CONTRACTS.md §4)
+ *   customer_id text       canonical customer, when known
+ *   entity text            legal entity (us / eu), when known
+ *   left_system text, left_value text, right_system text, right_value text
+ *   delta numeric          signed difference in `currency` units (NULL when not an amount)
+ *   currency text
+ *   amount_usd numeric     the amount at stake in the reporting currency (for summaries)
+ *   detail jsonb           both sides' values, match method, anything a reviewer needs
+ */
+export interface RuleContext {
+  ref(model: string): string;
+  source(source: string, stream: string): string;
+  readonly asOf: string;
+  readonly config: Config;
+  readonly d: SqlDialect;
+  /** Tolerances and windows from config, with defaults. */
+  readonly settings: Config["reconciliation"];
+}
+
+export interface Rule {
+  category: DiscrepancyCategory;
+  description: string;
+  sql: (ctx: RuleContext) => string;
+}
+
+export interface RuleFamily {
+  /** DAG node `recon.<name>`; detail table `recon.<name>_detail`. */
+  name: string;
+  description: string;
+  rules: Rule[];
+}
+
+export const DISCREPANCY_COLUMNS = [
+  "key",
+  "customer_id",
+  "entity",
+  "left_system",
+  "left_value",
+  "right_system",
+  "right_value",
+  "delta",
+  "currency",
+  "amount_usd",
+  "detail",
+] as const;

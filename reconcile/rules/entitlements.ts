@@ -1,0 +1,19 @@
+import type { RuleFamily } from "../interfaces.js";
+
+/** Support tiers in Zendesk against the active contract, on canonical.support_tier_corrections. */
+export const entitlementRules: RuleFamily = {
+  name: "entitlements",
+  description: "Support organizations' tiers against the customers' active contracts.",
+  rules: [
+    {
+      category: "entitlement_mismatch",
+      description: "The Zendesk support tier differs from the active contract's (none without one).",
+      sql: (ctx) => `
+        SELECT 'zendesk:' || s.zendesk_organization_id AS key, s.customer_id, cu.entity, 'zendesk' AS left_system,
+               s.current_support_tier AS left_value, 'salesforce' AS right_system, s.contract_support_tier AS right_value,
+               NULL::numeric AS delta, NULL AS currency, NULL::numeric AS amount_usd,
+               jsonb_build_object('contract_id', s.contract_id) AS detail
+          FROM ${ctx.ref("support_tier_corrections")} s LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = s.customer_id`,
+    },
+  ],
+};

@@ -1,0 +1,30 @@
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../core/log.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { runFamily, type FamilyResult } from "./engine.js";
+import type { RuleFamily } from "./interfaces.js";
+import { RULE_FAMILIES } from "./rules/index.js";
+
+/** Runs every rule family (the `trueup reconcile` command; the DAG runs them as separate nodes). */
+export async function reconcile(options: {
+  warehouse: Warehouse;
+  config: Config;
+  asOf?: string;
+  runId: string;
+  log: Logger;
+  families?: RuleFamily[];
+}): Promise<FamilyResult[]> {
+  const asOf = options.asOf ?? new Date().toISOString();
+  const out: FamilyResult[] = [];
+  for (const f of options.families ?? RULE_FAMILIES) {
+    out.push(
+      await runFamily(options.warehouse, f, {
+        config: options.config,
+        asOf,
+        runId: options.runId,
+        log: options.log,
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+import type { WarehouseSession } from "../../warehouse/interfaces.js";
+import type { SyncPlan } from "../interfaces.js";
+import { ApprovalError } from "./errors.js";
+
+/**
+ * Corrections (values derived from reconciliation) are not written on sight: the sync stores a
+ * plan with an id and stops. `trueup sync --approve ID` runs exactly that plan — not a
+ * recomputed one — so what a person approved is what gets written. A newer plan for the same
+ * sync supersedes an older pending one.
+ */
+export function planId(plan: SyncPlan): string {
+  const h = createHash("sha256")
+    .update(JSON.stringify({ sync: plan.sync, changes: plan.changes }))
+    .digest("hex");
+  return `${plan.sync}-${h.slice(0, 10)}`;
+}
+
+export async function savePendingPlan(db: WarehouseSession, plan: SyncPlan, runId: string): Promise<string> {
+  const id = planId(plan);
+  await db.query(
+    `UPDATE reverse.plans SET status = 'superseded' WHERE sync = $1 AND status = 'pending' AND plan_id <> $2`,
+    [plan.sync, id],
+  );
+  await db.query(
+    `INSERT INTO reverse.plans (plan_id, sync, status, plan, created_run_id) VALUES ($1, $2, 'pending', $3, $4)
+     ON CONFLICT (plan_id) DO NOTHING`,
+    [id, plan.sync, JSON.stringify(plan), runId],
+  );
+  return id;
+}
+
+export async function loadPendingPlan(db: WarehouseSession, id: string): Promise<SyncPlan> {
+  const [row] = await db.query<{ status: string; plan: SyncPlan }>(
+    `SELECT status, plan FROM reverse.plans WHERE plan_id = $1`,
+    [id],
+  );
+  if (!row) throw new ApprovalError(`no plan ${id}: \`trueup sync --dry-run\` lists pending plans`);
+  if (row.status !== "pending")
+    throw new ApprovalError(`plan ${id} is ${row.status}, not pending; nothing was written`);
+  return row.plan;
+}
+
+export async function markApplied(db: WarehouseSession, id: string, runId: string): Promise<void> {
+  await db.query(
+    `UPDATE reverse.plans SET status = 'applied', applied_at = now(), applied_run_id = $2 WHERE plan_id = $1`,
+    [id, runId],
+  );
+}

@@ -1,0 +1,55 @@
+import type { SyncConfig } from "../config/schema.js";
+
+/** A flat map of destination field paths (`Billing_Status__c`, `organization_fields.arr`) to values. */
+export type FieldValues = Record<string, unknown>;
+
+export interface RecordChange {
+  recordId: string;
+  /** Only the fields whose values differ from what this sync last delivered. */
+  fields: FieldValues;
+}
+
+export interface WriteOutcome {
+  recordId: string;
+  ok: boolean;
+  error?: string;
+  /** The vendor's id for the write (Salesforce record id echo, Zendesk job id). */
+  responseId?: string;
+}
+
+/**
+ * A reverse-ETL destination. Each folder under `reverse/destinations/<system>/` has the same
+ * files: destination.ts (this interface), client.ts (HTTP), payload.ts (zod validation of the
+ * outbound payload against the destination's field types), index.ts.
+ */
+export interface Destination {
+  readonly system: "salesforce" | "zendesk";
+  /** Largest batch one write call takes (Salesforce collections 200, Zendesk update_many 100). */
+  readonly maxBatch: number;
+  /** Current values of `fields` for `ids` (for the audit's before-values and for read-back). */
+  read(object: string, ids: string[], fields: string[]): Promise<Map<string, FieldValues>>;
+  /** One call per batch; per-record outcomes. */
+  write(object: string, changes: RecordChange[]): Promise<WriteOutcome[]>;
+  /** How many records the object holds (circuit breaker denominator). */
+  count(object: string): Promise<number>;
+  /** Validates a change's values against the destination's field types; returns problems. */
+  validate(object: string, fields: FieldValues): Promise<string[]>;
+  /** Write calls made so far (for the sync log and the bench). */
+  readonly writeCalls: number;
+}
+
+export interface PlannedChange extends RecordChange {
+  /** What this sync last delivered for these fields (not the destination's current value). */
+  previous: FieldValues;
+  retry: boolean;
+}
+
+export interface SyncPlan {
+  sync: string;
+  destination: SyncConfig["destination"];
+  changes: PlannedChange[];
+  /** Records whose only changes were nulls the write policy withheld. */
+  withheld: number;
+  unchanged: number;
+  total: number;
+}

@@ -1,0 +1,343 @@
+import type { SyncConfig } from "../config/schema.js";
+import { errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { CircuitBreakerError } from "./governance/errors.js";
+import { loadPendingPlan, markApplied, savePendingPlan } from "./governance/plans.js";
+import type { Destination, FieldValues, PlannedChange, SyncPlan } from "./interfaces.js";
+import { planSync } from "./plan.js";
+
+export interface SyncRunResult {
+  sync: string;
+  mode: "dry-run" | "apply" | "pending-approval" | "approved";
+  status: "succeeded" | "failed" | "blocked" | "pending";
+  plan: SyncPlan;
+  planId?: string;
+  written: number;
+  verified: number;
+  failed: number;
+  deadLettered: number;
+  skippedAlreadyThere: number;
+  writeCalls: number;
+  message?: string;
+}
+
+export interface RunSyncOptions {
+  warehouse: Warehouse;
+  sync: SyncConfig;
+  destination: Destination;
+  runId: string;
+  log: Logger;
+  dryRun?: boolean;
+  /** Run this stored plan exactly (trueup sync --approve ID). */
+  approvePlanId?: string;
+}
+
+/** Loose equality across vendor representations: 12 and "12", "2026-01-01" and a date string. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  if (typeof a === "number" || typeof b === "number") return Number(a) === Number(b);
+  if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
+  return String(a) === String(b);
+}
+
+/**
+ * One sync: plan (what changed since the last verified delivery), govern (approval, circuit
+ * breaker, payload validation), then per batch of the destination's size: read the live values,
+ * write only fields that still differ (a write that already landed — say its response was lost —
+ * is not repeated), read back, and record every field in `reverse.audit`. Verified records move
+ * the snapshot; failures retry next run and, after `maxAttempts`, go to dead letters.
+ */
+export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
+  const { warehouse: wh, sync, destination, runId, log } = options;
+  const callsBefore = destination.writeCalls;
+  const plan = options.approvePlanId
+    ? await loadPendingPlan(wh, options.approvePlanId)
+    : await planSync(wh, sync);
+  if (plan.sync !== sync.name)
+    throw new Error(`plan ${options.approvePlanId} belongs to sync ${plan.sync}, not ${sync.name}`);
+  const base: SyncRunResult = {
+    sync: sync.name,
+    mode: options.dryRun ? "dry-run" : options.approvePlanId ? "approved" : "apply",
+    status: "succeeded",
+    plan,
+    written: 0,
+    verified: 0,
+    failed: 0,
+    deadLettered: 0,
+    skippedAlreadyThere: 0,
+    writeCalls: 0,
+  };
+  if (options.dryRun) return base;
+  const log1 = async (r: SyncRunResult) => {
+    await wh.query(
+      `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
+         planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
+         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message`,
+      [
+        runId,
+        sync.name,
+        r.mode,
+        r.status,
+        plan.changes.length,
+        r.written,
+        r.verified,
+        r.failed,
+        r.deadLettered,
+        r.writeCalls,
+        r.message ?? null,
+      ],
+    );
+    return r;
+  };
+
+  if (sync.requiresApproval && !options.approvePlanId) {
+    if (plan.changes.length === 0)
+      return log1({ ...base, mode: "pending-approval", status: "succeeded", message: "nothing to correct" });
+    const id = await savePendingPlan(wh, plan, runId);
+    log.info({ sync: sync.name, plan: id, changes: plan.changes.length }, "correction plan awaits approval");
+    return log1({
+      ...base,
+      mode: "pending-approval",
+      status: "pending",
+      planId: id,
+      message: `approve with: trueup sync ${sync.name} --approve ${id}`,
+    });
+  }
+  if (plan.changes.length === 0) return log1(base);
+
+  // Circuit breaker: blocks a sync that would change too much of the destination at once. The
+  // first delivery of a new sync is exempt (everything is new then), as are approved plans.
+  const [{ n: sentBefore }] = (await wh.query<{ n: string }>(
+    `SELECT count(*) AS n FROM reverse.sync_state WHERE sync = $1`,
+    [sync.name],
+  )) as [{ n: string }];
+  if (Number(sentBefore) > 0 && !options.approvePlanId) {
+    const size = await destination.count(sync.destination.object);
+    const share = size ? plan.changes.length / size : 1;
+    if (share > sync.maxChangeShare) {
+      const message = `circuit breaker: ${plan.changes.length} of ${size} ${sync.destination.object} records (${(share * 100).toFixed(1)} %) would change, above the limit of ${(sync.maxChangeShare * 100).toFixed(0)} %; nothing was written. Check the model, then raise syncs.${sync.name}.maxChangeShare or run a dry run to review.`;
+      log.error({ sync: sync.name, changes: plan.changes.length, size }, message);
+      await log1({ ...base, status: "blocked", message });
+      throw new CircuitBreakerError(message);
+    }
+  }
+
+  const result = { ...base };
+  for (let i = 0; i < plan.changes.length; i += destination.maxBatch) {
+    const batch = plan.changes.slice(i, i + destination.maxBatch);
+    await deliverBatch(options, batch, result);
+  }
+  result.writeCalls = destination.writeCalls - callsBefore;
+  result.status = result.failed + result.deadLettered > 0 ? "failed" : "succeeded";
+  if (options.approvePlanId) await markApplied(wh, options.approvePlanId, runId);
+  return log1(result);
+}
+
+async function deliverBatch(
+  options: RunSyncOptions,
+  batch: PlannedChange[],
+  result: SyncRunResult,
+): Promise<void> {
+  const { warehouse: wh, sync, destination, runId } = options;
+  const object = sync.destination.object;
+  const fields = [...new Set(batch.flatMap((c) => Object.keys(c.fields)))];
+  const ids = batch.map((c) => c.recordId);
+  const failures = new Map<string, string>();
+
+  // Validate every outbound payload against the destination's field types.
+  const valid: PlannedChange[] = [];
+  for (const c of batch) {
+    const problems = await destination.validate(object, c.fields);
+    if (problems.length) failures.set(c.recordId, `invalid payload: ${problems.join("; ")}`);
+    else valid.push(c);
+  }
+
+  let before = new Map<string, FieldValues>();
+  try {
+    before = await destination.read(object, ids, fields);
+  } catch (err) {
+    for (const c of valid) failures.set(c.recordId, `could not read current values: ${errorMessage(err)}`);
+  }
+  const toWrite: PlannedChange[] = [];
+  const already: PlannedChange[] = [];
+  for (const c of valid) {
+    if (failures.has(c.recordId)) continue;
+    const live = before.get(c.recordId);
+    if (!live) {
+      failures.set(c.recordId, `record ${c.recordId} not found in ${sync.destination.system} ${object}`);
+      continue;
+    }
+    const differing = Object.fromEntries(Object.entries(c.fields).filter(([f, v]) => !sameValue(live[f], v)));
+    if (Object.keys(differing).length === 0) already.push(c);
+    else toWrite.push({ ...c, fields: differing });
+  }
+  const responseIds = new Map<string, string | undefined>();
+  if (toWrite.length) {
+    try {
+      const outcomes = await destination.write(object, toWrite);
+      for (const o of outcomes) {
+        responseIds.set(o.recordId, o.responseId);
+        if (!o.ok) failures.set(o.recordId, o.error ?? "rejected by the destination");
+      }
+      result.written += outcomes.filter((o) => o.ok).length;
+    } catch (err) {
+      for (const c of toWrite) failures.set(c.recordId, `write failed: ${errorMessage(err)}`);
+    }
+  }
+  result.skippedAlreadyThere += already.length;
+
+  // Read back: "synced" means the destination really holds the values.
+  const written = [...toWrite, ...already].filter((c) => !failures.has(c.recordId));
+  let after = new Map<string, FieldValues>();
+  if (written.length) {
+    try {
+      after = await destination.read(
+        object,
+        written.map((c) => c.recordId),
+        fields,
+      );
+    } catch (err) {
+      for (const c of written) failures.set(c.recordId, `read-back failed: ${errorMessage(err)}`);
+    }
+  }
+
+  await wh.transaction(async (tx) => {
+    for (const c of batch) {
+      const planned = batch.find((b) => b.recordId === c.recordId)!;
+      const live = before.get(c.recordId) ?? {};
+      let error = failures.get(c.recordId);
+      if (!error) {
+        const got = after.get(c.recordId) ?? {};
+        const wrong = Object.entries(planned.fields).filter(([f, v]) => !sameValue(got[f], v));
+        if (wrong.length) error = `read-back mismatch on ${wrong.map(([f]) => f).join(", ")}`;
+      }
+      if (!error) {
+        result.verified++;
+        await tx.query(
+          `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id) VALUES ($1, $2, $3, now(), $4)
+           ON CONFLICT (sync, record_id) DO UPDATE SET payload = reverse.sync_state.payload || EXCLUDED.payload,
+             last_sent_at = now(), last_run_id = EXCLUDED.last_run_id`,
+          [sync.name, c.recordId, JSON.stringify(planned.fields), runId],
+        );
+        await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
+          sync.name,
+          c.recordId,
+        ]);
+        for (const [field, value] of Object.entries(planned.fields)) {
+          if (
+            sameValue(live[field], value) &&
+            !toWrite.some((w) => w.recordId === c.recordId && field in w.fields)
+          )
+            continue;
+          await audit(
+            tx,
+            runId,
+            sync,
+            c.recordId,
+            field,
+            live[field],
+            value,
+            "verified",
+            responseIds.get(c.recordId),
+            undefined,
+            options.approvePlanId,
+          );
+        }
+        continue;
+      }
+      const [{ attempts }] = (await tx.query<{ attempts: number }>(
+        `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 1, $3, $4)
+         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = reverse.failures.attempts + 1, last_error = EXCLUDED.last_error,
+           payload = EXCLUDED.payload, updated_at = now()
+         RETURNING attempts`,
+        [sync.name, c.recordId, error, JSON.stringify(planned.fields)],
+      )) as [{ attempts: number }];
+      const dead = attempts >= sync.maxAttempts;
+      if (dead) {
+        result.deadLettered++;
+        await tx.query(
+          `INSERT INTO reverse.dead_letters (sync, record_id, payload, error, attempts) VALUES ($1, $2, $3, $4, $5)`,
+          [sync.name, c.recordId, JSON.stringify(planned.fields), error, attempts],
+        );
+        await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
+          sync.name,
+          c.recordId,
+        ]);
+      } else result.failed++;
+      options.log.warn(
+        { sync: sync.name, record: c.recordId, attempts, error },
+        dead ? "record dead-lettered" : "record failed; retried next run",
+      );
+      for (const [field, value] of Object.entries(planned.fields)) {
+        await audit(
+          tx,
+          runId,
+          sync,
+          c.recordId,
+          field,
+          live[field],
+          value,
+          dead ? "dead_letter" : error.startsWith("read-back") ? "mismatch" : "failed",
+          responseIds.get(c.recordId),
+          error,
+          options.approvePlanId,
+        );
+      }
+    }
+  });
+}
+
+async function audit(
+  tx: Parameters<Parameters<Warehouse["transaction"]>[0]>[0],
+  runId: string,
+  sync: SyncConfig,
+  recordId: string,
+  field: string,
+  before: unknown,
+  after: unknown,
+  status: string,
+  responseId: string | undefined,
+  error: string | undefined,
+  planId: string | undefined,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      runId,
+      sync.name,
+      sync.destination.system,
+      sync.destination.object,
+      recordId,
+      field,
+      JSON.stringify(before ?? null),
+      JSON.stringify(after ?? null),
+      status,
+      responseId ?? null,
+      error ?? null,
+      planId ?? null,
+    ],
+  );
+}
+
+/** Moves dead letters back into the retry queue (trueup sync --replay). */
+export async function replayDeadLetters(wh: Warehouse, syncName: string): Promise<number> {
+  return wh.transaction(async (tx) => {
+    const rows = await tx.query<{ record_id: string; payload: unknown; error: string }>(
+      `UPDATE reverse.dead_letters SET replayed_at = now() WHERE sync = $1 AND replayed_at IS NULL RETURNING record_id, payload, error`,
+      [syncName],
+    );
+    for (const r of rows) {
+      await tx.query(
+        `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 0, $3, $4)
+         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = 0`,
+        [syncName, r.record_id, `replayed: ${r.error}`, JSON.stringify(r.payload)],
+      );
+    }
+    return rows.length;
+  });
+}

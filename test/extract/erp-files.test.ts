@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDate, parseDecimal } from "../../extract/files/csv-values.js";
+import { runCli } from "../helpers/cli.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+
+let t: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = mkdtempSync(path.join(tmpdir(), "trueup-erp-"));
+});
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BOM = "\ufeff";
+const HEADER =
+  "invoice_no;customer_no;invoice_date;due_date;currency;net_amount;tax_amount;gross_amount;status;billing_ref";
+
+function writeInvoices(name: string, lines: string[]) {
+  writeFileSync(path.join(dir, name), BOM + [HEADER, ...lines].join("\r\n") + "\r\n");
+}
+
+const cli = (args: string[]) =>
+  runCli(["--json", "extract", "erp_files", ...args], {
+    cwd: "/work/main",
+    env: { WAREHOUSE_URL: t.url, ERP_EXPORT_DIR: dir },
+  });
+
+describe("value conversions", () => {
+  it("decimal comma with thousands dots, and day-first dates", () => {
+    expect(parseDecimal("1.234,56", true)).toEqual({ ok: true, value: "1234.56" });
+    expect(parseDecimal("-0,5", true)).toEqual({ ok: true, value: "-0.5" });
+    expect(parseDecimal("12.5", true).ok).toBe(true); // 12.5 with dot as thousands separator = 125
+    expect(parseDecimal("12,5x", true)).toMatchObject({ ok: false });
+    expect(parseDate("01.03.2026", "DD.MM.YYYY")).toEqual({ ok: true, value: "2026-03-01" });
+    expect(parseDate("31.02.2026", "DD.MM.YYYY")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no such date/),
+    });
+    expect(parseDate("3/1/2026", "M/D/YYYY")).toEqual({ ok: true, value: "2026-03-01" });
+  });
+});
+
+describe("erp_files source", () => {
+  it("loads BOM + semicolon + decimal-comma exports, rejects bad rows with file, line and field, loads each file once", async () => {
+    writeInvoices("invoices_2026-10.csv", [
+      "K-1001;C-1;01.10.2026;31.10.2026;EUR;1.000,00;190,00;1.190,00;open;in_1",
+      "K-1002;C-2;02.10.2026;01.11.2026;EUR;10,5;0;10,50;paid;",
+      "K-1003;C-3;32.10.2026;01.11.2026;EUR;1;0;1;open;", // no such date
+      "K-1004;C-4;03.10.2026;02.11.2026;EUR;abc;0;1;open;", // not a number
+      "K-1005;C-5;03.10.2026", // wrong column count
+      "K-1006;C-6;04.10.2026;03.11.2026;GBP;99,99;0;99,99;void;in_9",
+    ]);
+    const first = await cli([]);
+    expect(first.stderr).not.toMatch(/unexpected/);
+    const out = JSON.parse(first.stdout);
+    const inv = out.streams.find((s: { stream: string }) => s.stream === "invoices");
+    expect(inv).toMatchObject({ status: "succeeded", rows: 3, rejects: 3 });
+    expect(first.code).toBe(0);
+
+    const rows = await t.warehouse.query(
+      `SELECT invoice_no, invoice_date::text AS d, gross_amount, billing_ref FROM staging.erp_files__invoices ORDER BY invoice_no`,
+    );
+    expect(rows).toEqual([
+      { invoice_no: "K-1001", d: "2026-10-01", gross_amount: "1190.00", billing_ref: "in_1" },
+      { invoice_no: "K-1002", d: "2026-10-02", gross_amount: "10.50", billing_ref: "" },
+      { invoice_no: "K-1006", d: "2026-10-04", gross_amount: "99.99", billing_ref: "in_9" },
+    ]);
+    const rejects = await t.warehouse.query<{ position: string; field: string | null; reason: string }>(
+      `SELECT position, field, reason FROM trueup.rejects WHERE stream = 'invoices' ORDER BY position`,
+    );
+    expect(rejects.map((r) => [r.position, r.field])).toEqual([
+      ["invoices_2026-10.csv:4", "invoice_date"],
+      ["invoices_2026-10.csv:5", "net_amount"],
+      ["invoices_2026-10.csv:6", null],
+    ]);
+    expect(rejects[2]!.reason).toMatch(/column/i);
+
+    // Same file again: skipped by name + checksum, nothing new lands in raw.
+    const second = JSON.parse((await cli([])).stdout);
+    expect(second.streams.find((s: { stream: string }) => s.stream === "invoices")).toMatchObject({
+      rows: 0,
+    });
+    expect(await t.warehouse.query(`SELECT count(*)::int AS n FROM raw.erp_files__invoices`)).toEqual([
+      { n: 3 },
+    ]);
+
+    // A corrected re-export (new checksum) loads again and the fix wins.
+    writeInvoices("invoices_2026-10.csv", ["K-1003;C-3;30.10.2026;01.11.2026;EUR;1;0;1,00;open;"]);
+    const third = JSON.parse((await cli([])).stdout);
+    expect(third.streams.find((s: { stream: string }) => s.stream === "invoices")).toMatchObject({
+      rows: 1,
+      rejects: 0,
+    });
+    expect(await t.warehouse.query(`SELECT count(*)::int AS n FROM staging.erp_files__invoices`)).toEqual([
+      { n: 4 },
+    ]);
+  });
+
+  it("names an unknown stream and exits 2", async () => {
+    const r = await runCli(["extract", "erp_files.nope"], {
+      cwd: "/work/main",
+      env: { WAREHOUSE_URL: t.url, ERP_EXPORT_DIR: dir },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown stream erp_files\.nope/);
+  });
+});

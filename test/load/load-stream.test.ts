@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadStream, readCursor } from "../../load/index.js";
+import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+async function* from(batches: ExtractBatch[]): AsyncGenerator<ExtractBatch> {
+  for (const b of batches) yield b;
+}
+
+const accounts: StreamDescriptor = {
+  source: "salesforce",
+  stream: "Account",
+  primaryKey: ["id"],
+  versionColumn: "system_modstamp",
+  columnTypes: { system_modstamp: "timestamptz", id: "text" },
+};
+
+describe("loadStream", () => {
+  it("lands raw append-only, keeps one staging row per key where the latest version wins, names columns per contract", async () => {
+    const wh = t.warehouse;
+    const r = await loadStream(
+      wh,
+      accounts,
+      from([
+        {
+          records: [
+            {
+              attributes: { type: "Account", url: "/x" },
+              Id: "001A",
+              Name: "Acme",
+              SystemModstamp: "2026-01-02T00:00:00.000+0000",
+              Contract_Start_Date__c: "2026-01-01",
+            },
+            { Id: "001B", Name: "Beta", SystemModstamp: "2026-01-01T00:00:00.000+0000" },
+          ],
+          cursor: { at: "2026-01-02" },
+        },
+        {
+          // An older version of 001A arriving late must not win; a newer 001B must.
+          records: [
+            { Id: "001A", Name: "Acme (old)", SystemModstamp: "2026-01-01T00:00:00.000+0000" },
+            { Id: "001B", Name: "Beta v2", SystemModstamp: "2026-01-03T00:00:00.000+0000" },
+          ],
+          cursor: { at: "2026-01-03" },
+        },
+      ]),
+      { runId: "run-1" },
+    );
+    expect(r).toMatchObject({ rows: 4, batches: 2, rejects: 0, cursor: { at: "2026-01-03" } });
+    const staged = await wh.query(
+      `SELECT id, name, contract_start_date__c, _trueup_deleted, _trueup_payload->>'Name' AS payload_name
+         FROM staging.salesforce__account ORDER BY id`,
+    );
+    expect(staged).toEqual([
+      {
+        id: "001A",
+        name: "Acme",
+        contract_start_date__c: "2026-01-01",
+        _trueup_deleted: false,
+        payload_name: "Acme",
+      },
+      {
+        id: "001B",
+        name: "Beta v2",
+        contract_start_date__c: null,
+        _trueup_deleted: false,
+        payload_name: "Beta v2",
+      },
+    ]);
+    const raw = await wh.query(`SELECT _trueup_run_id, _trueup_source FROM raw.salesforce__account`);
+    expect(raw).toHaveLength(4);
+    expect(raw[0]).toEqual({ _trueup_run_id: "run-1", _trueup_source: "salesforce" });
+    expect(await readCursor(wh, "salesforce", "Account")).toEqual({ at: "2026-01-03" });
+    const types = Object.fromEntries(
+      (await wh.columns({ schema: "staging", name: "salesforce__account" })).map((c) => [c.name, c.type]),
+    );
+    expect(types).toMatchObject({
+      id: "text",
+      system_modstamp: "timestamptz",
+      name: "text",
+      _trueup_payload: "jsonb",
+    });
+    expect(types).not.toHaveProperty("attributes__type");
+  });
+
+  it("keeps digit strings as strings and flattens nested objects with __", async () => {
+    const wh = t.warehouse;
+    await loadStream(
+      wh,
+      { source: "stripe", stream: "customers", primaryKey: ["id"] },
+      from([
+        {
+          records: [
+            {
+              id: "cus_1",
+              created: 1760000000,
+              metadata: { salesforce_account_id: "001000000000000123", code: "000123456789012345678" },
+            },
+            { id: "cus_2", created: 1760000001, metadata: { code: "821580000000000000" } },
+          ],
+        },
+      ]),
+      { runId: "run-2" },
+    );
+    const rows = await wh.query(
+      `SELECT id, created, metadata__salesforce_account_id AS sf, metadata__code AS code FROM staging.stripe__customers ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: "cus_1", created: "1760000000", sf: "001000000000000123", code: "000123456789012345678" },
+      { id: "cus_2", created: "1760000001", sf: null, code: "821580000000000000" },
+    ]);
+  });
+
+  it("a field that changes type widens its column instead of stalling the stream", async () => {
+    const wh = t.warehouse;
+    const desc: StreamDescriptor = { source: "zendesk", stream: "tickets", primaryKey: ["id"] };
+    await loadStream(wh, desc, from([{ records: [{ id: 1, score: 10, tag: "a" }] }]), { runId: "r" });
+    const r = await loadStream(
+      wh,
+      desc,
+      from([
+        { records: [{ id: 2, score: 10.25, tag: "b" }] },
+        { records: [{ id: 3, score: "high", tag: ["x", "y"], brand_new: true }] },
+        { records: [{ id: 4, score: 7, tag: "d" }] },
+      ]),
+      { runId: "r" },
+    );
+    expect(r.rows).toBe(3);
+    expect(r.widenedColumns.sort()).toEqual(["score", "score", "tag"].sort());
+    expect(r.addedColumns).toEqual(["brand_new"]);
+    const rows = await wh.query(`SELECT id, score, tag, brand_new FROM staging.zendesk__tickets ORDER BY id`);
+    expect(rows).toEqual([
+      { id: "1", score: "10", tag: "a", brand_new: null },
+      { id: "2", score: "10.25", tag: "b", brand_new: null },
+      { id: "3", score: "high", tag: ["x", "y"], brand_new: true },
+      { id: "4", score: "7", tag: "d", brand_new: null },
+    ]);
+  });
+
+  it("a value that does not fit a declared type goes NULL in its column, stays in the payload, and the row loads", async () => {
+    const wh = t.warehouse;
+    const r = await loadStream(
+      wh,
+      {
+        source: "netsuite",
+        stream: "transaction",
+        primaryKey: ["id"],
+        columnTypes: { trandate: "date", foreigntotal: "numeric" },
+      },
+      from([
+        {
+          records: [
+            { id: "10", trandate: "2026-02-30x", foreigntotal: "12.50" },
+            { id: "11", trandate: "2026-02-01", foreigntotal: "n/a" },
+          ],
+        },
+      ]),
+      { runId: "r" },
+    );
+    expect(r.typeIssues).toBe(2);
+    const rows = await wh.query(
+      `SELECT id, trandate::text AS trandate, foreigntotal, _trueup_payload->>'trandate' AS p FROM staging.netsuite__transaction ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: "10", trandate: null, foreigntotal: "12.50", p: "2026-02-30x" },
+      { id: "11", trandate: "2026-02-01", foreigntotal: null, p: "2026-02-01" },
+    ]);
+  });
+
+  it("a record without its key is rejected with position and field; the rest loads", async () => {
+    const wh = t.warehouse;
+    const r = await loadStream(
+      wh,
+      { source: "erp_files", stream: "payments", primaryKey: ["payment_no"] },
+      from([
+        {
+          records: [
+            { payment_no: "P1", amount: "1" },
+            { payment_no: "", amount: "2" },
+          ],
+          positions: ["payments_1.csv:2", "payments_1.csv:3"],
+        },
+      ]),
+      { runId: "r" },
+    );
+    expect(r).toMatchObject({ rows: 1, rejects: 1 });
+    const rejects = await wh.query(
+      `SELECT position, field, reason FROM trueup.rejects WHERE stream = 'payments'`,
+    );
+    expect(rejects).toEqual([
+      { position: "payments_1.csv:3", field: "payment_no", reason: "missing primary key field payment_no" },
+    ]);
+  });
+
+  it("tombstones: a key-only delete marks the row deleted and keeps its last values", async () => {
+    const wh = t.warehouse;
+    const desc: StreamDescriptor = { source: "stripe", stream: "subscriptions", primaryKey: ["id"] };
+    await loadStream(
+      wh,
+      desc,
+      from([
+        {
+          records: [
+            { id: "sub_1", status: "active" },
+            { id: "sub_2", status: "active" },
+          ],
+        },
+      ]),
+      { runId: "r" },
+    );
+    await loadStream(wh, desc, from([{ records: [], deletes: [{ id: "sub_1", deleted: true }] }]), {
+      runId: "r",
+    });
+    const rows = await wh.query(
+      `SELECT id, status, _trueup_deleted AS deleted, _trueup_payload->>'status' AS p FROM staging.stripe__subscriptions ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: "sub_1", status: "active", deleted: true, p: "active" },
+      { id: "sub_2", status: "active", deleted: false, p: "active" },
+    ]);
+  });
+
+  it("a failure mid-stream keeps every committed batch with its cursor and nothing of the failed one", async () => {
+    const wh = t.warehouse;
+    const desc: StreamDescriptor = { source: "zendesk", stream: "organizations", primaryKey: ["id"] };
+    async function* failing(): AsyncGenerator<ExtractBatch> {
+      yield { records: [{ id: 1 }, { id: 2 }], cursor: { start_time: 100 } };
+      yield { records: [{ id: 3 }], cursor: { start_time: 200 } };
+      throw new Error("connection reset");
+    }
+    await expect(loadStream(wh, desc, failing(), { runId: "r" })).rejects.toThrow("connection reset");
+    expect(await readCursor(wh, "zendesk", "organizations")).toEqual({ start_time: 200 });
+    expect(await wh.query(`SELECT id FROM staging.zendesk__organizations ORDER BY id`)).toEqual([
+      { id: "1" },
+      { id: "2" },
+      { id: "3" },
+    ]);
+    // Resuming re-reads from the cursor; the overlap merges instead of duplicating.
+    await loadStream(wh, desc, from([{ records: [{ id: 3 }, { id: 4 }], cursor: { start_time: 300 } }]), {
+      runId: "r2",
+    });
+    expect(await wh.query(`SELECT count(*)::int AS n FROM staging.zendesk__organizations`)).toEqual([
+      { n: 4 },
+    ]);
+  });
+
+  it("--full-refresh rebuilds staging and forgets the cursor", async () => {
+    const wh = t.warehouse;
+    const desc: StreamDescriptor = { source: "erp_files", stream: "customers", primaryKey: ["customer_no"] };
+    await loadStream(
+      wh,
+      desc,
+      from([{ records: [{ customer_no: "K1" }, { customer_no: "K2" }], cursor: { f: 1 } }]),
+      { runId: "r" },
+    );
+    await loadStream(wh, desc, from([{ records: [{ customer_no: "K3" }] }]), {
+      runId: "r",
+      fullRefresh: true,
+    });
+    expect(await wh.query(`SELECT customer_no FROM staging.erp_files__customers`)).toEqual([
+      { customer_no: "K3" },
+    ]);
+    expect(await readCursor(wh, "erp_files", "customers")).toBeUndefined();
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The `trueup` metadata schema, as ordered migrations. Append only: a released migration is
+ * never edited, a change is a new entry. Each statement is idempotent as well, so a migration
+ * interrupted half way (a crash between statements) completes on the next start.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: "runs, node runs, extraction state, file loads, rejects",
+    sql: [
+      `CREATE TABLE IF NOT EXISTS trueup.runs (
+         run_id text PRIMARY KEY,
+         command text NOT NULL,
+         status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+         started_at timestamptz NOT NULL DEFAULT now(),
+         finished_at timestamptz,
+         as_of timestamptz,
+         selector text,
+         error text,
+         summary jsonb NOT NULL DEFAULT '{}'::jsonb,
+         host text,
+         pid integer
+       )`,
+      `COMMENT ON TABLE trueup.runs IS 'One row per pipeline run (trueup run / demo / worker run).'`,
+      `CREATE TABLE IF NOT EXISTS trueup.node_runs (
+         run_id text NOT NULL REFERENCES trueup.runs (run_id) ON DELETE CASCADE,
+         node text NOT NULL,
+         kind text NOT NULL,
+         status text NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')),
+         started_at timestamptz,
+         finished_at timestamptz,
+         attempts integer NOT NULL DEFAULT 0,
+         rows bigint,
+         error text,
+         worker text,
+         details jsonb NOT NULL DEFAULT '{}'::jsonb,
+         PRIMARY KEY (run_id, node)
+       )`,
+      `COMMENT ON TABLE trueup.node_runs IS 'Per DAG node status, timing and row counts of each run.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.extract_state (
+         source text NOT NULL,
+         stream text NOT NULL,
+         cursor jsonb,
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         run_id text,
+         PRIMARY KEY (source, stream)
+       )`,
+      `COMMENT ON TABLE trueup.extract_state IS 'Incremental cursor per source stream; committed in the same transaction as the rows it covers.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.file_loads (
+         source text NOT NULL,
+         file_name text NOT NULL,
+         checksum text NOT NULL,
+         stream text NOT NULL,
+         rows bigint NOT NULL,
+         rejects bigint NOT NULL DEFAULT 0,
+         loaded_at timestamptz NOT NULL DEFAULT now(),
+         run_id text,
+         PRIMARY KEY (source, file_name, checksum)
+       )`,
+      `COMMENT ON TABLE trueup.file_loads IS 'Each ERP export file loaded once, by name and checksum.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.rejects (
+         id bigserial PRIMARY KEY,
+         run_id text,
+         source text NOT NULL,
+         stream text NOT NULL,
+         position text NOT NULL,
+         record_key text,
+         field text,
+         reason text NOT NULL,
+         record jsonb,
+         rejected_at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `COMMENT ON TABLE trueup.rejects IS 'Records that failed validation: where they came from (file:line, page, id), the field and why.'`,
+      `CREATE INDEX IF NOT EXISTS rejects_source_stream ON trueup.rejects (source, stream)`,
+    ],
+  },
+  {
+    id: 2,
+    name: "worker registry, run plans, node completion counts",
+    sql: [
+      `ALTER TABLE trueup.runs ADD COLUMN IF NOT EXISTS plan jsonb`,
+      `COMMENT ON COLUMN trueup.runs.plan IS 'What a queued run must do: selected nodes, as-of, full refresh. Workers read it.'`,
+      `ALTER TABLE trueup.node_runs ADD COLUMN IF NOT EXISTS completions integer NOT NULL DEFAULT 0`,
+      `COMMENT ON COLUMN trueup.node_runs.completions IS 'How many times the node was marked succeeded in this run: must be 1.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.workers (
+         worker_id text PRIMARY KEY,
+         host text NOT NULL,
+         pid integer NOT NULL,
+         graphile_worker_ids text[] NOT NULL DEFAULT '{}',
+         started_at timestamptz NOT NULL DEFAULT now(),
+         heartbeat_at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `COMMENT ON TABLE trueup.workers IS 'Live trueup worker processes; a stale heartbeat means the process died and its jobs are unlocked.'`,
+    ],
+  },
+  {
+    id: 3,
+    name: "reverse ETL: sync state, audit, failures, dead letters, plans, sync runs",
+    sql: [
+      `CREATE SCHEMA IF NOT EXISTS reverse`,
+      `CREATE TABLE IF NOT EXISTS reverse.sync_state (
+         sync text NOT NULL,
+         record_id text NOT NULL,
+         payload jsonb NOT NULL,
+         last_sent_at timestamptz NOT NULL,
+         last_run_id text NOT NULL,
+         created_by_sync boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (sync, record_id)
+       )`,
+      `COMMENT ON TABLE reverse.sync_state IS 'Last payload each sync delivered (and verified) per destination record: the change-detection snapshot.'`,
+      `CREATE TABLE IF NOT EXISTS reverse.audit (
+         id bigserial PRIMARY KEY,
+         run_id text NOT NULL,
+         sync text NOT NULL,
+         destination text NOT NULL,
+         object text NOT NULL,
+         record_id text NOT NULL,
+         field text NOT NULL,
+         before jsonb,
+         after jsonb,
+         status text NOT NULL CHECK (status IN ('verified', 'mismatch', 'failed', 'dead_letter')),
+         response_id text,
+         error text,
+         plan_id text,
+         at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `COMMENT ON TABLE reverse.audit IS 'Every field trueup wrote into a destination: before, after, outcome and the vendor response id. Enough to reverse any write.'`,
+      `CREATE INDEX IF NOT EXISTS audit_record ON reverse.audit (sync, record_id)`,
+      `CREATE TABLE IF NOT EXISTS reverse.failures (
+         sync text NOT NULL,
+         record_id text NOT NULL,
+         attempts integer NOT NULL,
+         last_error text NOT NULL,
+         payload jsonb NOT NULL,
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (sync, record_id)
+       )`,
+      `CREATE TABLE IF NOT EXISTS reverse.dead_letters (
+         id bigserial PRIMARY KEY,
+         sync text NOT NULL,
+         record_id text NOT NULL,
+         payload jsonb NOT NULL,
+         error text NOT NULL,
+         attempts integer NOT NULL,
+         at timestamptz NOT NULL DEFAULT now(),
+         replayed_at timestamptz
+       )`,
+      `COMMENT ON TABLE reverse.dead_letters IS 'Records the destination kept rejecting, with its last error; trueup sync --replay retries them.'`,
+      `CREATE TABLE IF NOT EXISTS reverse.plans (
+         plan_id text PRIMARY KEY,
+         sync text NOT NULL,
+         status text NOT NULL CHECK (status IN ('pending', 'applied', 'superseded')),
+         plan jsonb NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         created_run_id text NOT NULL,
+         applied_at timestamptz,
+         applied_run_id text
+       )`,
+      `COMMENT ON TABLE reverse.plans IS 'Correction plans awaiting approval (trueup sync --approve ID runs one exactly as planned).'`,
+      `CREATE TABLE IF NOT EXISTS reverse.sync_runs (
+         run_id text NOT NULL,
+         sync text NOT NULL,
+         mode text NOT NULL,
+         status text NOT NULL,
+         started_at timestamptz NOT NULL DEFAULT now(),
+         finished_at timestamptz,
+         planned integer NOT NULL DEFAULT 0,
+         written integer NOT NULL DEFAULT 0,
+         verified integer NOT NULL DEFAULT 0,
+         failed integer NOT NULL DEFAULT 0,
+         dead_lettered integer NOT NULL DEFAULT 0,
+         write_calls integer NOT NULL DEFAULT 0,
+         message text,
+         PRIMARY KEY (run_id, sync)
+       )`,
+      `COMMENT ON TABLE reverse.sync_runs IS 'One row per sync per run: what was planned, written, verified and failed.'`,
+    ],
+  },
+];

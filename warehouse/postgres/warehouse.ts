@@ -1,0 +1,96 @@
+import pg from "pg";
+import { WarehouseError } from "../../core/errors.js";
+import { registerSecret } from "../../core/log.js";
+import type { Warehouse, WarehouseSession } from "../interfaces.js";
+import { PostgresSession } from "./session.js";
+
+// Read int8 and numeric as strings: ids and money must never pass through a JS float.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
+
+export interface PostgresWarehouseOptions {
+  url: string;
+  maxConnections?: number;
+  /** Called once after close(), e.g. to stop an embedded server. */
+  onClose?: () => Promise<void>;
+  applicationName?: string;
+}
+
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return u.toString();
+  } catch {
+    return "<unparseable url>";
+  }
+}
+
+export class PostgresWarehouse extends PostgresSession implements Warehouse {
+  readonly displayUrl: string;
+  private closed = false;
+
+  private constructor(
+    /** The pg pool, for libraries that take one (graphile-worker). */
+    readonly pool: pg.Pool,
+    private readonly options: PostgresWarehouseOptions,
+  ) {
+    super(pool);
+    this.displayUrl = maskUrl(options.url);
+  }
+
+  static async connect(options: PostgresWarehouseOptions): Promise<PostgresWarehouse> {
+    try {
+      registerSecret(decodeURIComponent(new URL(options.url).password));
+    } catch {
+      /* not a URL; pg will say so below */
+    }
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 8,
+      application_name: options.applicationName ?? "trueup",
+      connectionTimeoutMillis: 15_000,
+    });
+    // An idle client losing its server (restart, failover) must not crash the process.
+    pool.on("error", () => {});
+    const wh = new PostgresWarehouse(pool, options);
+    try {
+      await wh.query("SELECT 1");
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new WarehouseError(
+        `cannot connect to the warehouse at ${maskUrl(options.url)}: ${(err as Error).message}. ` +
+          `Check WAREHOUSE_URL (or unset it to use the embedded Postgres) and that the server is running.`,
+        { cause: err },
+      );
+    }
+    return wh;
+  }
+
+  async transaction<T>(fn: (tx: WarehouseSession) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const session = new PostgresSession(client);
+      try {
+        const result = await fn(session);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        await session.db.destroy();
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy(); // ends the pool
+    await this.options.onClose?.();
+  }
+}
