@@ -1,0 +1,55 @@
+/**
+ * What every emulator is built from, and the sandbox's fixed credentials. The credentials are
+ * deliberately fake and constant (like stripe-mock's `sk_test_123`): the sandbox checks them the
+ * way the vendor would, so an extractor that forgets to authenticate fails here as it would live.
+ */
+import type { Rng } from "../world/rng.js";
+import type { Emulator, SystemName } from "./interfaces.js";
+import type { MemoryWorldStore } from "./store.js";
+
+export type FaultProfile = "none" | "flaky" | "hostile";
+
+export const SANDBOX_CREDENTIALS = {
+  salesforce: { accessToken: "00DSANDBOX0000001!sandbox.session.token" },
+  stripe: { apiKey: "sk_test_trueup_sandbox" },
+  netsuite: {
+    accountId: "TSTDRV1234567",
+    consumerKey: "sandbox-consumer-key-0001",
+    consumerSecret: "sandbox-consumer-secret-0001",
+    tokenId: "sandbox-token-id-0001",
+    tokenSecret: "sandbox-token-secret-0001",
+  },
+  zendesk: { email: "sandbox@trueup.example", apiToken: "sandbox-zendesk-api-token" },
+} as const;
+
+export interface EmulatorOptions {
+  /** Salesforce: API requests allowed per (emulated) day before REQUEST_LIMIT_EXCEEDED. */
+  salesforceDailyApiRequests: number;
+  /** Stripe: requests per second before 429 `rate_limit` (test mode allows 25/s; 0 = unlimited). */
+  stripeRequestsPerSecond: number;
+}
+
+export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
+  salesforceDailyApiRequests: 1_000_000,
+  stripeRequestsPerSecond: 0,
+};
+
+export interface EmulatorContext {
+  store: MemoryWorldStore;
+  /** `http://127.0.0.1:<port>` of this emulator, for absolute URLs in responses. */
+  baseUrl: string;
+  faults: FaultProfile;
+  /** Seeded per emulator: vendor-specific hostile behaviour (late visibility, pages served twice…). */
+  rng: Rng;
+  options: EmulatorOptions;
+}
+
+export type EmulatorFactory = (ctx: EmulatorContext) => Emulator;
+
+/** Answers the server uses when the fault profile injects a throttle or an outage, per vendor. */
+export interface VendorFaults {
+  throttled(retryAfterSeconds: number): { status: number; headers: Record<string, string>; body: unknown };
+  serverError(): { status: number; headers: Record<string, string>; body: unknown };
+}
+
+export type SystemEmulatorModule = { system: SystemName; create: EmulatorFactory; faults: VendorFaults };
