@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, unix, usdRate } from "./sql.js";
+import { field, fromMinor, fxJoin, live, mutualBestRounds, unix, usdRate } from "./sql.js";
 
 /**
  * Billing invoices (Stripe, finalized) beside ERP invoices (NetSuite CustInvc for the US entity,
@@ -107,13 +107,7 @@ export const invoice = defineModel({
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)
     ),
-    m3 AS (
-      SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (
-        SELECT c.*, row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
-                    row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m3cand c
-      ) z WHERE rb = 1 AND re = 1
-    ),
+    ${mutualBestRounds("m3cand", "m3", "customer_amount_date")}
     matches AS (SELECT id, system, erp_id, method FROM m12 UNION ALL SELECT id, system, erp_id, method FROM m3),
     paired AS (
       SELECT 'stripe:' || b.id AS invoice_key, coalesce(b.customer_id, e.customer_id) AS customer_id,

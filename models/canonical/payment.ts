@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, unix, usdRate } from "./sql.js";
+import { field, fromMinor, fxJoin, live, mutualBestRounds, unix, usdRate } from "./sql.js";
 
 /**
  * Succeeded billing charges (Stripe) beside ERP customer payments (NetSuite CustPymt, legacy ERP
@@ -67,20 +67,17 @@ export const payment = defineModel({
           FROM billing b JOIN erp e ON e.external_id = b.id
       ) z WHERE rb = 1 AND re = 1
     ),
-    m2 AS (
-      SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (
-        SELECT b.id, e.system, e.erp_id,
-               row_number() OVER (PARTITION BY b.id ORDER BY abs(e.erp_date - CAST(b.paid_at AS date)), e.erp_id) AS rb,
-               row_number() OVER (PARTITION BY e.system, e.erp_id ORDER BY abs(e.erp_date - CAST(b.paid_at AS date)), b.id) AS re
-          FROM billing b JOIN erp e
-            ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
-           AND abs(e.erp_date - CAST(b.paid_at AS date)) <= ${window}
-         WHERE e.external_id IS NULL
-           AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.id = b.id)
-           AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.system = e.system AND m1.erp_id = e.erp_id)
-      ) z WHERE rb = 1 AND re = 1
+    m2cand AS (
+      SELECT b.id, e.system, e.erp_id, abs(e.erp_date - CAST(b.paid_at AS date)) AS gap
+        FROM billing b JOIN erp e
+          ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
+         AND abs(e.erp_date - CAST(b.paid_at AS date)) <= ${window}
+       WHERE e.external_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.id = b.id)
+         AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.system = e.system AND m1.erp_id = e.erp_id)
     ),
-    matches AS (SELECT id, system, erp_id, method FROM m1 UNION ALL SELECT * FROM m2),
+    ${mutualBestRounds("m2cand", "m2", "customer_amount_date")}
+    matches AS (SELECT id, system, erp_id, method FROM m1 UNION ALL SELECT id, system, erp_id, method FROM m2),
     paired AS (
       SELECT 'stripe:' || b.id AS payment_key, coalesce(b.customer_id, e.customer_id) AS customer_id, b.id AS stripe_charge_id,
              b.stripe_invoice_id, b.currency AS billing_currency, b.amount AS billing_amount, b.refunded AS billing_refunded,

@@ -109,3 +109,38 @@ export const FREE_MAIL = [
   "yandex.ru",
   "qq.com",
 ];
+
+/**
+ * One-to-one matching of fuzzy candidates (`cand` with columns id, system, erp_id, gap) as CTEs
+ * ending in `<out>(id, system, erp_id, method)`. Each round keeps the pairs that are each other's
+ * best (smallest gap, then id) among what earlier rounds left unmatched. One round is not enough:
+ * two monthly invoices a day apart can both prefer the same ERP posting, and the loser must then
+ * take the next one instead of being reported missing. Rounds are unrolled because Postgres does
+ * not allow the anti-join a recursive CTE would need; `rounds` bounds the length of such chains.
+ */
+export function mutualBestRounds(cand: string, out: string, method: string, rounds = 4): string {
+  const parts: string[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const prior = Array.from({ length: r - 1 }, (_, i) => `${out}_r${i + 1}`);
+    const excluded = prior
+      .map(
+        (p) =>
+          `AND NOT EXISTS (SELECT 1 FROM ${p} WHERE ${p}.id = c.id OR (${p}.system = c.system AND ${p}.erp_id = c.erp_id))`,
+      )
+      .join(" ");
+    parts.push(`${out}_r${r} AS (
+      SELECT id, system, erp_id FROM (
+        SELECT c.id, c.system, c.erp_id,
+               row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
+               row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
+          FROM ${cand} c WHERE TRUE ${excluded}
+      ) z WHERE rb = 1 AND re = 1
+    )`);
+  }
+  const union = Array.from(
+    { length: rounds },
+    (_, i) => `SELECT id, system, erp_id FROM ${out}_r${i + 1}`,
+  ).join(" UNION ALL ");
+  parts.push(`${out} AS (SELECT id, system, erp_id, '${method}' AS method FROM (${union}) u)`);
+  return parts.join(",\n    ") + ",";
+}

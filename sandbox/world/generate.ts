@@ -305,8 +305,10 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
     const started = dayOf(k.start) <= asOfDay;
     const annual = k.unitMinor * k.quantity * (k.interval === "month" ? 12 : 1);
     let amountMinor = annual;
+    let amountFlagged = false;
     // Injected: the CRM's ACV disagrees with what billing charges (beyond 0.5 %).
     if (k.linkedByOpp && r.inject.chance(RATES.contractAmountMismatch)) {
+      amountFlagged = true;
       amountMinor = Math.round(annual * (1 + r.inject.pick([-0.2, -0.1, 0.1, 0.25])));
       flag("contract_amount_mismatch", `salesforce:${k.oppId}`, {
         acv: major(amountMinor, c.currency),
@@ -316,7 +318,9 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
       // Noise: within the 0.5 % tolerance.
       amountMinor = annual + Math.round(annual * 0.002);
     }
-    const missing = started && r.inject.chance(RATES.contractMissingSubscription);
+    // Drawn even when not used, so the rest of the world stays the same for a seed. A contract
+    // whose amount was made to disagree keeps its subscription: one truth entry per contract.
+    const missing = r.inject.chance(RATES.contractMissingSubscription) && started && !amountFlagged;
     opportunities.push(
       sfOpportunity(
         k.oppId,
