@@ -1055,6 +1055,13 @@ function sfAccount(
     Industry: rng.pick(["Technology", "Retail", "Finance", "Healthcare", "Manufacturing"]),
     CurrencyIsoCode: "USD",
     Account_Number__c: `000${String(rng.int(1, 999_999_999)).padStart(15, "0")}`,
+    // Custom fields reverse ETL fills (the example config's salesforce_account_health sync);
+    // empty in the source org, as Salesforce returns unset fields: null.
+    Billing_Status__c: null,
+    Overdue_Amount__c: null,
+    Last_Payment_Date__c: null,
+    ARR__c: null,
+    Health_Score__c: null,
     CreatedDate: sfDateTime(createdAt),
     SystemModstamp: sfDateTime(createdAt + rng.int(0, 3600) * 1000),
     IsDeleted: false,
