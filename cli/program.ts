@@ -1,3 +1,4 @@
+import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { NotImplementedError } from "../core/errors.js";
 import { runCommand, type GlobalOptions } from "./context.js";
@@ -145,7 +146,10 @@ export function buildProgram(): Command {
     .option("--dry-run", "print the plan field by field and write nothing")
     .option("--approve <ids...>", "run pending correction plans exactly as planned")
     .option("--replay", "retry the dead letters")
-    .action(notYet("trueup sync"));
+    .action(async function (this: Command, names: string[]) {
+      const opts = this.opts<SyncCommandOptions>();
+      await runCommand(globals(this), (ctx) => syncCommand(ctx, names, opts));
+    });
 
   program
     .command("worker")

@@ -1,18 +1,366 @@
-import type { SystemEmulatorModule } from "../context.js";
+import { createHash } from "node:crypto";
+import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
+import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
+import type { MemoryWorldStore } from "../store.js";
 
-/** Placeholder until the stripe emulator lands: answers 501 to everything. */
+/** List endpoint → world file and Stripe's event type prefix. */
+const TYPES: Record<string, { object: string; event: string }> = {
+  customers: { object: "customers", event: "customer" },
+  subscriptions: { object: "subscriptions", event: "customer.subscription" },
+  invoices: { object: "invoices", event: "invoice" },
+  charges: { object: "charges", event: "charge" },
+  refunds: { object: "refunds", event: "refund" },
+  credit_notes: { object: "credit_notes", event: "credit_note" },
+};
+const EVENT_RETENTION_S = 30 * 86_400;
+const LINES_INLINE = 10;
+const VERSION = "2025-09-30.clover";
+
+type Rec = Record<string, unknown>;
+
+function err(status: number, type: string, message: string, extra: Rec = {}): SandboxResponse {
+  return { status, body: { error: { type, message, ...extra } } };
+}
+
+function str(q: SandboxRequest["query"], k: string): string | undefined {
+  const v = q[k];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function list(q: SandboxRequest["query"], k: string): string[] {
+  const v = q[k] ?? q[`${k}[]`];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** `created`, `created[gt]`… as a predicate on unix seconds. */
+function createdFilter(q: SandboxRequest["query"]): ((t: number) => boolean) | undefined {
+  const eq = str(q, "created");
+  const gt = str(q, "created[gt]");
+  const gte = str(q, "created[gte]");
+  const lt = str(q, "created[lt]");
+  const lte = str(q, "created[lte]");
+  if ([eq, gt, gte, lt, lte].every((v) => v === undefined)) return undefined;
+  return (t) =>
+    (eq === undefined || t === Number(eq)) &&
+    (gt === undefined || t > Number(gt)) &&
+    (gte === undefined || t >= Number(gte)) &&
+    (lt === undefined || t < Number(lt)) &&
+    (lte === undefined || t <= Number(lte));
+}
+
+/** Newest first, then by id descending: Stripe's order, stable for paging. */
+function byCreatedDesc(a: Rec, b: Rec): number {
+  const d = Number(b.created) - Number(a.created);
+  return d !== 0 ? d : String(b.id) < String(a.id) ? -1 : String(b.id) > String(a.id) ? 1 : 0;
+}
+
+class StripeEmulator implements Emulator {
+  readonly system = "stripe" as const;
+  private readonly sorted = new Map<string, { version: number; rows: Rec[] }>();
+  private readonly window: number[] = [];
+  private requestSeq = 0;
+  private readonly hiddenUntil = new Map<string, number>();
+
+  constructor(private readonly ctx: EmulatorContext) {}
+
+  private get store(): MemoryWorldStore {
+    return this.ctx.store;
+  }
+
+  private rows(object: string): Rec[] {
+    const version = this.store.changes.length;
+    const cached = this.sorted.get(object);
+    if (cached && cached.version === version) return cached.rows;
+    const rows = this.store
+      .list("stripe", object)
+      .filter((r) => r.deleted !== true)
+      .slice()
+      .sort(byCreatedDesc);
+    this.sorted.set(object, { version, rows });
+    return rows;
+  }
+
+  private authorized(req: SandboxRequest): boolean {
+    const h = req.headers.authorization ?? "";
+    const key = SANDBOX_CREDENTIALS.stripe.apiKey;
+    if (h === `Bearer ${key}`) return true;
+    if (h.startsWith("Basic ")) return Buffer.from(h.slice(6), "base64").toString().split(":")[0] === key;
+    return false;
+  }
+
+  private throttled(): boolean {
+    const rate = this.ctx.options.stripeRequestsPerSecond;
+    if (!rate) return false;
+    const now = Date.now();
+    while (this.window.length && this.window[0]! <= now - 1000) this.window.shift();
+    if (this.window.length >= rate) return true;
+    this.window.push(now);
+    return false;
+  }
+
+  handle(req: SandboxRequest): SandboxResponse {
+    const r = this.route(req);
+    r.headers = {
+      ...r.headers,
+      "request-id": `req_${(++this.requestSeq).toString(36).padStart(14, "0")}`,
+      "stripe-version": VERSION,
+    };
+    return r;
+  }
+
+  private route(req: SandboxRequest): SandboxResponse {
+    if (!this.authorized(req)) {
+      const h = req.headers.authorization;
+      return err(
+        401,
+        "invalid_request_error",
+        h
+          ? `Invalid API Key provided: ${String(h)
+              .replace(/^(Bearer|Basic)\s+/, "")
+              .slice(0, 8)}****`
+          : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+      );
+    }
+    if (this.throttled()) return this.faultsThrottle(1);
+    const parts = req.path.split("/").filter(Boolean);
+    if (parts[0] !== "v1")
+      return err(404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${req.path}).`);
+    const [, resource, id, sub] = parts;
+    if (req.method !== "GET")
+      return err(405, "invalid_request_error", `The sandbox serves reads only (${req.method} ${req.path}).`);
+    if (resource === "events") return id ? this.retrieveEvent(id) : this.listEvents(req);
+    const type = resource ? TYPES[resource] : undefined;
+    if (!type) return err(404, "invalid_request_error", `Unrecognized request URL (GET: ${req.path}).`);
+    if (!id) return this.listObjects(req, type.object, resource!);
+    if (resource === "invoices" && sub === "lines") return this.listLines(req, id);
+    if (sub) return err(404, "invalid_request_error", `Unrecognized request URL (GET: ${req.path}).`);
+    const rec = this.store.get("stripe", type.object, id);
+    if (!rec)
+      return err(404, "invalid_request_error", `No such ${type.event.split(".").at(-1)}: '${id}'`, {
+        code: "resource_missing",
+        param: "id",
+      });
+    return { status: 200, body: this.render(rec, type.object, list(req.query, "expand")) };
+  }
+
+  faultsThrottle(retryAfter: number): SandboxResponse {
+    return {
+      status: 429,
+      headers: { "retry-after": String(retryAfter), "stripe-should-retry": "true" },
+      body: {
+        error: {
+          type: "invalid_request_error",
+          code: "rate_limit",
+          message:
+            "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        },
+      },
+    };
+  }
+
+  /** An object as the API shows it: invoice lines cut to the first 10, expansions applied. */
+  private render(rec: Rec, object: string, expand: string[]): Rec {
+    let out = rec;
+    if (object === "invoices") {
+      const lines = rec.lines as { data?: Rec[] } | undefined;
+      const data = lines?.data ?? [];
+      out = {
+        ...rec,
+        lines: {
+          object: "list",
+          data: data.slice(0, LINES_INLINE),
+          has_more: data.length > LINES_INLINE,
+          total_count: data.length,
+          url: `/v1/invoices/${String(rec.id)}/lines`,
+        },
+      };
+    }
+    const exp = expand.map((e) => e.replace(/^data\./, ""));
+    if (exp.includes("customer") && typeof out.customer === "string") {
+      const c = this.store.get("stripe", "customers", out.customer);
+      if (c) out = { ...out, customer: c };
+    }
+    return out;
+  }
+
+  private page(req: SandboxRequest, rows: Rec[], url: string, render: (r: Rec) => Rec): SandboxResponse {
+    const limitRaw = str(req.query, "limit");
+    const limit = limitRaw === undefined ? 10 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return err(400, "invalid_request_error", "Invalid integer: limit must be between 1 and 100", {
+        param: "limit",
+      });
+    const after = str(req.query, "starting_after");
+    const before = str(req.query, "ending_before");
+    if (after && before)
+      return err(
+        400,
+        "invalid_request_error",
+        "You may only specify one of these parameters: ending_before, starting_after.",
+      );
+    let start = 0;
+    let end = rows.length;
+    if (after) {
+      const i = rows.findIndex((r) => r.id === after);
+      if (i < 0)
+        return err(400, "invalid_request_error", `No such object: '${after}'`, {
+          code: "resource_missing",
+          param: "starting_after",
+        });
+      start = i + 1;
+    }
+    if (before) {
+      const i = rows.findIndex((r) => r.id === before);
+      if (i < 0)
+        return err(400, "invalid_request_error", `No such object: '${before}'`, {
+          code: "resource_missing",
+          param: "ending_before",
+        });
+      end = i;
+      start = Math.max(0, end - limit);
+    }
+    const data = rows.slice(start, Math.min(end, start + limit));
+    const hasMore = before ? start > 0 : start + limit < end;
+    return { status: 200, body: { object: "list", url, has_more: hasMore, data: data.map(render) } };
+  }
+
+  private listObjects(req: SandboxRequest, object: string, resource: string): SandboxResponse {
+    let rows = this.rows(object);
+    const created = createdFilter(req.query);
+    const customer = str(req.query, "customer");
+    const status = str(req.query, "status");
+    const nowS = Math.floor(this.store.now().getTime() / 1000);
+    const hostile = this.ctx.faults === "hostile";
+    if (created || customer || (resource === "subscriptions" && status !== "all") || hostile) {
+      rows = rows.filter((r) => {
+        if (created && !created(Number(r.created))) return false;
+        if (customer && r.customer !== customer) return false;
+        if (resource === "subscriptions") {
+          if (status === undefined && r.status === "canceled") return false;
+          if (status && status !== "all" && r.status !== status) return false;
+        }
+        // Hostile: a just-created object may not be visible to created-filtered lists yet.
+        if (hostile && created && nowS - Number(r.created) < 60 && this.hidden(String(r.id), nowS))
+          return false;
+        return true;
+      });
+    }
+    const expand = list(req.query, "expand");
+    return this.page(req, rows, `/v1/${resource}`, (r) => this.render(r, object, expand));
+  }
+
+  private hidden(id: string, nowS: number): boolean {
+    let until = this.hiddenUntil.get(id);
+    if (until === undefined) {
+      until = this.ctx.rng.chance(0.5) ? nowS + this.ctx.rng.int(2, 8) : 0;
+      this.hiddenUntil.set(id, until);
+    }
+    return nowS < until;
+  }
+
+  private listLines(req: SandboxRequest, id: string): SandboxResponse {
+    const inv = this.store.get("stripe", "invoices", id);
+    if (!inv)
+      return err(404, "invalid_request_error", `No such invoice: '${id}'`, {
+        code: "resource_missing",
+        param: "id",
+      });
+    const lines = ((inv.lines as { data?: Rec[] } | undefined)?.data ?? []).slice();
+    return this.page(req, lines, `/v1/invoices/${id}/lines`, (r) => r);
+  }
+
+  /** Events: `*.created` for objects created in the last 30 days, then every recorded change. */
+  private events(): Rec[] {
+    const now = Math.floor(this.store.now().getTime() / 1000);
+    const since = now - EVENT_RETENTION_S;
+    const out: Rec[] = [];
+    const evt = (type: string, created: number, object: Rec, extra: Rec = {}, seq = 0): Rec => ({
+      id: `evt_${createHash("sha1")
+        .update(`${type}:${String(object.id)}:${created}:${seq}`)
+        .digest("hex")
+        .slice(0, 24)}`,
+      object: "event",
+      api_version: VERSION,
+      created,
+      livemode: false,
+      pending_webhooks: 0,
+      request: { id: null, idempotency_key: null },
+      type,
+      data: { object, ...extra },
+    });
+    for (const t of Object.values(TYPES)) {
+      for (const r of this.store.list("stripe", t.object)) {
+        const c = Number(r.created);
+        if (c >= since && c <= now && r.deleted !== true) out.push(evt(`${t.event}.created`, c, r));
+      }
+    }
+    for (const ch of this.store.changes) {
+      if (ch.system !== "stripe") continue;
+      const t = TYPES[ch.object];
+      if (!t) continue;
+      const created = Math.floor(ch.at.getTime() / 1000);
+      if (created < since) continue;
+      if (ch.kind === "created") continue; // covered above from the object itself
+      out.push(
+        evt(
+          `${t.event}.${ch.kind}`,
+          created,
+          ch.kind === "deleted" ? { ...ch.record, deleted: true } : ch.record,
+          ch.previous ? { previous_attributes: ch.previous } : {},
+          ch.seq,
+        ),
+      );
+    }
+    return out.sort(byCreatedDesc);
+  }
+
+  private listEvents(req: SandboxRequest): SandboxResponse {
+    let rows = this.events();
+    const created = createdFilter(req.query);
+    const type = str(req.query, "type");
+    const types = list(req.query, "types");
+    const match = (t: string, pattern: string) =>
+      pattern.endsWith("*") ? t.startsWith(pattern.slice(0, -1)) : t === pattern;
+    rows = rows.filter(
+      (e) =>
+        (!created || created(Number(e.created))) &&
+        (!type || match(String(e.type), type)) &&
+        (types.length === 0 || types.some((p) => match(String(e.type), p))),
+    );
+    return this.page(req, rows, "/v1/events", (r) => r);
+  }
+
+  private retrieveEvent(id: string): SandboxResponse {
+    const e = this.events().find((x) => x.id === id);
+    return e
+      ? { status: 200, body: e }
+      : err(404, "invalid_request_error", `No such event: '${id}'`, {
+          code: "resource_missing",
+          param: "id",
+        });
+  }
+}
+
 export const stripeModule: SystemEmulatorModule = {
   system: "stripe",
-  create: () => ({
-    system: "stripe",
-    handle: () => ({ status: 501, body: { error: "stripe emulator not implemented yet" } }),
-  }),
+  create: (ctx) => new StripeEmulator(ctx),
   faults: {
     throttled: (s) => ({
       status: 429,
-      headers: { "Retry-After": String(s) },
-      body: { error: "rate limited" },
+      headers: { "retry-after": String(s), "stripe-should-retry": "true" },
+      body: {
+        error: {
+          type: "invalid_request_error",
+          code: "rate_limit",
+          message:
+            "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        },
+      },
     }),
-    serverError: () => ({ status: 503, headers: {}, body: { error: "unavailable" } }),
+    serverError: () => ({
+      status: 500,
+      headers: { "stripe-should-retry": "true" },
+      body: { error: { type: "api_error", message: "An unknown error occurred" } },
+    }),
   },
 };

@@ -1,0 +1,2 @@
+export { salesforceWriteClient } from "./client.js";
+export { SalesforceDestination } from "./destination.js";

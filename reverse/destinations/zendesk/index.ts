@@ -1,0 +1,2 @@
+export { zendeskWriteClient } from "./client.js";
+export { ZendeskDestination } from "./destination.js";

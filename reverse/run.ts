@@ -1,0 +1,80 @@
+import type { Credentials } from "../config/credentials.js";
+import type { Config, SyncConfig } from "../config/schema.js";
+import { UsageError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { destinationFactory } from "./destinations/index.js";
+import type { Destination } from "./interfaces.js";
+import { replayDeadLetters, runSync, type SyncRunResult } from "./sync.js";
+
+export interface RunSyncsOptions {
+  warehouse: Warehouse;
+  config: Config;
+  credentials: Credentials;
+  runId: string;
+  log: Logger;
+  /** Sync names; empty: every sync in config. */
+  names?: string[];
+  dryRun?: boolean;
+  /** Pending plan ids to apply (corrections). */
+  approve?: string[];
+  /** Move dead letters back into the retry queue first. */
+  replay?: boolean;
+  /** Overrides the destinations built from credentials (one per system). */
+  destination?: (system: SyncConfig["destination"]["system"]) => Destination;
+}
+
+/** `trueup sync`: the selected syncs in config order; an approved plan runs only its own sync. */
+export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[]> {
+  const { config } = options;
+  const known = new Map(config.syncs.map((s) => [s.name, s]));
+  for (const n of options.names ?? [])
+    if (!known.has(n))
+      throw new UsageError(`unknown sync "${n}"; configured: ${[...known.keys()].join(", ") || "none"}`);
+  const destination =
+    options.destination ??
+    destinationFactory(config, options.credentials, { runId: options.runId, log: options.log });
+  const results: SyncRunResult[] = [];
+  if (options.approve?.length) {
+    const rows = await options.warehouse.query<{ id: string; sync: string }>(
+      `SELECT id, sync FROM reverse.plans WHERE id = ANY($1)`,
+      [options.approve],
+    );
+    for (const id of options.approve) {
+      const row = rows.find((r) => r.id === id);
+      if (!row) throw new UsageError(`no pending plan ${id} (see reverse.plans)`);
+      const sync = known.get(row.sync);
+      if (!sync)
+        throw new UsageError(`plan ${id} belongs to sync ${row.sync}, which is no longer configured`);
+      results.push(
+        await runSync({
+          warehouse: options.warehouse,
+          sync,
+          destination: destination(sync.destination.system),
+          runId: options.runId,
+          log: options.log,
+          approvePlanId: id,
+        }),
+      );
+    }
+    return results;
+  }
+  const selected = options.names?.length ? options.names.map((n) => known.get(n)!) : config.syncs;
+  for (const sync of selected) {
+    if (options.replay) {
+      const n = await replayDeadLetters(options.warehouse, sync.name);
+      if (n) options.log.info({ sync: sync.name, records: n }, "dead letters replayed");
+    }
+    results.push(
+      await runSync({
+        warehouse: options.warehouse,
+        sync,
+        destination: destination(sync.destination.system),
+        runId: options.runId,
+        log: options.log,
+        dryRun: options.dryRun,
+      }),
+    );
+  }
+  return results;
+}
