@@ -1,3 +1,5 @@
+import { demoCommand, type DemoOptions } from "./demo.js";
+import { sandboxCommand, type SandboxCommandOptions } from "./sandbox.js";
 import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { NotImplementedError } from "../core/errors.js";
@@ -69,7 +71,10 @@ export function buildProgram(): Command {
     .option("--seed <n>", "world seed", int("--seed"), 7)
     .option("--scale <s>", "world scale (1 ≈ 1,000 customers)", positiveNumber("--scale"), 1)
     .option("--serve", "keep the warehouse and sandbox up and print the connection string")
-    .action(notYet("trueup demo"));
+    .action(async function (this: Command) {
+      const opts = this.opts<DemoOptions>();
+      await runCommand(globals(this), (ctx) => demoCommand(ctx, opts));
+    });
 
   const world = program.command("world").description("sandbox worlds");
   world
@@ -96,7 +101,10 @@ export function buildProgram(): Command {
     .addOption(
       new Option("--faults <profile>", "fault profile").choices(["none", "flaky", "hostile"]).default("none"),
     )
-    .action(notYet("trueup sandbox"));
+    .action(async function (this: Command) {
+      const opts = this.opts<SandboxCommandOptions>();
+      await runCommand(globals(this), (ctx) => sandboxCommand(ctx, opts));
+    });
 
   program
     .command("run")

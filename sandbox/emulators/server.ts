@@ -67,9 +67,11 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   }
 }
 
-function send(res: ServerResponse, r: SandboxResponse, mode: "full" | "truncate" = "full"): void {
+function send(res: ServerResponse, r: SandboxResponse, mode: "full" | "truncate" = "full", now?: Date): void {
   const body = r.body === undefined ? "" : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
   const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  // The vendor's clock, as real APIs report theirs: the world's emulated now.
+  if (now) headers.date = now.toUTCString();
   if (body && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
     headers["content-type"] = "application/json;charset=UTF-8";
   if (mode === "truncate" && body.length > 2) {
@@ -242,7 +244,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           }
         }
         entry.status = out.status;
-        send(res, out, fault.kind === "truncate" && out.status < 300 ? "truncate" : "full");
+        send(res, out, fault.kind === "truncate" && out.status < 300 ? "truncate" : "full", store.now());
       })().catch((err: unknown) => {
         if (!res.headersSent) send(res, { status: 500, body: { error: String(err) } });
       });

@@ -229,14 +229,12 @@ class NetSuiteEmulator implements Emulator {
     const page = rows.slice(offset, offset + limit);
     const items = page.map((r) => {
       const out: Rec = { links: [] };
-      if (parsed.star) {
+      if (parsed.star)
         for (const [k, v] of Object.entries(r))
           if (!k.startsWith("__") && k !== "links" && v !== null && v !== "") out[k] = v;
-      } else {
-        for (const c of parsed.columns) {
-          const v = c.expr.kind === "col" ? (r[c.expr.name] ?? null) : this.value(r, c.expr);
-          if (v !== null && v !== "") out[c.alias] = String(v);
-        }
+      for (const c of parsed.columns) {
+        const v = c.expr.kind === "col" ? (r[c.expr.name] ?? null) : this.value(r, c.expr);
+        if (v !== null && v !== "") out[c.alias] = String(v);
       }
       return out;
     });

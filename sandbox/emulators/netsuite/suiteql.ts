@@ -148,7 +148,14 @@ export function parseSuiteQl(q: string): SuiteQlQuery {
   if (peek()?.text === "*") {
     i++;
     star = true;
-  } else {
+  }
+  // `table.*, TO_CHAR(…) AS x`: every column plus computed ones (Oracle needs the table prefix).
+  if (peek()?.kind === "word" && peek()!.text.endsWith(".") && toks[i + 1]?.text === "*") {
+    i += 2;
+    star = true;
+    if (peek()?.text === ",") i++;
+  }
+  if (!star || (peek() && !isWord("FROM"))) {
     do {
       if (peek()?.text === ",") i++;
       const e = expr();

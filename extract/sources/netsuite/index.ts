@@ -1,0 +1,2 @@
+export { netsuiteSource } from "./source.js";
+export { netsuiteClient } from "./client.js";

@@ -1,0 +1,2 @@
+export { salesforceSource } from "./source.js";
+export { salesforceClient, parseLimitInfo } from "./client.js";

@@ -1,0 +1,2 @@
+export { stripeSource } from "./source.js";
+export { stripeClient } from "./client.js";

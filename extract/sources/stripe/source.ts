@@ -1,0 +1,181 @@
+import type { ExtractBatch, StreamDescriptor } from "../../../load/interfaces.js";
+import type { HttpClient, HttpResponse } from "../../http/interfaces.js";
+import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
+import { enabledStreams } from "../shared.js";
+import { stripeClient } from "./client.js";
+import { vendorNow, type StripeCursor } from "./incremental.js";
+import { EVENT_PREFIX, EVENT_RETENTION_SECONDS, STRIPE_STREAMS } from "./streams.js";
+
+type Obj = Record<string, unknown>;
+interface List {
+  object: "list";
+  has_more: boolean;
+  data: Obj[];
+}
+
+/** An invoice's `lines` come 10 at a time; the rest are fetched so staging holds them all. */
+async function completeLines(http: HttpClient, invoice: Obj): Promise<Obj> {
+  const lines = invoice.lines as { data?: Obj[]; has_more?: boolean } | undefined;
+  if (!lines?.has_more) return invoice;
+  const all = [...(lines.data ?? [])];
+  let last = all.at(-1)?.id as string | undefined;
+  for (;;) {
+    const res = await http.request<List>({
+      path: `/v1/invoices/${String(invoice.id)}/lines`,
+      query: { limit: 100, starting_after: last },
+    });
+    all.push(...res.body.data);
+    last = res.body.data.at(-1)?.id as string | undefined;
+    if (!res.body.has_more || !last) break;
+  }
+  return { ...invoice, lines: { ...lines, data: all, has_more: false, total_count: all.length } };
+}
+
+function maxCreated(objs: Obj[], start: number): number {
+  return objs.reduce((m, o) => Math.max(m, Number(o.created) || 0), start);
+}
+
+export const stripeSource: Source = {
+  name: "stripe",
+  declaredStreams: (config) => enabledStreams(config, "stripe", STRIPE_STREAMS),
+  streams(ctx: SourceContext): StreamHandle[] {
+    const names = enabledStreams(ctx.config, "stripe", STRIPE_STREAMS);
+    if (!names.length) return [];
+    const http = stripeClient(ctx);
+    const cfg = ctx.config.sources.stripe!;
+    const lookback = cfg.lookbackSeconds ?? 600;
+    return names.map((stream) => {
+      const descriptor: StreamDescriptor = {
+        source: "stripe",
+        stream,
+        primaryKey: ["id"],
+        description: `Stripe ${stream} (list by created, then /v1/events for changes and deletes).`,
+      };
+      const listQuery = (extra: Record<string, string | number | undefined>) => ({
+        path: `/v1/${stream}`,
+        query: { limit: cfg.pageSize, ...(stream === "subscriptions" ? { status: "all" } : {}), ...extra },
+      });
+      const prepare = async (objs: Obj[]) =>
+        stream === "invoices" ? Promise.all(objs.map((o) => completeLines(http, o))) : objs;
+
+      /** Newest event's time on Stripe's clock: the watermark changes are read from. */
+      async function eventsWatermark(): Promise<number> {
+        const res = await http.request<List>({ path: "/v1/events", query: { limit: 1 } });
+        return Math.max(Number(res.body.data[0]?.created ?? 0), vendorNow(res.headers) - 1);
+      }
+
+      async function* backfill(
+        from: Extract<StripeCursor, { phase: "backfill" }>,
+      ): AsyncGenerator<ExtractBatch> {
+        let cur = from;
+        let page = 0;
+        for (;;) {
+          const res: HttpResponse<List> = await http.request<List>(
+            listQuery({ starting_after: cur.startingAfter }),
+          );
+          const data = await prepare(res.body.data);
+          page++;
+          const last = data.at(-1)?.id as string | undefined;
+          cur = {
+            ...cur,
+            startingAfter: last ?? cur.startingAfter,
+            maxCreated: maxCreated(data, cur.maxCreated),
+          };
+          const done = !res.body.has_more || !last;
+          yield {
+            records: data,
+            positions: data.map((_, i) => `backfill page ${page} row ${i + 1}`),
+            cursor: done
+              ? { phase: "incremental", maxCreated: cur.maxCreated, eventsSince: cur.eventsSince }
+              : cur,
+          };
+          if (done) return;
+        }
+      }
+
+      async function* incremental(
+        from: Extract<StripeCursor, { phase: "incremental" }>,
+      ): AsyncGenerator<ExtractBatch> {
+        // (a) New objects: by created, re-opened by the lookback for objects that surface late.
+        let created = from.maxCreated;
+        let page = 0;
+        for await (const res of http.paginate<List>(
+          listQuery({ "created[gte]": from.maxCreated - lookback }),
+          (r, req) =>
+            r.body.has_more && r.body.data.length
+              ? { ...req, query: { ...req.query, starting_after: String(r.body.data.at(-1)!.id) } }
+              : undefined,
+        )) {
+          const data = await prepare(res.body.data);
+          created = maxCreated(data, created);
+          page++;
+          yield { records: data, positions: data.map((_, i) => `created page ${page} row ${i + 1}`) };
+        }
+        // (b) Changes and deletes: every event since the watermark, applied oldest first so the
+        // latest state of an object wins.
+        const prefix = EVENT_PREFIX[stream]!;
+        const events: Obj[] = [];
+        let newest = from.eventsSince;
+        let res: HttpResponse<List> | undefined;
+        for await (res of http.paginate<List>(
+          {
+            path: "/v1/events",
+            query: {
+              limit: 100,
+              "types[]": [`${prefix}.updated`, `${prefix}.deleted`],
+              "created[gte]": from.eventsSince,
+            },
+          },
+          (r, req) =>
+            r.body.has_more && r.body.data.length
+              ? { ...req, query: { ...req.query, starting_after: String(r.body.data.at(-1)!.id) } }
+              : undefined,
+        )) {
+          events.push(...res.body.data);
+        }
+        events.sort(
+          (a, b) => Number(a.created) - Number(b.created) || String(a.id).localeCompare(String(b.id)),
+        );
+        const updated: Obj[] = [];
+        const deleted: Obj[] = [];
+        for (const e of events) {
+          newest = Math.max(newest, Number(e.created));
+          const obj = (e.data as { object?: Obj } | undefined)?.object;
+          if (!obj || typeof obj.id !== "string") continue;
+          if (String(e.type).endsWith(".deleted")) deleted.push({ id: obj.id });
+          else updated.push(obj);
+        }
+        const prepared = await prepare(updated);
+        yield {
+          records: prepared,
+          deletes: deleted,
+          positions: prepared.map((o) => `event for ${String(o.id)}`),
+          cursor: { phase: "incremental", maxCreated: created, eventsSince: newest } satisfies StripeCursor,
+        };
+      }
+
+      return {
+        descriptor,
+        async *read(cursor) {
+          let c = ctx.fullRefresh ? undefined : (cursor as StripeCursor | undefined);
+          if (c?.phase === "incremental") {
+            const res = await http.request<List>({ path: "/v1/events", query: { limit: 1 } });
+            const now = vendorNow(res.headers);
+            if (now - c.eventsSince > EVENT_RETENTION_SECONDS - 3600) {
+              // Events older than 30 days are gone: catching up through them would leave a
+              // silent gap, so the stream is read again from the start.
+              ctx.log.warn(
+                { stream, eventsSince: new Date(c.eventsSince * 1000).toISOString() },
+                "stripe: the saved position is older than the 30 days of /v1/events; re-reading the whole stream",
+              );
+              c = undefined;
+            }
+          }
+          if (!c) c = { phase: "backfill", maxCreated: 0, eventsSince: await eventsWatermark() };
+          if (c.phase === "backfill") yield* backfill(c);
+          else yield* incremental(c);
+        },
+      };
+    });
+  },
+};

@@ -1,0 +1,2 @@
+export { zendeskSource } from "./source.js";
+export { zendeskClient } from "./client.js";

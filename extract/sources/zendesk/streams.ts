@@ -1,0 +1,1 @@
+export const ZENDESK_STREAMS = ["organizations", "tickets"] as const;

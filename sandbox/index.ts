@@ -1,0 +1,26 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { generateWorld } from "./world/generate.js";
+
+export {
+  startSandbox,
+  type RunningSandbox,
+  type SandboxOptions,
+  type RequestLogEntry,
+} from "./emulators/server.js";
+export { MemoryWorldStore } from "./emulators/store.js";
+export { SANDBOX_CREDENTIALS, type FaultProfile } from "./emulators/context.js";
+
+/** `.trueup/worlds/seed-N-scale-S`, generated once and reused (generation is deterministic). */
+export async function ensureWorld(root: string, seed: number, scale: number): Promise<string> {
+  const dir = path.join(root, ".trueup", "worlds", `seed-${seed}-scale-${scale}`);
+  if (!existsSync(path.join(dir, "world.json"))) await generateWorld({ seed, scale, out: dir });
+  return dir;
+}
+
+/** KEY=value lines, as a .env file wants them. */
+export function envFileText(env: Record<string, string>): string {
+  return `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n")}\n`;
+}
