@@ -131,25 +131,28 @@ class ZendeskEmulator implements Emulator {
 
   private ticketsCursor(q: (k: string) => string | undefined): SandboxResponse {
     const per = Math.min(Number(q("per_page") ?? EXPORT_PAGE) || EXPORT_PAGE, EXPORT_PAGE);
-    let from: { t: number; id: number };
+    let from: { t: number; id: number } | undefined;
     const cursor = q("cursor");
     if (cursor) {
       try {
         from = JSON.parse(Buffer.from(cursor, "base64url").toString()) as { t: number; id: number };
       } catch {
-        return zdError(400, "InvalidCursor", "the cursor is not valid");
+        // Clients that send a placeholder cursor along with a start_time mean "start there".
+        if (q("start_time") === undefined) return zdError(400, "InvalidCursor", "the cursor is not valid");
       }
-    } else {
+    }
+    if (!from) {
       const t = this.startTime(q);
       if (typeof t !== "number") return t;
       from = { t: t - 1, id: Number.MAX_SAFE_INTEGER };
     }
+    const start = from;
     const rows = this.exportable("tickets").filter(
-      (r) => secs(r.updated_at) > from.t || (secs(r.updated_at) === from.t && Number(r.id) > from.id),
+      (r) => secs(r.updated_at) > start.t || (secs(r.updated_at) === start.t && Number(r.id) > start.id),
     );
     const page = rows.slice(0, per);
     const last = page.at(-1);
-    const next = last ? { t: secs(last.updated_at), id: Number(last.id) } : from;
+    const next = last ? { t: secs(last.updated_at), id: Number(last.id) } : start;
     const after = Buffer.from(JSON.stringify(next)).toString("base64url");
     const base = `${this.ctx.baseUrl}/api/v2/incremental/tickets/cursor.json`;
     return {
