@@ -8,14 +8,22 @@ import {
   major,
   majorComma,
   nsDate,
-  nsDateTime,
-  sfDateTime,
+  nsDateTime as nsDateTimeUnclamped,
+  sfDateTime as sfDateTimeUnclamped,
   unix,
 } from "./format.js";
 import { companyName, personName, spellingVariant, ticketSubject, type CompanyName } from "./names.js";
 import { Rng } from "./rng.js";
 import type { Truth, TruthDiscrepancy, TruthLink } from "./truth.js";
 import { JsonlWriter } from "./writer.js";
+
+/**
+ * Nothing in a world was modified after its as_of: the vendors' clocks cannot run ahead of "now",
+ * and an incremental cursor taken from a future timestamp would skip every later edit.
+ */
+let latestStamp = Number.POSITIVE_INFINITY;
+const sfDateTime = (ms: number) => sfDateTimeUnclamped(Math.min(ms, latestStamp));
+const nsDateTime = (ms: number) => nsDateTimeUnclamped(Math.min(ms, latestStamp));
 
 /**
  * The world generator: a SaaS company's revenue data across Salesforce, Stripe, NetSuite, the
@@ -119,6 +127,7 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
   const asOfIso = options.asOf ?? "2026-11-22T00:00:00Z";
   const asOf = Date.parse(asOfIso);
   if (Number.isNaN(asOf)) throw new Error(`as_of is not a date-time: ${asOfIso}`);
+  latestStamp = asOf - 2 * 60_000;
   const seed = Math.trunc(options.seed);
   const dir = path.resolve(options.out);
   await fs.mkdir(dir, { recursive: true });
