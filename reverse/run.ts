@@ -36,13 +36,15 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
     destinationFactory(config, options.credentials, { runId: options.runId, log: options.log });
   const results: SyncRunResult[] = [];
   if (options.approve?.length) {
-    const rows = await options.warehouse.query<{ id: string; sync: string }>(
-      `SELECT id, sync FROM reverse.plans WHERE id = ANY($1)`,
+    const rows = await options.warehouse.query<{ plan_id: string; sync: string; status: string }>(
+      `SELECT plan_id, sync, status FROM reverse.plans WHERE plan_id = ANY($1)`,
       [options.approve],
     );
     for (const id of options.approve) {
-      const row = rows.find((r) => r.id === id);
-      if (!row) throw new UsageError(`no pending plan ${id} (see reverse.plans)`);
+      const row = rows.find((r) => r.plan_id === id);
+      if (!row) throw new UsageError(`no correction plan ${id} (see reverse.plans)`);
+      if (row.status !== "pending")
+        throw new UsageError(`plan ${id} is ${row.status}, not pending: it cannot be applied again`);
       const sync = known.get(row.sync);
       if (!sync)
         throw new UsageError(`plan ${id} belongs to sync ${row.sync}, which is no longer configured`);

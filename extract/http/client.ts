@@ -140,7 +140,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       for (let attempt = 0; ; attempt++) {
         const r = await once<T>(req);
         if (!(r instanceof Attempt)) return r;
-        if (!r.retry || attempt >= retry.maxRetries || r.error instanceof QuotaExhaustedError) throw r.error;
+        const safe =
+          req.idempotent !== false ||
+          (r.error instanceof HttpError && (r.error.status === 429 || r.error.status === 503));
+        if (!r.retry || !safe || attempt >= retry.maxRetries || r.error instanceof QuotaExhaustedError)
+          throw r.error;
         const backoff = Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
         const delay = Math.max(backoff, r.minDelayMs);
         stats.retries++;

@@ -17,6 +17,12 @@ export interface HttpRequest {
   /** JSON-serialised unless a string. */
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * false for writes that must not happen twice (reverse ETL): only answers that say the request
+   * was not processed (429, 503) are retried; a reset or cut-off response is reported instead,
+   * and the caller reads the destination before trying again.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {

@@ -129,6 +129,7 @@ export class SalesforceDestination implements Destination {
     const res = await this.http.request<CollectionResult[]>({
       method: "PATCH",
       path: this.path("composite/sobjects"),
+      idempotent: false,
       body: {
         allOrNone: false,
         records: changes.map((c) => ({ attributes: { type: object }, id: c.recordId, ...c.fields })),

@@ -122,6 +122,7 @@ export class ZendeskDestination implements Destination {
     const res = await this.http.request<{ job_status: JobStatus }>({
       method: "PUT",
       path: "/api/v2/organizations/update_many.json",
+      idempotent: false,
       body: { organizations },
     });
     const job = await this.waitForJob(res.body.job_status);

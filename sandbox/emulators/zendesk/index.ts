@@ -271,7 +271,9 @@ class ZendeskEmulator implements Emulator {
     if (updates.length > UPDATE_MANY_MAX)
       return zdError(400, "TooManyRecords", `update_many takes at most ${UPDATE_MANY_MAX} organizations`);
     const id = `V3-${(++this.jobSeq).toString(16).padStart(32, "0")}`;
-    this.jobs.set(id, { id, status: "queued", updates, polls: 0 });
+    const job: Job = { id, status: "queued", updates, polls: 0 };
+    this.jobs.set(id, job);
+    setTimeout(() => this.complete(job), 1_000).unref();
     return { status: 200, body: { job_status: this.jobView(this.jobs.get(id)!) } };
   }
 
@@ -294,32 +296,36 @@ class ZendeskEmulator implements Emulator {
     if (!j) return zdError(404, "RecordNotFound", "Not found");
     j.polls++;
     if (j.status === "queued") j.status = "working";
-    else if (j.status === "working") {
-      j.results = j.updates.map((u, index) => {
-        const org = this.store.get("zendesk", "organizations", String(u.id));
-        if (!org)
-          return {
-            index,
-            id: u.id,
-            action: "update",
-            success: false,
-            error: "OrganizationNotFound",
-            details: `organization ${String(u.id)} not found`,
-          };
-        const patch = { ...u };
-        delete patch.id;
-        const fields = patch.organization_fields as Rec | undefined;
-        if (fields) {
-          const merged = structuredClone((org.organization_fields as Rec) ?? {});
-          mergePatch(merged, fields);
-          patch.organization_fields = merged;
-        }
-        this.store.patch("zendesk", "organizations", String(u.id), patch);
-        return { index, id: u.id, action: "update", success: true, status: "Updated" };
-      });
-      j.status = "completed";
-    }
+    else if (j.status === "working") this.complete(j);
     return { status: 200, body: { job_status: this.jobView(j) } };
+  }
+
+  /** Applies a job's updates; runs when polled or, unpolled, shortly after (as Zendesk's queue would). */
+  private complete(j: Job): void {
+    if (j.status === "completed") return;
+    j.results = j.updates.map((u, index) => {
+      const org = this.store.get("zendesk", "organizations", String(u.id));
+      if (!org)
+        return {
+          index,
+          id: u.id,
+          action: "update",
+          success: false,
+          error: "OrganizationNotFound",
+          details: `organization ${String(u.id)} not found`,
+        };
+      const patch = { ...u };
+      delete patch.id;
+      const fields = patch.organization_fields as Rec | undefined;
+      if (fields) {
+        const merged = structuredClone((org.organization_fields as Rec) ?? {});
+        mergePatch(merged, fields);
+        patch.organization_fields = merged;
+      }
+      this.store.patch("zendesk", "organizations", String(u.id), patch);
+      return { index, id: u.id, action: "update", success: true, status: "Updated" };
+    });
+    j.status = "completed";
   }
 }
 
