@@ -1,0 +1,131 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { parseConfig } from "../config/load.js";
+import { createLogger } from "../core/log.js";
+import { runExtract } from "../extract/run-extract.js";
+import { migrate } from "../warehouse/migrations/migrate.js";
+import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
+import { writeErpInvoicesCsv } from "./erp-csv.js";
+
+/**
+ * Figure 1 of the bench: a 1,000,000-row legacy-ERP CSV loaded through trueup's `erp_files`
+ * source (validation, raw + staging, rejects, cursor) beside `psql \copy` of the same file into
+ * the same server, and `pgloader` when Debian's package is installed. Each tool gets a fresh database.
+ */
+export async function benchLoad(adminUrl: string, rows: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(path.join(tmpdir(), "trueup-bench-load-"));
+  mkdirSync(path.join(dir, "exports"));
+  const file = path.join(dir, "exports", "invoices_bench.csv");
+  await writeErpInvoicesCsv(file, rows);
+  const out: Record<string, number> = {};
+  const fresh = async (name: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    await c.query(`CREATE DATABASE ${name}`);
+    await c.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  try {
+    // trueup
+    const url = await fresh("trueup_bench_load");
+    const wh = await PostgresWarehouse.connect({ url });
+    await migrate(wh);
+    const config = parseConfig({
+      sources: {
+        erp_files: {
+          dir: path.join(dir, "exports"),
+          files: [
+            {
+              pattern: "invoices_*.csv",
+              stream: "invoices",
+              primaryKey: ["invoice_no"],
+              columns: {
+                invoice_date: "date",
+                due_date: "date",
+                net_amount: "numeric",
+                tax_amount: "numeric",
+                gross_amount: "numeric",
+              },
+            },
+          ],
+        },
+      },
+      models: { builtin: false },
+    });
+    const log = createLogger({ level: "silent", destination: { write: () => true } as never, pretty: false });
+    let t = performance.now();
+    const [o] = await runExtract({
+      warehouse: wh,
+      config,
+      credentials: {},
+      runId: "bench",
+      log,
+      selection: ["erp_files"],
+    });
+    const trueupSeconds = (performance.now() - t) / 1000;
+    if (o?.status !== "succeeded" || o.rows !== rows)
+      throw new Error(`trueup load: ${o?.status} ${o?.rows} ${o?.error}`);
+    await wh.close();
+    out.trueup_rows_per_s = rows / trueupSeconds;
+
+    // psql \copy: the physical limit for one client on this server.
+    const purl = await fresh("trueup_bench_copy");
+    execFileSync("psql", [
+      purl,
+      "-qc",
+      "CREATE TABLE invoices (invoice_no text, customer_no text, invoice_date text, due_date text, currency text, net_amount text, tax_amount text, gross_amount text, status text, billing_ref text)",
+    ]);
+    t = performance.now();
+    execFileSync("psql", [
+      purl,
+      "-qc",
+      `\\copy invoices FROM '${file}' WITH (FORMAT csv, HEADER true, DELIMITER ';')`,
+    ]);
+    out.psql_copy_rows_per_s = rows / ((performance.now() - t) / 1000);
+    out.trueup_vs_copy = out.trueup_rows_per_s / out.psql_copy_rows_per_s;
+
+    // pgloader, a peer, when Debian's package is installed.
+    const hasPgloader = (() => {
+      try {
+        execFileSync("pgloader", ["--version"], { stdio: "ignore" });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (hasPgloader) {
+      const gurl = await fresh("trueup_bench_pgloader");
+      execFileSync("psql", [
+        gurl,
+        "-qc",
+        "CREATE TABLE invoices (invoice_no text, customer_no text, invoice_date text, due_date text, currency text, net_amount text, tax_amount text, gross_amount text, status text, billing_ref text)",
+      ]);
+      const load = path.join(dir, "invoices.load");
+      writeFileSync(
+        load,
+        `LOAD CSV FROM '${file}' WITH ENCODING utf-8 INTO ${gurl}?tablename=invoices
+           WITH skip header = 1, fields terminated by ';', fields not enclosed
+           SET work_mem to '64MB';\n`,
+      );
+      t = performance.now();
+      execFileSync("pgloader", ["--quiet", load], { stdio: "ignore" });
+      out.pgloader_rows_per_s = rows / ((performance.now() - t) / 1000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = Number(process.argv[2] ?? 200_000);
+  console.log(
+    await benchLoad(process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", rows),
+  );
+}

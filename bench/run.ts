@@ -1,0 +1,267 @@
+/**
+ * `npm run bench`: trueup against the physical limits and its peers, on this machine. Prints a
+ * table and writes bench/results.json: per figure the median, min and max over the runs, plus
+ * ratios computed pair by pair inside each run (the machine is shared and noisy; only ratios
+ * compare across days). Never part of `npm test`.
+ *
+ *   BENCH_RUNS (3)  BENCH_LOAD_ROWS (1000000)  BENCH_MAX_SCALE (10)  BENCH_ADMIN_URL (system Postgres)
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { benchLoad } from "./load.js";
+import { startSandbox } from "../sandbox/emulators/server.js";
+import { generateWorld } from "../sandbox/world/generate.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const ADMIN = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LOAD_ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 1_000_000);
+const MAX_SCALE = Number(process.env.BENCH_MAX_SCALE ?? 10);
+
+interface Figure {
+  name: string;
+  unit: string;
+  target?: string;
+  values: number[];
+}
+const figures = new Map<string, Figure>();
+function record(name: string, unit: string, value: number, target?: string): void {
+  const f = figures.get(name) ?? { name, unit, target, values: [] };
+  f.values.push(value);
+  figures.set(name, f);
+  process.stderr.write(`  ${name}: ${value.toFixed(3)} ${unit}\n`);
+}
+
+async function freshDb(name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: ADMIN });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(ADMIN);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function child(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = ROOT,
+): Promise<{ stdout: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["--import", "tsx", ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => resolve({ stdout, code }));
+  });
+}
+
+async function extractOnce(worldDir: string, db: string) {
+  const sb = await startSandbox({ worldDir, port: 0 });
+  try {
+    const url = await freshDb(db);
+    const r = await child(["bench/extract-child.ts"], { ...process.env, ...sb.env, WAREHOUSE_URL: url });
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+      rows: number;
+      seconds: number;
+      peakRssMb: number;
+      failed: string[];
+    };
+    if (out.failed.length) throw new Error(`extract failed: ${out.failed.join("; ")}`);
+    return { ...out, requests: sb.requestLog.length, sb, url };
+  } catch (err) {
+    await sb.close();
+    throw err;
+  }
+}
+
+async function benchExtract(run: number, tmp: string): Promise<void> {
+  const worlds: Record<number, string> = {};
+  for (const scale of [1, MAX_SCALE]) {
+    const dir = path.join(tmp, `world-${scale}`);
+    if (run === 0) await generateWorld({ seed: 7, scale, out: dir });
+    worlds[scale] = dir;
+  }
+  const rss: Record<number, number> = {};
+  for (const scale of [1, MAX_SCALE]) {
+    const full = await extractOnce(worlds[scale]!, `trueup_bench_extract_${scale}`);
+    record(`extract scale ${scale}: rows/s`, "rows/s", full.rows / full.seconds);
+    record(`extract scale ${scale}: peak RSS`, "MB", full.peakRssMb, "< 300 MB");
+    rss[scale] = full.peakRssMb;
+    if (scale === 1) {
+      // Incremental: change 1 % of the records the APIs serve, extract again.
+      const store = full.sb.store;
+      let changed = 0;
+      for (const [system, object, field] of [
+        ["salesforce", "Account", "Name"],
+        ["stripe", "customers", "email"],
+        ["netsuite", "transaction", "memo"],
+        ["zendesk", "organizations", "notes"],
+        ["zendesk", "tickets", "subject"],
+      ] as const) {
+        const rows = store.list(system, object);
+        for (const r of rows.slice(0, Math.ceil(rows.length * 0.01))) {
+          store.patch(system, object, String(r.Id ?? r.id), { [field]: `bench edit ${changed++}` });
+        }
+      }
+      store.advance(120_000);
+      full.sb.requestLog.length = 0;
+      const t = performance.now();
+      const r = await child(["bench/extract-child.ts"], {
+        ...process.env,
+        ...full.sb.env,
+        WAREHOUSE_URL: full.url,
+      });
+      const secs = (performance.now() - t) / 1000;
+      const inc = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { seconds: number };
+      record(
+        "incremental after 1 % change: requests / full",
+        "ratio",
+        full.sb.requestLog.length / full.requests,
+        "≤ 0.05",
+      );
+      record("incremental after 1 % change: wall time / full", "ratio", inc.seconds / full.seconds, "≤ 0.10");
+      void secs;
+    }
+    await full.sb.close();
+  }
+  record(`extract peak RSS scale ${MAX_SCALE} / scale 1`, "ratio", rss[MAX_SCALE]! / rss[1]!, "flat (≈ 1)");
+}
+
+async function benchSandbox(tmp: string): Promise<void> {
+  const dir = path.join(tmp, "world-1");
+  const sb = await startSandbox({ worldDir: dir, port: 0 });
+  try {
+    const url = `${sb.urls.stripe}/v1/customers?limit=100`;
+    const headers = { authorization: `Bearer ${sb.env.STRIPE_API_KEY}` };
+    let n = 0;
+    const until = Date.now() + 5_000;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (Date.now() < until) {
+          const r = await fetch(url, { headers });
+          await r.arrayBuffer();
+          n++;
+        }
+      }),
+    );
+    record("sandbox list requests/s (Stripe, 100 per page, 32 clients)", "req/s", n / 5, "≥ 1000");
+  } finally {
+    await sb.close();
+  }
+}
+
+async function benchReverse(tmp: string): Promise<void> {
+  const r = await child(["bench/reverse-child.ts"], {
+    ...process.env,
+    BENCH_WORLD: path.join(tmp, "world-1"),
+    BENCH_DB: await freshDb("trueup_bench_reverse"),
+  });
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+    changed: number;
+    calls: number;
+    zeroCalls: number;
+  };
+  record(
+    "reverse ETL: write calls per 200 changed records",
+    "calls",
+    (out.calls / out.changed) * 200,
+    "≤ 1.1",
+  );
+  record("reverse ETL: write calls on a zero-change run", "calls", out.zeroCalls, "0");
+}
+
+async function benchDemo(): Promise<void> {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), "trueup-bench-demo-"));
+  chmodSync(cwd, 0o755);
+  try {
+    const { WAREHOUSE_URL: _unused, ...env } = process.env;
+    const t = performance.now();
+    // GNU time reports the peak RSS of the whole demo process (warehouse server excluded).
+    const r = spawnSync(
+      "/usr/bin/time",
+      ["-f", "%M", process.execPath, path.join(ROOT, "bin", "trueup.js"), "--json", "demo", "--scale", "1"],
+      {
+        cwd,
+        env,
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      },
+    );
+    const seconds = (performance.now() - t) / 1000;
+    if (r.status !== 0) throw new Error(`demo failed: ${r.stderr.slice(-800)}`);
+    record("demo end to end, scale 1: wall time", "s", seconds, "≤ 60 s");
+    record("demo end to end, scale 1: peak RSS", "MB", Number(r.stderr.trim().split("\n").at(-1)) / 1024);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "trueup-bench-"));
+chmodSync(tmp, 0o755);
+try {
+  for (let run = 0; run < RUNS; run++) {
+    process.stderr.write(`run ${run + 1}/${RUNS}\n`);
+    const load = await benchLoad(ADMIN, LOAD_ROWS);
+    record("load 1M-row ERP CSV: trueup rows/s", "rows/s", load.trueup_rows_per_s!);
+    record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
+    record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
+    if (load.pgloader_rows_per_s)
+      record(
+        "load: pgloader / psql \\copy",
+        "ratio",
+        load.pgloader_rows_per_s / load.psql_copy_rows_per_s!,
+        "≈ 0.1",
+      );
+    await benchExtract(run, tmp);
+    await benchSandbox(tmp);
+    await benchReverse(tmp);
+    if (run === 0) await benchDemo(); // one end-to-end run: it holds everything above
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const results = {
+  generatedAt: new Date().toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  },
+  runs: RUNS,
+  figures: [...figures.values()].map((f) => ({
+    name: f.name,
+    unit: f.unit,
+    target: f.target,
+    runs: f.values.length,
+    median: median(f.values),
+    min: Math.min(...f.values),
+    max: Math.max(...f.values),
+  })),
+};
+writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+const w = Math.max(...results.figures.map((f) => f.name.length));
+console.log(
+  `${"figure".padEnd(w)}  ${"median".padStart(12)}  ${"min".padStart(12)}  ${"max".padStart(12)}  unit      target`,
+);
+for (const f of results.figures)
+  console.log(
+    `${f.name.padEnd(w)}  ${f.median.toFixed(3).padStart(12)}  ${f.min.toFixed(3).padStart(12)}  ${f.max.toFixed(3).padStart(12)}  ${f.unit.padEnd(8)}  ${f.target ?? ""}`,
+  );
+console.log("\nwrote bench/results.json");
