@@ -39,8 +39,7 @@ await wh.close();
 await sb.close();
 process.stdout.write(
   JSON.stringify({
-    changed: first.reduce((n, r) => n + r.verified, 0),
-    calls: first.reduce((n, r) => n + r.writeCalls, 0),
+    perSync: first.map((r) => ({ sync: r.sync, changed: r.verified, calls: r.writeCalls })),
     zeroCalls: again.reduce((n, r) => n + r.writeCalls, 0),
   }) + "\n",
 );
