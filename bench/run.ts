@@ -166,16 +166,17 @@ async function benchReverse(tmp: string): Promise<void> {
     BENCH_DB: await freshDb("trueup_bench_reverse"),
   });
   const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
-    changed: number;
-    calls: number;
+    perSync: { sync: string; changed: number; calls: number }[];
     zeroCalls: number;
   };
-  record(
-    "reverse ETL: write calls per 200 changed records",
-    "calls",
-    (out.calls / out.changed) * 200,
-    "≤ 1.1",
-  );
+  // Per destination: Salesforce takes 200 records a call, Zendesk's update_many 100.
+  for (const s of out.perSync)
+    record(
+      `reverse ETL ${s.sync}: write calls per 200 changed records`,
+      "calls",
+      (s.calls / s.changed) * 200,
+      s.sync.startsWith("salesforce") ? "≤ 1.1" : "≤ 2.2 (100 per call)",
+    );
   record("reverse ETL: write calls on a zero-change run", "calls", out.zeroCalls, "0");
 }
 
@@ -216,7 +217,11 @@ try {
   for (let run = 0; run < RUNS; run++) {
     process.stderr.write(`run ${run + 1}/${RUNS}\n`);
     const load = await benchLoad(ADMIN, LOAD_ROWS);
-    record("load 1M-row ERP CSV: trueup rows/s", "rows/s", load.trueup_rows_per_s!);
+    record(
+      `load ${LOAD_ROWS.toLocaleString("en-US")}-row ERP CSV: trueup rows/s`,
+      "rows/s",
+      load.trueup_rows_per_s!,
+    );
     record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
     record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
     if (load.pgloader_rows_per_s)
