@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { benchLoad } from "./load.js";
+import { benchRecon } from "./recon.js";
 import { startSandbox } from "../sandbox/emulators/server.js";
 import { generateWorld } from "../sandbox/world/generate.js";
 
@@ -20,6 +21,7 @@ const ADMIN = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 1_000_000);
 const MAX_SCALE = Number(process.env.BENCH_MAX_SCALE ?? 10);
+const RECON_PAIRS = Number(process.env.BENCH_RECON_PAIRS ?? 1_000_000);
 
 interface Figure {
   name: string;
@@ -231,6 +233,10 @@ try {
         load.pgloader_rows_per_s / load.psql_copy_rows_per_s!,
         "≈ 0.1",
       );
+    const recon = await benchRecon(await freshDb("trueup_bench_recon"), RECON_PAIRS);
+    record(`reconcile ${RECON_PAIRS.toLocaleString("en-US")} invoice pairs: rules`, "s", recon.rules_s);
+    record("reconcile: plain full outer join", "s", recon.join_s);
+    record("reconcile: rules / full outer join", "ratio", recon.rules_s / recon.join_s, "≤ 1.5");
     await benchExtract(run, tmp);
     await benchSandbox(tmp);
     await benchReverse(tmp);
