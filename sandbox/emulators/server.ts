@@ -8,7 +8,7 @@ import {
   type EmulatorOptions,
   type FaultProfile,
 } from "./context.js";
-import { faultFor } from "./faults.js";
+import { faultFor, listKey } from "./faults.js";
 import type { Emulator, SandboxRequest, SandboxResponse, SystemName } from "./interfaces.js";
 import { EMULATORS, PORT_ORDER } from "./registry.js";
 import { MemoryWorldStore, NotFound, SYSTEMS } from "./store.js";
@@ -31,6 +31,8 @@ export interface RequestLogEntry {
   query: Record<string, string | string[]>;
   status: number;
   time: string;
+  /** Set when the hostile profile answered with the page it served before. */
+  replayed?: boolean;
 }
 
 export interface RunningSandbox {
@@ -189,6 +191,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       options: emulatorOptions,
     });
     let counter = 0;
+    // The last page served per list, for the hostile "page served twice".
+    const lastPages = new Map<string, SandboxResponse>();
     servers[i]!.on("request", (req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         const url = new URL(req.url ?? "/", urls[system]);
@@ -221,7 +225,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         }
         if (fault.kind === "slow") await new Promise((r) => setTimeout(r, fault.ms));
         let out: SandboxResponse;
-        if (fault.kind === "throttle") out = module.faults.throttled(fault.retryAfterSeconds);
+        const key = listKey(entry.method, url.pathname, entry.query, raw);
+        const previous = key ? lastPages.get(key) : undefined;
+        if (fault.kind === "replay" && previous) {
+          out = previous;
+          entry.replayed = true;
+        } else if (fault.kind === "throttle") out = module.faults.throttled(fault.retryAfterSeconds);
         else if (fault.kind === "error") out = module.faults.serverError();
         else {
           const sreq: SandboxRequest = {
@@ -243,6 +252,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
             };
           }
         }
+        if (key && out.status === 200 && out !== previous) lastPages.set(key, out);
         entry.status = out.status;
         send(res, out, fault.kind === "truncate" && out.status < 300 ? "truncate" : "full", store.now());
       })().catch((err: unknown) => {

@@ -165,6 +165,8 @@ describe("API extract under the hostile fault profile", () => {
         (r) => r.status === -1 || r.status === 429 || r.status >= 500,
       );
       expect(faults.length).toBeGreaterThan(3);
+      // Pages served twice happened too, and their duplicates merged away.
+      expect(w.sandbox.requestLog.filter((r) => r.replayed).length).toBeGreaterThan(0);
     } finally {
       await t.drop();
       await w.close();

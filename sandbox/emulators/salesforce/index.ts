@@ -277,7 +277,7 @@ class SalesforceEmulator implements Emulator {
     const m = /^(01g[0-9A-F]+)-(\d+)$/.exec(token);
     const c = m ? this.cursors.get(m[1]!) : undefined;
     if (!m || !c) return sfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
-    this.cursors.delete(m[1]!);
+    // Locators stay valid (Salesforce keeps them about 15 minutes): a client may ask for a page again.
     return this.pageOf(c, Number(m[2]), (c as Cursor & { batch?: number }).batch ?? DEFAULT_BATCH, version);
   }
 
