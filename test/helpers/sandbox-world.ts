@@ -7,6 +7,7 @@ import type { Config } from "../../config/schema.js";
 import { createLogger } from "../../core/log.js";
 import { runExtract, type StreamOutcome } from "../../extract/run-extract.js";
 import { startSandbox, type RunningSandbox, type SandboxOptions } from "../../sandbox/emulators/server.js";
+import type { MemoryWorldStore } from "../../sandbox/emulators/store.js";
 import { generateWorld } from "../../sandbox/world/generate.js";
 import type { Warehouse } from "../../warehouse/interfaces.js";
 
@@ -76,4 +77,16 @@ export async function extractAll(wh: Warehouse, w: SandboxWorld, runId: string):
   const failed = out.filter((o) => o.status !== "succeeded");
   if (failed.length) throw new Error(failed.map((f) => `${f.source}.${f.stream}: ${f.error}`).join("\n"));
   return out;
+}
+
+/** Pads a store's Salesforce Contacts to `total` records, so query results span several 2,000-record pages. */
+export function padContacts(
+  store: { list: MemoryWorldStore["list"]; setTable: MemoryWorldStore["setTable"] },
+  total: number,
+): void {
+  const contacts = [...store.list("salesforce", "Contact")];
+  const base = contacts[0]!;
+  for (let i = contacts.length; i < total; i++)
+    contacts.push({ ...base, Id: `003SYN${String(i).padStart(12, "0")}`, LastName: `Synthetic ${i}` });
+  store.setTable("salesforce", "Contact", contacts);
 }

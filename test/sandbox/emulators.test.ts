@@ -6,6 +6,7 @@ import jsforce from "jsforce";
 import zendesk from "node-zendesk";
 import OAuth from "oauth-1.0a";
 import Stripe from "stripe";
+import { padContacts } from "../helpers/sandbox-world.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../sandbox/emulators/server.js";
 import { MemoryWorldStore } from "../../sandbox/emulators/store.js";
@@ -28,11 +29,7 @@ beforeAll(async () => {
   await generateWorld({ seed: 5, scale: 0.2, out: dir });
   const store = MemoryWorldStore.load(dir);
   // Enough Contacts for three query pages of 2,000 (jsforce must follow nextRecordsUrl).
-  const contacts = [...store.list("salesforce", "Contact")];
-  const base = contacts[0]!;
-  for (let i = contacts.length; i < 4500; i++)
-    contacts.push({ ...base, Id: `003SYN${String(i).padStart(12, "0")}`, LastName: `Synthetic ${i}` });
-  store.setTable("salesforce", "Contact", contacts);
+  padContacts(store, 4500);
   sb = await startSandbox({ store, worldDir: dir, port: 0, options: { salesforceDailyApiRequests: 10_000 } });
 });
 afterAll(async () => {
@@ -178,27 +175,12 @@ describe("salesforce (jsforce)", () => {
     expect(sb.store.get("salesforce", "Account", String(a!.Id))!.Name).toBe("Renamed Inc.");
   });
 
-  it("queryAll sees a deleted record that query hides; the daily quota ends in REQUEST_LIMIT_EXCEEDED", async () => {
+  it("queryAll sees a deleted record that query hides (quota: test/sandbox/salesforce.test.ts)", async () => {
     const id = String(jsonl("salesforce/Opportunity.jsonl")[0]!.Id);
     await fetch(`${sb.urls.salesforce}/__sandbox/salesforce/Opportunity/${id}`, { method: "DELETE" });
     const q = `SELECT Id, IsDeleted FROM Opportunity WHERE Id = '${id}'`;
     expect((await conn().query(q)).totalSize).toBe(0);
     expect((await conn().query(q, { scanAll: true })).records[0]).toMatchObject({ Id: id, IsDeleted: true });
-    const tight = await startSandbox({ worldDir: dir, port: 0, options: { salesforceDailyApiRequests: 2 } });
-    try {
-      const c = new jsforce.Connection({
-        instanceUrl: tight.env.SALESFORCE_INSTANCE_URL,
-        accessToken: tight.env.SALESFORCE_ACCESS_TOKEN,
-        version: "61.0",
-      });
-      await c.query("SELECT Id FROM Account LIMIT 1");
-      await c.query("SELECT Id FROM Account LIMIT 1");
-      await expect(c.query("SELECT Id FROM Account LIMIT 1")).rejects.toMatchObject({
-        errorCode: "REQUEST_LIMIT_EXCEEDED",
-      });
-    } finally {
-      await tight.close();
-    }
   });
 });
 

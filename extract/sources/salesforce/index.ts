@@ -1,2 +1,3 @@
 export { salesforceSource } from "./source.js";
-export { salesforceClient, parseLimitInfo } from "./client.js";
+export { ApiBudget, salesforceClient, parseLimitInfo } from "./client.js";
+export { soqlWhere, soqlDateTime, type SalesforceCursor } from "./incremental.js";

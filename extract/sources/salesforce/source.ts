@@ -1,11 +1,9 @@
-import type { StreamDescriptor } from "../../../load/interfaces.js";
-import type { ColumnType } from "../../../warehouse/interfaces.js";
+import type { ExtractBatch } from "../../../load/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
-import { snakeCase } from "../../../load/naming.js";
 import { enabledStreams } from "../shared.js";
 import { salesforceClient } from "./client.js";
-import { soqlWhere, type SalesforceCursor } from "./incremental.js";
-import { SALESFORCE_STREAMS, columnTypeOf } from "./streams.js";
+import { soqlWhere, startCursor, type SalesforceCursor } from "./incremental.js";
+import { SALESFORCE_STREAMS, columnTypes, descriptorFor, type DescribeField } from "./streams.js";
 
 interface QueryPage {
   totalSize: number;
@@ -17,7 +15,8 @@ interface QueryPage {
 /**
  * Salesforce objects through `queryAll` (deleted rows included, so they become tombstones),
  * every field that describe lists (custom `__c` included), ordered by SystemModstamp then Id;
- * each page commits with the cursor of its last record.
+ * each page commits with the cursor of its last record, so a crash or a spent API quota costs
+ * at most the page in flight.
  */
 export const salesforceSource: Source = {
   name: "salesforce",
@@ -25,64 +24,58 @@ export const salesforceSource: Source = {
   streams(ctx: SourceContext): StreamHandle[] {
     const names = enabledStreams(ctx.config, "salesforce", SALESFORCE_STREAMS);
     if (!names.length) return [];
-    const http = salesforceClient(ctx);
+    const { http, budget } = salesforceClient(ctx);
     const cfg = ctx.config.sources.salesforce!;
     const api = `/services/data/${cfg.apiVersion}`;
     return names.map((object) => {
-      const descriptor: StreamDescriptor = {
-        source: "salesforce",
-        stream: object,
-        primaryKey: ["id"],
-        versionColumn: "system_modstamp",
-        description: `Salesforce ${object} (REST queryAll, incremental on SystemModstamp).`,
-      };
+      const descriptor = descriptorFor(object);
       return {
         descriptor,
-        async *read(cursor) {
-          const describe = await http.request<{ fields: { name: string; type: string }[] }>({
+        async *read(saved): AsyncGenerator<ExtractBatch> {
+          budget.check(`${object} describe`);
+          const describe = await http.request<{ fields: DescribeField[] }>({
             path: `${api}/sobjects/${object}/describe`,
           });
-          const fields = describe.body.fields.map((f) => f.name);
-          const types: Record<string, ColumnType> = {};
-          for (const f of describe.body.fields) types[snakeCase(f.name)] = columnTypeOf(f.type);
-          descriptor.columnTypes = types;
-          if (!fields.includes("SystemModstamp") || !fields.includes("Id"))
-            throw new Error(
-              `Salesforce ${object} has no SystemModstamp/Id field; it cannot be read incrementally`,
-            );
-          const where = soqlWhere(
-            ctx.fullRefresh ? undefined : (cursor as SalesforceCursor | undefined),
-            cfg.lookbackSeconds,
-          );
+          // base64 (file bodies) cannot be read many rows at a time; everything else is selected.
+          const readable = describe.body.fields.filter((f) => f.type !== "base64");
+          const fields = readable.map((f) => f.name);
+          descriptor.columnTypes = columnTypes(readable);
+          for (const needed of ["Id", "SystemModstamp", "IsDeleted"])
+            if (!fields.includes(needed))
+              throw new Error(
+                `Salesforce ${object}: describe lists no ${needed} field, so the object cannot be read incrementally`,
+              );
+          let cursor: SalesforceCursor | undefined = startCursor(ctx, saved);
+          const where = soqlWhere(cursor, cfg.lookbackSeconds);
           const q = `SELECT ${fields.join(", ")} FROM ${object}${where ? ` WHERE ${where}` : ""} ORDER BY SystemModstamp, Id`;
+          budget.check(`${object} query`);
           let page = 0;
-          for await (const res of http.paginate<QueryPage>(
+          const pages = http.paginate<QueryPage>(
             {
               path: `${api}/queryAll`,
               query: { q },
               headers: { "Sforce-Query-Options": `batchSize=${cfg.batchSize}` },
             },
             (r) => (r.body.done || !r.body.nextRecordsUrl ? undefined : { path: r.body.nextRecordsUrl }),
-          )) {
+          );
+          for await (const res of pages) {
             page++;
             const records: Record<string, unknown>[] = [];
+            const positions: string[] = [];
             const deletes: Record<string, unknown>[] = [];
-            for (const r of res.body.records) {
+            for (const [i, r] of res.body.records.entries()) {
               const { attributes: _attributes, ...rest } = r;
-              (rest.IsDeleted === true ? deletes : records).push(rest);
+              if (rest.IsDeleted === true) deletes.push(rest);
+              else {
+                records.push(rest);
+                positions.push(`${object} queryAll page ${page} row ${i + 1}`);
+              }
             }
             const last = res.body.records.at(-1);
-            yield {
-              records,
-              deletes,
-              positions: records.map((_, i) => `queryAll page ${page} row ${i + 1}`),
-              cursor: last
-                ? ({
-                    systemModstamp: String(last.SystemModstamp),
-                    id: String(last.Id),
-                  } satisfies SalesforceCursor)
-                : (cursor ?? undefined),
-            };
+            if (last) cursor = { systemModstamp: String(last.SystemModstamp), id: String(last.Id) };
+            yield { records, deletes, positions, cursor };
+            // The page above is committed once control returns here; stop before asking for more.
+            if (!res.body.done) budget.check(`${object} page ${page + 1}`);
           }
         },
       };

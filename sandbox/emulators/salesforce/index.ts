@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
 import { salesforceTime } from "../store.js";
-import { compare, fieldsOf, matches, parseSoql, SoqlError } from "./soql.js";
+import { canonicalFields, compare, matches, parseSoql, SoqlError } from "./soql.js";
 
 type Rec = Record<string, unknown>;
 
@@ -16,45 +15,95 @@ const READ_ONLY = new Set([
   "IsWon",
 ]);
 const DEFAULT_BATCH = 2000;
+/** The API versions the org answers (`GET /services/data/`), oldest first as Salesforce lists them. */
+const VERSIONS: [string, string][] = [
+  ["58.0", "Summer '23"],
+  ["59.0", "Winter '24"],
+  ["60.0", "Spring '24"],
+  ["61.0", "Summer '24"],
+  ["62.0", "Winter '25"],
+];
+const SOAP_TYPES: Record<string, string> = {
+  id: "tns:ID",
+  reference: "tns:ID",
+  boolean: "xsd:boolean",
+  double: "xsd:double",
+  currency: "xsd:double",
+  date: "xsd:date",
+  datetime: "xsd:dateTime",
+};
+const REFERENCE_TO: Record<string, string> = { OwnerId: "User", ParentId: "Account" };
 const MAX_COLLECTION = 200;
 
 function sfError(status: number, errorCode: string, message: string, extra: Rec = {}): SandboxResponse {
   return { status, body: [{ message, errorCode, ...extra }] };
 }
 
-/** Field type as describe reports it, from the world's values (and names, for always-null fields). */
-function typeOf(name: string, values: unknown[]): string {
+const PICKLISTS = /^(StageName|Type|Industry|CurrencyIsoCode|LeadSource|\w*Status__c|\w*Tier__c)$/;
+const CURRENCY = /^(Amount|AnnualRevenue|ExpectedRevenue|\w*Amount__c|ARR__c|MRR__c|\w*Revenue__c)$/;
+
+/**
+ * Field type as describe reports it, from the world's values; a field null in every record (the
+ * reverse-ETL targets before their first sync) is typed from its name as an admin would have made it.
+ */
+export function typeOf(name: string, values: Iterable<unknown>): string {
   if (name === "Id") return "id";
-  const sample = values.find((v) => v !== null && v !== undefined);
+  let sample: unknown;
+  for (const v of values)
+    if (v !== null && v !== undefined) {
+      sample = v;
+      break;
+    }
   if (sample === undefined) {
+    if (/Id$/.test(name)) return "reference";
     if (/Date__c$/.test(name)) return "date";
-    if (/(Amount|ARR)__c$/.test(name)) return "currency";
-    if (/Score__c$/.test(name)) return "double";
+    if (CURRENCY.test(name)) return "currency";
+    if (/(Score|Percent|Rate)__c$/.test(name)) return "double";
+    if (PICKLISTS.test(name)) return "picklist";
+    if (/^(Is|Has)[A-Z]/.test(name)) return "boolean";
     return "string";
   }
   if (typeof sample === "boolean") return "boolean";
-  if (typeof sample === "number") return name === "Amount" ? "currency" : "double";
+  if (typeof sample === "number") return CURRENCY.test(name) ? "currency" : "double";
   if (typeof sample === "string") {
     if (/Id$/.test(name) && /^[a-zA-Z0-9]{15,18}$/.test(sample)) return "reference";
     if (/^\d{4}-\d{2}-\d{2}T/.test(sample)) return "datetime";
     if (/^\d{4}-\d{2}-\d{2}$/.test(sample)) return "date";
-    if (name === "Website") return "url";
-    if (/^(StageName|Type|Industry|CurrencyIsoCode|Support_Tier__c)$/.test(name)) return "picklist";
+    if (name === "Website" || /^https?:\/\//.test(sample)) return "url";
+    if (PICKLISTS.test(name)) return "picklist";
   }
   return "string";
 }
 
-interface Cursor {
-  rows: Rec[];
-  fields: string[];
-  object: string;
+/** Picklist values Salesforce would list: the distinct values the world holds, or a default set. */
+function picklistValues(name: string, rows: readonly Rec[]): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) if (typeof r[name] === "string") seen.add(r[name]);
+  if (name === "Billing_Status__c")
+    for (const v of ["current", "overdue", "churned", "no_billing"]) seen.add(v);
+  if (name === "Support_Tier__c") for (const v of ["none", "standard", "premium"]) seen.add(v);
+  return [...seen].sort();
 }
+
+interface Cursor {
+  locator?: string;
+  rows: Rec[];
+  batch: number;
+  /** Emulated time the query ran: locators expire two days later (API 56+). */
+  openedAt: number;
+}
+
+/** Salesforce keeps 10 open query cursors per user and releases the oldest for an 11th. */
+const MAX_OPEN_CURSORS = 10;
+const CURSOR_TTL_MS = 2 * 86_400_000;
 
 class SalesforceEmulator implements Emulator {
   readonly system = "salesforce" as const;
-  private used = 0;
+  /** API calls per emulated minute: the quota is a rolling 24 hours, as Salesforce counts it. */
+  private readonly usage = new Map<number, number>();
   private readonly cursors = new Map<string, Cursor>();
-  private readonly describes = new Map<string, { name: string; type: string }[]>();
+  private locators = 0;
+  private readonly describes = new Map<string, { name: string; type: string; picklist: string[] }[]>();
 
   constructor(private readonly ctx: EmulatorContext) {
     if (ctx.faults === "hostile") this.tieBlock();
@@ -72,25 +121,37 @@ class SalesforceEmulator implements Emulator {
     )[0];
     if (!object) return;
     const rows = store.list("salesforce", object);
-    const n = Math.min(rows.length, 2500 + this.ctx.rng.int(0, 500));
+    const n = Math.min(rows.length, 2501 + this.ctx.rng.int(0, 499));
     const start = rows.length > n ? this.ctx.rng.int(0, rows.length - n) : 0;
     const stamp = salesforceTime(new Date(store.asOf.getTime() - this.ctx.rng.int(1, 30) * 86_400_000));
     for (const r of rows.slice(start, start + n)) r.SystemModstamp = stamp;
   }
 
-  private limitHeader(): Record<string, string> {
-    return { "sforce-limit-info": `api-usage=${this.used}/${this.ctx.options.salesforceDailyApiRequests}` };
+  private used(): number {
+    const minute = Math.floor(this.ctx.store.now().getTime() / 60_000);
+    let n = 0;
+    for (const [m, count] of this.usage) {
+      if (m <= minute - 24 * 60) this.usage.delete(m);
+      else n += count;
+    }
+    return n;
+  }
+
+  private limitHeader(used: number): Record<string, string> {
+    return { "sforce-limit-info": `api-usage=${used}/${this.ctx.options.salesforceDailyApiRequests}` };
   }
 
   handle(req: SandboxRequest): SandboxResponse {
     if (req.headers.authorization !== `Bearer ${SANDBOX_CREDENTIALS.salesforce.accessToken}`)
       return sfError(401, "INVALID_SESSION_ID", "Session expired or invalid");
-    if (this.used >= this.ctx.options.salesforceDailyApiRequests) {
+    const used = this.used();
+    if (used >= this.ctx.options.salesforceDailyApiRequests) {
       const r = sfError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
-      r.headers = this.limitHeader();
+      r.headers = this.limitHeader(used);
       return r;
     }
-    this.used++;
+    const minute = Math.floor(this.ctx.store.now().getTime() / 60_000);
+    this.usage.set(minute, (this.usage.get(minute) ?? 0) + 1);
     let r: SandboxResponse;
     try {
       r = this.route(req);
@@ -98,7 +159,7 @@ class SalesforceEmulator implements Emulator {
       if (err instanceof SoqlError) r = sfError(400, err.code, err.message);
       else throw err;
     }
-    r.headers = { ...r.headers, ...this.limitHeader() };
+    r.headers = { ...r.headers, ...this.limitHeader(used + 1) };
     return r;
   }
 
@@ -107,9 +168,53 @@ class SalesforceEmulator implements Emulator {
     if (parts[0] !== "services" || parts[1] !== "data")
       return sfError(404, "NOT_FOUND", "The requested resource does not exist");
     if (parts.length === 2)
-      return { status: 200, body: [{ label: "Winter '25", url: "/services/data/v61.0", version: "61.0" }] };
+      return {
+        status: 200,
+        body: VERSIONS.map(([version, label]) => ({ label, url: `/services/data/v${version}`, version })),
+      };
     const version = parts[2]!;
+    // Salesforce still answers every version back to 31.0 (older ones are retired).
+    const major = /^v(\d+)\.0$/.exec(version);
+    if (!major || Number(major[1]) < 31 || Number(major[1]) > 62)
+      return sfError(404, "NOT_FOUND", "The requested resource does not exist");
     const rest = parts.slice(3);
+    if (rest.length === 0 && req.method === "GET") {
+      const resources = ["sobjects", "query", "queryAll", "composite", "limits"];
+      return {
+        status: 200,
+        body: Object.fromEntries(resources.map((r) => [r, `/services/data/${version}/${r}`])),
+      };
+    }
+    if (rest[0] === "limits" && rest.length === 1 && req.method === "GET") {
+      const max = this.ctx.options.salesforceDailyApiRequests;
+      return {
+        status: 200,
+        body: { DailyApiRequests: { Max: max, Remaining: Math.max(0, max - this.used()) } },
+      };
+    }
+    if (rest[0] === "sobjects" && rest.length === 1 && req.method === "GET") {
+      const objects = this.ctx.store.objects("salesforce").sort();
+      return {
+        status: 200,
+        body: {
+          encoding: "UTF-8",
+          maxBatchSize: MAX_COLLECTION,
+          sobjects: objects.map((name) => ({
+            name,
+            label: name,
+            custom: name.endsWith("__c"),
+            queryable: true,
+            retrieveable: true,
+            updateable: true,
+            urls: {
+              sobject: `/services/data/${version}/sobjects/${name}`,
+              describe: `/services/data/${version}/sobjects/${name}/describe`,
+              rowTemplate: `/services/data/${version}/sobjects/${name}/{ID}`,
+            },
+          })),
+        },
+      };
+    }
     if ((rest[0] === "query" || rest[0] === "queryAll") && rest.length === 1 && req.method === "GET") {
       const q = req.query.q;
       if (typeof q !== "string") return sfError(400, "MALFORMED_QUERY", "missing query parameter q");
@@ -147,10 +252,24 @@ class SalesforceEmulator implements Emulator {
         const rec = this.ctx.store.get("salesforce", object, rest[2]);
         if (!rec || rec.IsDeleted === true)
           return sfError(404, "NOT_FOUND", "The requested resource does not exist");
-        if (req.method === "GET") return { status: 200, body: this.withAttributes(rec, object, version) };
+        if (req.method === "GET") {
+          const wanted = typeof req.query.fields === "string" ? req.query.fields.split(",") : undefined;
+          const fields = wanted
+            ? canonicalFields(
+                { count: false, object, fields: wanted.map((f) => f.trim()), orderBy: [] },
+                this.describe(object).map((f) => f.name),
+              ).fields
+            : undefined;
+          return { status: 200, body: this.withAttributes(rec, object, version, fields) };
+        }
         if (req.method === "PATCH") {
           const problems = this.invalidFields(object, req.body as Rec);
-          if (problems.length) return { status: 400, body: problems };
+          // A single-record call reports errors as errorCode (collections say statusCode).
+          if (problems.length)
+            return {
+              status: 400,
+              body: problems.map((p) => ({ message: p.message, errorCode: p.statusCode, fields: p.fields })),
+            };
           this.ctx.store.patch("salesforce", object, rest[2], req.body as Rec);
           return { status: 204 };
         }
@@ -159,38 +278,41 @@ class SalesforceEmulator implements Emulator {
     return sfError(404, "NOT_FOUND", "The requested resource does not exist");
   }
 
-  private describe(object: string): { name: string; type: string }[] {
+  private describe(object: string): { name: string; type: string; picklist: string[] }[] {
     let d = this.describes.get(object);
     if (!d) {
       const rows = this.ctx.store.list("salesforce", object);
-      const names = new Set<string>();
-      for (const r of rows.slice(0, 500)) for (const k of Object.keys(r)) names.add(k);
-      d = [...names].map((name) => ({
-        name,
-        type: typeOf(
+      const names = new Set<string>(["Id", "IsDeleted", "CreatedDate", "SystemModstamp"]);
+      for (const r of rows) for (const k of Object.keys(r)) if (!k.startsWith("__")) names.add(k);
+      d = [...names].map((name) => {
+        const type = typeOf(
           name,
-          rows.slice(0, 500).map((r) => r[name]),
-        ),
-      }));
+          rows.map((r) => r[name]),
+        );
+        return { name, type, picklist: type === "picklist" ? picklistValues(name, rows) : [] };
+      });
       this.describes.set(object, d);
     }
     return d;
   }
 
-  private describeField(f: { name: string; type: string }): Rec {
+  private describeField(f: { name: string; type: string; picklist: string[] }): Rec {
     return {
       name: f.name,
       label: f.name.replace(/__c$/, "").replace(/_/g, " "),
       type: f.type,
+      soapType: SOAP_TYPES[f.type] ?? "xsd:string",
       custom: f.name.endsWith("__c"),
       updateable: !READ_ONLY.has(f.name),
       createable: !READ_ONLY.has(f.name),
+      filterable: true,
+      sortable: true,
       nillable: f.name !== "Id" && f.name !== "Name" && f.type !== "boolean",
       length: f.type === "string" || f.type === "picklist" || f.type === "url" ? 255 : 0,
-      picklistValues:
-        f.name === "Support_Tier__c"
-          ? ["none", "standard", "premium"].map((value) => ({ value, label: value, active: true }))
-          : [],
+      precision: f.type === "currency" ? 18 : 0,
+      scale: f.type === "currency" ? 2 : 0,
+      referenceTo: f.type === "reference" ? [REFERENCE_TO[f.name] ?? f.name.replace(/Id$/, "")] : [],
+      picklistValues: f.picklist.map((value) => ({ value, label: value, active: true, defaultValue: false })),
     };
   }
 
@@ -231,13 +353,15 @@ class SalesforceEmulator implements Emulator {
   }
 
   private query(q: string, all: boolean, version: string, batch: number): SandboxResponse {
-    const parsed = parseSoql(q);
-    const known = new Set(this.describe(parsed.object).map((f) => f.name));
-    if (!this.ctx.store.objects("salesforce").includes(parsed.object))
-      return sfError(400, "INVALID_TYPE", `sObject type '${parsed.object}' is not supported.`);
-    for (const f of [...parsed.fields, ...fieldsOf(parsed.where), ...parsed.orderBy.map((o) => o.field)])
-      if (!known.has(f))
-        return sfError(400, "INVALID_FIELD", `No such column '${f}' on entity '${parsed.object}'.`);
+    const raw = parseSoql(q);
+    const object = this.ctx.store
+      .objects("salesforce")
+      .find((o) => o.toLowerCase() === raw.object.toLowerCase());
+    if (!object) return sfError(400, "INVALID_TYPE", `sObject type '${raw.object}' is not supported.`);
+    const parsed = canonicalFields(
+      { ...raw, object },
+      this.describe(object).map((f) => f.name),
+    );
     let rows = this.ctx.store
       .list("salesforce", parsed.object)
       .filter((r) => (all || r.IsDeleted !== true) && matches(parsed.where, r));
@@ -257,18 +381,23 @@ class SalesforceEmulator implements Emulator {
     if (parsed.count) return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
     // A cursor is a snapshot: later edits do not shift the pages of a query already running.
     const snapshot = rows.map((r) => this.withAttributes(r, parsed.object, version, parsed.fields));
-    return this.pageOf({ rows: snapshot, fields: parsed.fields, object: parsed.object }, 0, batch, version);
+    return this.pageOf({ rows: snapshot, batch, openedAt: this.ctx.store.now().getTime() }, 0, version);
   }
 
-  private pageOf(c: Cursor, offset: number, batch: number, version: string): SandboxResponse {
-    const records = c.rows.slice(offset, offset + batch);
-    const done = offset + batch >= c.rows.length;
+  private pageOf(c: Cursor, offset: number, version: string): SandboxResponse {
+    const records = c.rows.slice(offset, offset + c.batch);
+    const done = offset + c.batch >= c.rows.length;
     const body: Rec = { totalSize: c.rows.length, done, records };
     if (!done) {
-      const locator = `01g${randomBytes(6).toString("hex").toUpperCase()}`;
-      this.cursors.set(locator, c);
-      body.nextRecordsUrl = `/services/data/${version}/query/${locator}-${offset + batch}`;
-      (c as Cursor & { batch?: number }).batch = batch;
+      if (!c.locator) {
+        c.locator = `01g${(++this.locators).toString(16).toUpperCase().padStart(15, "0")}`;
+        this.cursors.set(c.locator, c);
+        for (const old of this.cursors.keys()) {
+          if (this.cursors.size <= MAX_OPEN_CURSORS) break;
+          this.cursors.delete(old);
+        }
+      }
+      body.nextRecordsUrl = `/services/data/${version}/query/${c.locator}-${offset + c.batch}`;
     }
     return { status: 200, body };
   }
@@ -276,9 +405,12 @@ class SalesforceEmulator implements Emulator {
   private more(token: string, version: string): SandboxResponse {
     const m = /^(01g[0-9A-F]+)-(\d+)$/.exec(token);
     const c = m ? this.cursors.get(m[1]!) : undefined;
-    if (!m || !c) return sfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
-    // Locators stay valid (Salesforce keeps them about 15 minutes): a client may ask for a page again.
-    return this.pageOf(c, Number(m[2]), (c as Cursor & { batch?: number }).batch ?? DEFAULT_BATCH, version);
+    if (!m || !c || this.ctx.store.now().getTime() - c.openedAt > CURSOR_TTL_MS) {
+      if (m) this.cursors.delete(m[1]!);
+      return sfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
+    }
+    // A locator stays valid until it expires or is released: a client may ask for a page again.
+    return this.pageOf(c, Number(m[2]), version);
   }
 
   /** `PATCH composite/sobjects`: up to 200 records, one result each, in request order. */
@@ -292,7 +424,8 @@ class SalesforceEmulator implements Emulator {
         "EXCEEDED_ID_LIMIT",
         `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`,
       );
-    const results = records.map((r) => {
+    type Result = { id: string; success: boolean; errors: Rec[]; object?: string };
+    const results = records.map((r): Result => {
       const object = (r.attributes as { type?: string } | undefined)?.type;
       const id = String(r.id ?? r.Id ?? "");
       if (!object)
@@ -302,12 +435,15 @@ class SalesforceEmulator implements Emulator {
           errors: [{ statusCode: "INVALID_TYPE", message: "attributes.type is required", fields: [] }],
         };
       const rec = this.ctx.store.get("salesforce", object, id);
-      if (!rec || rec.IsDeleted === true)
-        return {
-          id,
-          success: false,
-          errors: [{ statusCode: "ENTITY_IS_DELETED", message: "entity is deleted", fields: [] }],
-        };
+      const fail = (statusCode: string, message: string, fields: string[] = []) => ({
+        id,
+        success: false,
+        errors: [{ statusCode, message, fields }],
+      });
+      if (!/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id))
+        return fail("MALFORMED_ID", `${object} ID: id value of incorrect type: ${id}`, ["Id"]);
+      if (rec?.IsDeleted === true) return fail("ENTITY_IS_DELETED", "entity is deleted");
+      if (!rec) return fail("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
       const problems = this.invalidFields(object, r);
       if (problems.length) return { id, success: false, errors: problems };
       return { id, success: true, errors: [] as Rec[], object };

@@ -253,15 +253,33 @@ export function matches(c: Cond | undefined, r: Record<string, unknown>): boolea
   }
 }
 
-export function fieldsOf(c: Cond | undefined): string[] {
-  if (!c) return [];
-  switch (c.op) {
-    case "and":
-    case "or":
-      return [...fieldsOf(c.left), ...fieldsOf(c.right)];
-    case "not":
-      return fieldsOf(c.inner);
-    default:
-      return [c.field];
-  }
+/**
+ * SOQL names are case-insensitive (`select id from account`); records come back under the
+ * names describe gives. Unknown fields are INVALID_FIELD, as Salesforce reports them.
+ */
+export function canonicalFields(q: SoqlQuery, known: readonly string[]): SoqlQuery {
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const name = (f: string): string => {
+    const k = byLower.get(f.toLowerCase());
+    if (!k) throw new SoqlError(`No such column '${f}' on entity '${q.object}'.`, "INVALID_FIELD");
+    return k;
+  };
+  const cond = (c: Cond | undefined): Cond | undefined => {
+    if (!c) return undefined;
+    switch (c.op) {
+      case "and":
+      case "or":
+        return { ...c, left: cond(c.left)!, right: cond(c.right)! };
+      case "not":
+        return { ...c, inner: cond(c.inner)! };
+      default:
+        return { ...c, field: name(c.field) };
+    }
+  };
+  return {
+    ...q,
+    fields: q.fields.map(name),
+    where: cond(q.where),
+    orderBy: q.orderBy.map((o) => ({ ...o, field: name(o.field) })),
+  };
 }
