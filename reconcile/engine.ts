@@ -68,6 +68,9 @@ export async function runFamily(
     await tx.query(
       `COMMENT ON TABLE ${detail} IS ${quoteLiteral(`${family.description} One row per discrepancy found by the last run, with both sides' values.`)}`,
     );
+    // Fresh statistics: without them the planner guesses the new table's size and runs the
+    // lifecycle's anti-joins as nested loops (8 s instead of 0.1 s on 1M pairs).
+    await tx.query(`ANALYZE ${detail}`);
     const dupes = await tx.query<{ category: string; key: string }>(
       `SELECT category, key FROM ${detail} GROUP BY category, key HAVING count(*) > 1 LIMIT 5`,
     );
@@ -89,6 +92,15 @@ export async function runFamily(
     const valueSet = `customer_id = s.customer_id, entity = s.entity, left_system = s.left_system, left_value = s.left_value,
       right_system = s.right_system, right_value = s.right_value, delta = s.delta, currency = s.currency,
       amount_usd = s.amount_usd, detail = s.detail, last_seen_at = $1, last_run_id = $2`;
+    // Resolve first: it only looks at rows open before this run, and on a table that has just
+    // grown (first run) stale statistics would otherwise turn its anti-join into a nested loop.
+    const resolved = await tx.query<{ category: string; key: string }>(
+      `UPDATE recon.discrepancy d SET status = 'resolved', resolved_at = $1, last_run_id = $2
+        WHERE d.status = 'open' AND d.category = ANY($3)
+          AND NOT EXISTS (SELECT 1 FROM ${detail} s WHERE s.category = d.category AND s.key = d.key)
+       RETURNING d.category, d.key`,
+      [at, options.runId, categories],
+    );
     const reopened = await tx.query<{ category: string; key: string }>(
       `UPDATE recon.discrepancy d SET ${valueSet}, status = 'open', resolved_at = NULL, reopened_count = d.reopened_count + 1
          FROM ${detail} s WHERE d.category = s.category AND d.key = s.key AND d.status = 'resolved'
@@ -110,13 +122,9 @@ export async function runFamily(
        RETURNING category, key`,
       params,
     );
-    const resolved = await tx.query<{ category: string; key: string }>(
-      `UPDATE recon.discrepancy d SET status = 'resolved', resolved_at = $1, last_run_id = $2
-        WHERE d.status = 'open' AND d.category = ANY($3)
-          AND NOT EXISTS (SELECT 1 FROM ${detail} s WHERE s.category = d.category AND s.key = d.key)
-       RETURNING d.category, d.key`,
-      [at, options.runId, categories],
-    );
+    // Keep the lifecycle table's statistics current for the next run's anti-joins (autovacuum
+    // may not have analysed a table that just grew by thousands of rows).
+    if (opened.length + reopened.length + resolved.length > 0) await tx.query(`ANALYZE recon.discrepancy`);
     await events("opened", opened);
     await events("reopened", reopened);
     await events("resolved", resolved);
