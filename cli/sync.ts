@@ -11,7 +11,7 @@ export interface SyncCommandOptions {
 
 function planLines(r: SyncRunResult): string[] {
   const lines = [
-    `${r.sync} → ${r.plan.destination.system} ${r.plan.destination.object}: ${r.plan.changes.length} to update, ` +
+    `${r.sync} → ${r.plan.destination.system} ${r.plan.destination.object}: ${r.plan.changes.length} to ${(r.plan.mode ?? "update") === "update" ? "update" : "create or update"}, ` +
       `${r.plan.unchanged} unchanged, ${r.plan.withheld} withheld (null overwrites), ${r.plan.total} in the model`,
   ];
   for (const c of r.plan.changes.slice(0, 50)) {
@@ -21,6 +21,12 @@ function planLines(r: SyncRunResult): string[] {
       );
   }
   if (r.plan.changes.length > 50) lines.push(`  … and ${r.plan.changes.length - 50} more records`);
+  const deletions = r.plan.deletions ?? [];
+  if (deletions.length)
+    lines.push(
+      `  mirror: ${deletions.length} record(s) this sync created left the model and will be deleted`,
+    );
+  for (const d of deletions.slice(0, 50)) lines.push(`  ${d.recordId}  (${d.destinationId})  delete`);
   return lines;
 }
 
@@ -65,6 +71,8 @@ export async function syncCommand(
         "written",
         "verified",
         "already there",
+        "created",
+        "deleted",
         "failed",
         "dead letters",
         "write calls",
@@ -76,6 +84,8 @@ export async function syncCommand(
         r.written,
         r.verified,
         r.skippedAlreadyThere,
+        r.created,
+        r.deleted,
         r.failed,
         r.deadLettered,
         r.writeCalls,

@@ -153,10 +153,19 @@ const sync = z.strictObject({
   /** The model (canonical.*) the sync reads. */
   model: z.string().min(1),
   destination: z.strictObject({ system: destinationSystem, object: z.string().min(1) }),
-  /** Model column → destination record id. */
+  /**
+   * Model column → destination field it matches. `update`: the destination's record id (`Id`,
+   * `id`). `upsert` / `mirror`: an external-id field (Salesforce `…__c` external id, Zendesk
+   * `external_id`), written on the records the sync creates.
+   */
   matchKey: z.strictObject({ column: z.string(), field: z.string() }),
   /** Destination field → model column. */
   mapping: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, "at least one field"),
+  /**
+   * update: write matched records only (a record missing in the destination is a failure).
+   * upsert: records not found by the match key are created. mirror: upsert, and records this
+   * sync created that leave the model are deleted (never records it did not create).
+   */
   mode: z.enum(["update", "upsert", "mirror"]).default("update"),
   /** Corrections (values derived from reconciliation) need `trueup sync --approve`. */
   requiresApproval: z.boolean().default(false),

@@ -29,6 +29,26 @@ export function validateGovernance(config: Config, source: string): void {
       }
     }
   }
+  for (const s of config.syncs) {
+    if (s.mode === "update") continue;
+    const key = s.matchKey.field;
+    if (key === "Id" || key === "id") {
+      problems.push(
+        `syncs.${s.name}.matchKey.field: mode ${s.mode} creates records, so it must match on an external-id field ` +
+          `(Salesforce: an external id custom field; Zendesk: external_id), not the destination's own ${key}`,
+      );
+    } else if (!config.writable[s.destination.system]?.[s.destination.object]?.includes(key)) {
+      problems.push(
+        `syncs.${s.name}.matchKey.field: mode ${s.mode} writes ${key} on the records it creates, so ` +
+          `${s.destination.system} ${s.destination.object}.${key} must be on the allow-list ` +
+          `(writable.${s.destination.system}.${s.destination.object})`,
+      );
+    }
+    if (s.requiresApproval && s.mode === "mirror")
+      problems.push(
+        `syncs.${s.name}: mirror mode cannot require approval (deletions are not correction plans)`,
+      );
+  }
   const names = new Set<string>();
   for (const s of config.syncs) {
     if (names.has(s.name)) problems.push(`syncs: the name ${s.name} is used twice`);

@@ -17,6 +17,17 @@ export interface WriteOutcome {
   responseId?: string;
 }
 
+export interface KeyedChange extends RecordChange {
+  /** The destination's id when the record already exists there. */
+  destinationId?: string;
+}
+
+export interface UpsertOutcome extends WriteOutcome {
+  /** The destination's id of the record written (new records: the id it was given). */
+  destinationId?: string;
+  created?: boolean;
+}
+
 /**
  * A reverse-ETL destination. Each folder under `reverse/destinations/<system>/` has the same
  * files: destination.ts (this interface), client.ts (HTTP), payload.ts (zod validation of the
@@ -30,6 +41,23 @@ export interface Destination {
   read(object: string, ids: string[], fields: string[]): Promise<Map<string, FieldValues>>;
   /** One call per batch; per-record outcomes. */
   write(object: string, changes: RecordChange[]): Promise<WriteOutcome[]>;
+  /**
+   * Upsert/mirror: finds records by an external-id field. Returns, per key found, the
+   * destination's own id and the current values of `fields`.
+   */
+  readByKey(
+    object: string,
+    keyField: string,
+    keys: string[],
+    fields: string[],
+  ): Promise<Map<string, { id: string; values: FieldValues }>>;
+  /**
+   * Upsert/mirror: writes by external key (`recordId` is the key): records with a
+   * `destinationId` are updated, the others created with `keyField` set to their key.
+   */
+  upsert(object: string, keyField: string, changes: KeyedChange[]): Promise<UpsertOutcome[]>;
+  /** Mirror: deletes records by destination id; one call per batch. */
+  remove(object: string, ids: string[]): Promise<WriteOutcome[]>;
   /** How many records the object holds (circuit breaker denominator). */
   count(object: string): Promise<number>;
   /** Validates a change's values against the destination's field types; returns problems. */
@@ -46,8 +74,14 @@ export interface PlannedChange extends RecordChange {
 
 export interface SyncPlan {
   sync: string;
+  mode: SyncConfig["mode"];
   destination: SyncConfig["destination"];
   changes: PlannedChange[];
+  /**
+   * Mirror mode: records this sync created that have left the model; they are deleted (records
+   * the sync did not create are never deleted).
+   */
+  deletions: { recordId: string; destinationId: string; previous: FieldValues }[];
   /** Records whose only changes were nulls the write policy withheld. */
   withheld: number;
   unchanged: number;

@@ -67,10 +67,25 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
       changes.push({ recordId: r.record_id, fields: changed, previous, retry: r.retry });
     else if (held) withheld++;
   }
+  // Mirror: what this sync created and the model no longer holds goes away.
+  const deletions =
+    sync.mode === "mirror"
+      ? (
+          await db.query<{ record_id: string; destination_id: string; payload: FieldValues }>(
+            `SELECT st.record_id, st.destination_id, st.payload FROM reverse.sync_state st
+              WHERE st.sync = $1 AND st.created_by_sync AND st.destination_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM ${rel} m WHERE CAST(${key} AS text) = st.record_id)
+              ORDER BY st.record_id`,
+            [sync.name],
+          )
+        ).map((r) => ({ recordId: r.record_id, destinationId: r.destination_id, previous: r.payload }))
+      : [];
   return {
     sync: sync.name,
+    mode: sync.mode,
     destination: sync.destination,
     changes,
+    deletions,
     withheld,
     unchanged: total - rows.length,
     total,

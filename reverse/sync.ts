@@ -4,7 +4,7 @@ import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { CircuitBreakerError } from "./governance/errors.js";
 import { loadPendingPlan, markApplied, savePendingPlan } from "./governance/plans.js";
-import type { Destination, FieldValues, PlannedChange, SyncPlan } from "./interfaces.js";
+import type { Destination, FieldValues, PlannedChange, SyncPlan, UpsertOutcome } from "./interfaces.js";
 import { planSync } from "./plan.js";
 
 export interface SyncRunResult {
@@ -17,6 +17,9 @@ export interface SyncRunResult {
   verified: number;
   failed: number;
   deadLettered: number;
+  /** Records created (upsert/mirror) and deleted (mirror) in the destination. */
+  created: number;
+  deleted: number;
   skippedAlreadyThere: number;
   writeCalls: number;
   message?: string;
@@ -55,6 +58,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
   const plan = options.approvePlanId
     ? await loadPendingPlan(wh, options.approvePlanId)
     : await planSync(wh, sync);
+  plan.deletions ??= []; // plans stored before mirror mode existed
   if (plan.sync !== sync.name)
     throw new Error(`plan ${options.approvePlanId} belongs to sync ${plan.sync}, not ${sync.name}`);
   const base: SyncRunResult = {
@@ -66,17 +70,20 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
     verified: 0,
     failed: 0,
     deadLettered: 0,
+    created: 0,
+    deleted: 0,
     skippedAlreadyThere: 0,
     writeCalls: 0,
   };
   if (options.dryRun) return base;
   const log1 = async (r: SyncRunResult) => {
     await wh.query(
-      `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message)
-       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
          planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
-         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message`,
+         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message,
+         created = EXCLUDED.created, deleted = EXCLUDED.deleted`,
       [
         runId,
         sync.name,
@@ -89,6 +96,8 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
         r.deadLettered,
         r.writeCalls,
         r.message ?? null,
+        r.created,
+        r.deleted,
       ],
     );
     return r;
@@ -107,7 +116,7 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
       message: `approve with: trueup sync ${sync.name} --approve ${id}`,
     });
   }
-  if (plan.changes.length === 0) return log1(base);
+  if (plan.changes.length === 0 && plan.deletions.length === 0) return log1(base);
 
   // Circuit breaker: blocks a sync that would change too much of the destination at once. The
   // first delivery of a new sync is exempt (everything is new then), as are approved plans.
@@ -117,10 +126,11 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
   )) as [{ n: string }];
   if (Number(sentBefore) > 0 && !options.approvePlanId) {
     const size = await destination.count(sync.destination.object);
-    const share = size ? plan.changes.length / size : 1;
+    const touched = plan.changes.length + plan.deletions.length;
+    const share = size ? touched / size : 1;
     if (share > sync.maxChangeShare) {
-      const message = `circuit breaker: ${plan.changes.length} of ${size} ${sync.destination.object} records (${(share * 100).toFixed(1)} %) would change, above the limit of ${(sync.maxChangeShare * 100).toFixed(0)} %; nothing was written. Check the model, then raise syncs.${sync.name}.maxChangeShare or run a dry run to review.`;
-      log.error({ sync: sync.name, changes: plan.changes.length, size }, message);
+      const message = `circuit breaker: ${touched} of ${size} ${sync.destination.object} records (${(share * 100).toFixed(1)} %) would change, above the limit of ${(sync.maxChangeShare * 100).toFixed(0)} %; nothing was written. Check the model, then raise syncs.${sync.name}.maxChangeShare or run a dry run to review.`;
+      log.error({ sync: sync.name, changes: touched, size }, message);
       await log1({ ...base, status: "blocked", message });
       throw new CircuitBreakerError(message);
     }
@@ -131,6 +141,8 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
     const batch = plan.changes.slice(i, i + destination.maxBatch);
     await deliverBatch(options, batch, result);
   }
+  for (let i = 0; i < plan.deletions.length; i += destination.maxBatch)
+    await deleteBatch(options, plan.deletions.slice(i, i + destination.maxBatch), result);
   result.writeCalls = destination.writeCalls - callsBefore;
   result.status = result.failed + result.deadLettered > 0 ? "failed" : "succeeded";
   if (options.approvePlanId) await markApplied(wh, options.approvePlanId, runId);
@@ -147,6 +159,16 @@ async function deliverBatch(
   const fields = [...new Set(batch.flatMap((c) => Object.keys(c.fields)))];
   const ids = batch.map((c) => c.recordId);
   const failures = new Map<string, string>();
+  // update: records are the destination's own ids. upsert/mirror: records are external keys,
+  // found (or created) through the match key field; the destination's id is learned here.
+  const keyed = sync.mode !== "update";
+  const readLive = async (keys: string[]): Promise<Map<string, { id: string; values: FieldValues }>> => {
+    if (keyed) return destination.readByKey(object, sync.matchKey.field, keys, fields);
+    const m = await destination.read(object, keys, fields);
+    return new Map([...m].map(([id, values]) => [id, { id, values }]));
+  };
+  const destIds = new Map<string, string>();
+  const created = new Set<string>();
 
   // Validate every outbound payload against the destination's field types.
   const valid: PlannedChange[] = [];
@@ -156,9 +178,10 @@ async function deliverBatch(
     else valid.push(c);
   }
 
-  let before = new Map<string, FieldValues>();
+  let before = new Map<string, { id: string; values: FieldValues }>();
   try {
-    before = await destination.read(object, ids, fields);
+    before = await readLive(ids);
+    for (const [key, r] of before) destIds.set(key, r.id);
   } catch (err) {
     for (const c of valid) failures.set(c.recordId, `could not read current values: ${errorMessage(err)}`);
   }
@@ -166,9 +189,11 @@ async function deliverBatch(
   const already: PlannedChange[] = [];
   for (const c of valid) {
     if (failures.has(c.recordId)) continue;
-    const live = before.get(c.recordId);
+    const live = before.get(c.recordId)?.values;
     if (!live) {
-      failures.set(c.recordId, `record ${c.recordId} not found in ${sync.destination.system} ${object}`);
+      if (keyed)
+        toWrite.push(c); // not there yet: upsert creates it
+      else failures.set(c.recordId, `record ${c.recordId} not found in ${sync.destination.system} ${object}`);
       continue;
     }
     const differing = Object.fromEntries(Object.entries(c.fields).filter(([f, v]) => !sameValue(live[f], v)));
@@ -178,11 +203,20 @@ async function deliverBatch(
   const responseIds = new Map<string, string | undefined>();
   if (toWrite.length) {
     try {
-      const outcomes = await destination.write(object, toWrite);
+      const outcomes: UpsertOutcome[] = keyed
+        ? await destination.upsert(
+            object,
+            sync.matchKey.field,
+            toWrite.map((c) => ({ ...c, destinationId: destIds.get(c.recordId) })),
+          )
+        : await destination.write(object, toWrite);
       for (const o of outcomes) {
         responseIds.set(o.recordId, o.responseId);
         if (!o.ok) failures.set(o.recordId, o.error ?? "rejected by the destination");
+        if (o.destinationId) destIds.set(o.recordId, o.destinationId);
+        if (o.created) created.add(o.recordId);
       }
+      result.created += created.size;
       result.written += outcomes.filter((o) => o.ok).length;
     } catch (err) {
       for (const c of toWrite) failures.set(c.recordId, `write failed: ${errorMessage(err)}`);
@@ -192,14 +226,10 @@ async function deliverBatch(
 
   // Read back: "synced" means the destination really holds the values.
   const written = [...toWrite, ...already].filter((c) => !failures.has(c.recordId));
-  let after = new Map<string, FieldValues>();
+  let after = new Map<string, { id: string; values: FieldValues }>();
   if (written.length) {
     try {
-      after = await destination.read(
-        object,
-        written.map((c) => c.recordId),
-        fields,
-      );
+      after = await readLive(written.map((c) => c.recordId));
     } catch (err) {
       for (const c of written) failures.set(c.recordId, `read-back failed: ${errorMessage(err)}`);
     }
@@ -208,20 +238,33 @@ async function deliverBatch(
   await wh.transaction(async (tx) => {
     for (const c of batch) {
       const planned = batch.find((b) => b.recordId === c.recordId)!;
-      const live = before.get(c.recordId) ?? {};
+      const live = before.get(c.recordId)?.values ?? {};
       let error = failures.get(c.recordId);
       if (!error) {
-        const got = after.get(c.recordId) ?? {};
+        const got = after.get(c.recordId)?.values ?? {};
         const wrong = Object.entries(planned.fields).filter(([f, v]) => !sameValue(got[f], v));
         if (wrong.length) error = `read-back mismatch on ${wrong.map(([f]) => f).join(", ")}`;
       }
       if (!error) {
         result.verified++;
+        // A created record's snapshot is exactly what was sent (fields left out of the plan,
+        // unchanged since an earlier delivery to a record since deleted, then go out next run).
         await tx.query(
-          `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id) VALUES ($1, $2, $3, now(), $4)
-           ON CONFLICT (sync, record_id) DO UPDATE SET payload = reverse.sync_state.payload || EXCLUDED.payload,
-             last_sent_at = now(), last_run_id = EXCLUDED.last_run_id`,
-          [sync.name, c.recordId, JSON.stringify(planned.fields), runId],
+          `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id, destination_id, created_by_sync)
+           VALUES ($1, $2, $3, now(), $4, $5, $6)
+           ON CONFLICT (sync, record_id) DO UPDATE SET
+             payload = CASE WHEN EXCLUDED.created_by_sync THEN EXCLUDED.payload ELSE reverse.sync_state.payload || EXCLUDED.payload END,
+             last_sent_at = now(), last_run_id = EXCLUDED.last_run_id,
+             destination_id = coalesce(EXCLUDED.destination_id, reverse.sync_state.destination_id),
+             created_by_sync = reverse.sync_state.created_by_sync OR EXCLUDED.created_by_sync`,
+          [
+            sync.name,
+            c.recordId,
+            JSON.stringify(planned.fields),
+            runId,
+            destIds.get(c.recordId) ?? null,
+            created.has(c.recordId),
+          ],
         );
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
           sync.name,
@@ -241,7 +284,7 @@ async function deliverBatch(
             field,
             live[field],
             value,
-            "verified",
+            created.has(c.recordId) ? "created" : "verified",
             responseIds.get(c.recordId),
             undefined,
             options.approvePlanId,
@@ -287,6 +330,63 @@ async function deliverBatch(
           options.approvePlanId,
         );
       }
+    }
+  });
+}
+
+/**
+ * Mirror: deletes records this sync created that left the model. A deleted record's state row
+ * goes (a record that comes back is created anew); the audit keeps what it held.
+ */
+async function deleteBatch(
+  options: RunSyncOptions,
+  batch: SyncPlan["deletions"],
+  result: SyncRunResult,
+): Promise<void> {
+  const { warehouse: wh, sync, destination, runId } = options;
+  let outcomes: { recordId: string; ok: boolean; error?: string; responseId?: string }[];
+  try {
+    const byId = await destination.remove(
+      sync.destination.object,
+      batch.map((d) => d.destinationId),
+    );
+    outcomes = batch.map((d, i) => ({ ...byId[i]!, recordId: d.recordId }));
+  } catch (err) {
+    outcomes = batch.map((d) => ({
+      recordId: d.recordId,
+      ok: false,
+      error: `delete failed: ${errorMessage(err)}`,
+    }));
+  }
+  await wh.transaction(async (tx) => {
+    for (const [i, o] of outcomes.entries()) {
+      const d = batch[i]!;
+      if (o.ok) {
+        result.deleted++;
+        await tx.query(`DELETE FROM reverse.sync_state WHERE sync = $1 AND record_id = $2`, [
+          sync.name,
+          d.recordId,
+        ]);
+      } else {
+        result.failed++;
+        options.log.warn(
+          { sync: sync.name, record: d.recordId, error: o.error },
+          "mirror delete failed; retried next run",
+        );
+      }
+      await audit(
+        tx,
+        runId,
+        sync,
+        d.recordId,
+        "*",
+        { id: d.destinationId, ...d.previous },
+        null,
+        o.ok ? "deleted" : "failed",
+        o.responseId,
+        o.ok ? undefined : o.error,
+        options.approvePlanId,
+      );
     }
   });
 }

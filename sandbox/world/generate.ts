@@ -1071,6 +1071,8 @@ function sfAccount(
     Last_Payment_Date__c: null,
     ARR__c: null,
     Health_Score__c: null,
+    // An external-id field (unique, idLookup) for syncs in upsert/mirror mode to match on.
+    Trueup_Key__c: null,
     CreatedDate: sfDateTime(createdAt),
     SystemModstamp: sfDateTime(createdAt + rng.int(0, 3600) * 1000),
     IsDeleted: false,

@@ -182,4 +182,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `COMMENT ON TABLE reverse.sync_runs IS 'One row per sync per run: what was planned, written, verified and failed.'`,
     ],
   },
+  {
+    id: 4,
+    name: "reverse ETL upsert and mirror modes: destination ids, deletions in the audit",
+    sql: [
+      // Upsert/mirror syncs key their state by the model's external key; the destination's own id
+      // (learned when the record is found or created) is what a mirror deletion needs.
+      `ALTER TABLE reverse.sync_state ADD COLUMN IF NOT EXISTS destination_id text`,
+      `ALTER TABLE reverse.sync_runs ADD COLUMN IF NOT EXISTS created integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE reverse.sync_runs ADD COLUMN IF NOT EXISTS deleted integer NOT NULL DEFAULT 0`,
+      `COMMENT ON COLUMN reverse.sync_state.created_by_sync IS 'True when this sync created the record (upsert/mirror); mirror mode deletes only such records.'`,
+      `ALTER TABLE reverse.audit DROP CONSTRAINT IF EXISTS audit_status_check`,
+      `ALTER TABLE reverse.audit ADD CONSTRAINT audit_status_check CHECK (status IN ('verified', 'mismatch', 'failed', 'dead_letter', 'created', 'deleted'))`,
+    ],
+  },
 ];

@@ -1,5 +1,12 @@
 import type { HttpClient } from "../../../extract/http/interfaces.js";
-import type { Destination, FieldValues, RecordChange, WriteOutcome } from "../../interfaces.js";
+import type {
+  Destination,
+  FieldValues,
+  KeyedChange,
+  RecordChange,
+  UpsertOutcome,
+  WriteOutcome,
+} from "../../interfaces.js";
 import { getPath, setPath, validateFields, type FieldType } from "../payload.js";
 
 interface OrganizationField {
@@ -110,35 +117,139 @@ export class ZendeskDestination implements Destination {
     return out;
   }
 
+  async readByKey(
+    object: string,
+    keyField: string,
+    keys: string[],
+    fields: string[],
+  ): Promise<Map<string, { id: string; values: FieldValues }>> {
+    this.checkObject(object);
+    if (keyField !== "external_id")
+      throw new Error(`Zendesk organizations are found by external_id, not ${keyField}`);
+    const out = new Map<string, { id: string; values: FieldValues }>();
+    for (let i = 0; i < keys.length; i += 100) {
+      const res = await this.http.request<{ organizations: Record<string, unknown>[] }>({
+        path: "/api/v2/organizations/show_many.json",
+        query: { external_ids: keys.slice(i, i + 100).join(",") },
+      });
+      for (const org of res.body.organizations) {
+        const values: FieldValues = {};
+        for (const f of fields) values[f] = getPath(org, f) ?? null;
+        out.set(String(org.external_id), { id: String(org.id), values });
+      }
+    }
+    return out;
+  }
+
   async write(object: string, changes: RecordChange[]): Promise<WriteOutcome[]> {
     this.checkObject(object);
     if (changes.length > this.maxBatch) throw new Error(`at most ${this.maxBatch} organizations per call`);
-    this.writeCalls++;
     const organizations = changes.map((c) => {
       const org: Record<string, unknown> = { id: Number(c.recordId) };
       for (const [f, v] of Object.entries(c.fields)) setPath(org, f, v);
       return org;
     });
+    const results = await this.runJob(
+      "PUT",
+      "/api/v2/organizations/update_many.json",
+      { organizations },
+      changes.map((c) => c.recordId),
+    );
+    return results.map((r) => ({ ...r, recordId: r.key }));
+  }
+
+  /**
+   * Existing organizations (found by external_id) go through `update_many`, new ones through
+   * `create_many` with their external_id set: at most two jobs per batch.
+   */
+  async upsert(object: string, keyField: string, changes: KeyedChange[]): Promise<UpsertOutcome[]> {
+    this.checkObject(object);
+    if (keyField !== "external_id")
+      throw new Error(`Zendesk organizations are upserted by external_id, not ${keyField}`);
+    if (changes.length > this.maxBatch) throw new Error(`at most ${this.maxBatch} organizations per call`);
+    const existing = changes.filter((c) => c.destinationId);
+    const fresh = changes.filter((c) => !c.destinationId);
+    const out = new Map<string, UpsertOutcome>();
+    if (existing.length) {
+      const outcomes = await this.write(
+        object,
+        existing.map((c) => ({ recordId: c.destinationId!, fields: c.fields })),
+      );
+      existing.forEach((c, i) => {
+        const o = outcomes[i]!;
+        out.set(c.recordId, { ...o, recordId: c.recordId, destinationId: c.destinationId, created: false });
+      });
+    }
+    if (fresh.length) {
+      const organizations = fresh.map((c) => {
+        const org: Record<string, unknown> = { external_id: c.recordId };
+        for (const [f, v] of Object.entries(c.fields)) setPath(org, f, v);
+        return org;
+      });
+      const results = await this.runJob(
+        "POST",
+        "/api/v2/organizations/create_many.json",
+        { organizations },
+        fresh.map((c) => c.recordId),
+        true,
+      );
+      for (const r of results)
+        out.set(r.key, { ...r, recordId: r.key, destinationId: r.resultId, created: r.ok });
+    }
+    return changes.map((c) => out.get(c.recordId)!);
+  }
+
+  /** `destroy_many` (100 ids a call), polled like every bulk job. */
+  async remove(object: string, ids: string[]): Promise<WriteOutcome[]> {
+    this.checkObject(object);
+    if (ids.length > this.maxBatch) throw new Error(`at most ${this.maxBatch} organizations per call`);
+    const bad = ids.filter((id) => !/^\d+$/.test(id));
+    if (bad.length) throw new Error(`not Zendesk organization ids: ${bad.join(", ")}`);
+    const results = await this.runJob(
+      "DELETE",
+      "/api/v2/organizations/destroy_many.json",
+      undefined,
+      ids,
+      false,
+      { ids: ids.join(",") },
+    );
+    return results.map((r) => ({ ...r, recordId: r.key }));
+  }
+
+  /**
+   * Starts a bulk job (one write call) and waits for it; matches each result to its input by
+   * id (updates, deletes) or by index (creates, whose ids are new).
+   */
+  private async runJob(
+    method: "PUT" | "POST" | "DELETE",
+    path: string,
+    body: unknown,
+    keys: string[],
+    byIndex = false,
+    query?: Record<string, string>,
+  ): Promise<{ key: string; ok: boolean; responseId: string; error?: string; resultId?: string }[]> {
+    this.writeCalls++;
     const res = await this.http.request<{ job_status: JobStatus }>({
-      method: "PUT",
-      path: "/api/v2/organizations/update_many.json",
+      method,
+      path,
+      query,
       idempotent: false,
-      body: { organizations },
+      body,
     });
     const job = await this.waitForJob(res.body.job_status);
-    const byId = new Map<string, NonNullable<JobStatus["results"]>[number]>();
+    const byKey = new Map<string, NonNullable<JobStatus["results"]>[number]>();
     for (const r of job.results ?? []) {
-      const id =
-        r.id !== undefined ? String(r.id) : r.index !== undefined ? changes[r.index]?.recordId : undefined;
-      if (id) byId.set(id, r);
+      const key =
+        !byIndex && r.id !== undefined ? String(r.id) : r.index !== undefined ? keys[r.index] : undefined;
+      if (key !== undefined) byKey.set(key, r);
     }
-    return changes.map((c) => {
-      const r = byId.get(c.recordId);
+    return keys.map((key) => {
+      const r = byKey.get(key);
       const ok = job.status === "completed" && r !== undefined && r.success !== false && !r.error;
       return ok
-        ? { recordId: c.recordId, ok: true, responseId: job.id }
+        ? { key, ok: true, responseId: job.id, resultId: r.id !== undefined ? String(r.id) : undefined }
         : {
-            recordId: c.recordId,
+            key,
             ok: false,
             responseId: job.id,
             error: r

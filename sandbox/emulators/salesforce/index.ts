@@ -34,6 +34,14 @@ const SOAP_TYPES: Record<string, string> = {
 };
 const REFERENCE_TO: Record<string, string> = { OwnerId: "User", ParentId: "Account" };
 const MAX_COLLECTION = 200;
+const EXTERNAL_ID = /_Key__c$/;
+/** Key prefixes of the ids Salesforce gives new records, per object. */
+const ID_PREFIX: Record<string, string> = { Account: "001", Contact: "003", Opportunity: "006" };
+/** Fields Salesforce requires on insert. */
+const REQUIRED_ON_CREATE: Record<string, string[]> = {
+  Account: ["Name"],
+  Opportunity: ["Name", "StageName"],
+};
 
 function sfError(status: number, errorCode: string, message: string, extra: Rec = {}): SandboxResponse {
   return { status, body: [{ message, errorCode, ...extra }] };
@@ -104,6 +112,8 @@ class SalesforceEmulator implements Emulator {
   private readonly cursors = new Map<string, Cursor>();
   private locators = 0;
   private readonly describes = new Map<string, { name: string; type: string; picklist: string[] }[]>();
+  /** Records created through the API (upserts), for their ids. */
+  private created = 0;
 
   constructor(private readonly ctx: EmulatorContext) {
     if (ctx.faults === "hostile") this.tieBlock();
@@ -228,8 +238,12 @@ class SalesforceEmulator implements Emulator {
     }
     if ((rest[0] === "query" || rest[0] === "queryAll") && rest.length === 2 && req.method === "GET")
       return this.more(rest[1]!, version);
-    if (rest[0] === "composite" && rest[1] === "sobjects" && req.method === "PATCH")
+    if (rest[0] === "composite" && rest[1] === "sobjects" && rest.length === 2 && req.method === "PATCH")
       return this.collection(req.body);
+    if (rest[0] === "composite" && rest[1] === "sobjects" && rest.length === 4 && req.method === "PATCH")
+      return this.upsertCollection(rest[2]!, rest[3]!, req.body);
+    if (rest[0] === "composite" && rest[1] === "sobjects" && rest.length === 2 && req.method === "DELETE")
+      return this.deleteCollection(req.query.ids);
     if (rest[0] === "sobjects" && rest[1]) {
       const object = rest[1];
       if (!this.ctx.store.objects("salesforce").includes(object))
@@ -303,6 +317,10 @@ class SalesforceEmulator implements Emulator {
       type: f.type,
       soapType: SOAP_TYPES[f.type] ?? "xsd:string",
       custom: f.name.endsWith("__c"),
+      // `…_Key__c` fields are external ids (unique, usable as an upsert key), as an admin sets them up.
+      externalId: EXTERNAL_ID.test(f.name),
+      idLookup: f.name === "Id" || EXTERNAL_ID.test(f.name),
+      unique: EXTERNAL_ID.test(f.name),
       updateable: !READ_ONLY.has(f.name),
       createable: !READ_ONLY.has(f.name),
       filterable: true,
@@ -413,17 +431,94 @@ class SalesforceEmulator implements Emulator {
     return this.pageOf(c, Number(m[2]), version);
   }
 
+  /**
+   * `PATCH composite/sobjects/{object}/{externalIdField}`: upsert up to 200 records by an
+   * external-id field; each result says whether the record was created.
+   */
+  private upsertCollection(object: string, keyField: string, body: unknown): SandboxResponse {
+    if (!this.ctx.store.objects("salesforce").includes(object))
+      return sfError(404, "NOT_FOUND", `sObject type '${object}' is not supported.`);
+    const field = this.describe(object).find((f) => f.name === keyField);
+    if (!field || !EXTERNAL_ID.test(keyField))
+      return sfError(
+        400,
+        "INVALID_FIELD",
+        `Field name provided, ${keyField} is not an External ID or indexed field for ${object}`,
+      );
+    const records = (body as { records?: Rec[] } | undefined)?.records;
+    if (!Array.isArray(records)) return sfError(400, "JSON_PARSER_ERROR", "records must be an array");
+    if (records.length > MAX_COLLECTION) return tooManyRecords();
+    const now = this.ctx.store.now();
+    const results = records.map((r) => {
+      const key = r[keyField];
+      if (typeof key !== "string" || key === "")
+        return sfFail(null, "MISSING_ARGUMENT", `${keyField} not specified`, [keyField]);
+      const problems = this.invalidFields(object, r);
+      if (problems.length) return { id: null, success: false, errors: problems };
+      const matches = this.ctx.store
+        .list("salesforce", object)
+        .filter((x) => x.IsDeleted !== true && x[keyField] === key);
+      if (matches.length > 1)
+        return sfFail(null, "DUPLICATE_EXTERNAL_ID", `${keyField}: more than one record found for ${key}`, [
+          keyField,
+        ]);
+      const patch: Rec = {};
+      for (const [k, v] of Object.entries(r))
+        if (k !== "attributes" && k !== "id" && k !== "Id") patch[k] = v;
+      if (matches.length === 1) {
+        const id = String(matches[0]!.Id);
+        this.ctx.store.patch("salesforce", object, id, patch, now);
+        return { id, success: true, errors: [], created: false };
+      }
+      const missing = (REQUIRED_ON_CREATE[object] ?? []).filter((f) => patch[f] == null || patch[f] === "");
+      if (missing.length)
+        return sfFail(
+          null,
+          "REQUIRED_FIELD_MISSING",
+          `Required fields are missing: [${missing.join(", ")}]`,
+          missing,
+        );
+      const id = `${ID_PREFIX[object] ?? "a00"}TU${String(++this.created).padStart(10, "0")}AAA`;
+      const rec: Rec = {};
+      for (const f of this.describe(object)) rec[f.name] = null;
+      Object.assign(rec, patch, {
+        Id: id,
+        IsDeleted: false,
+        CreatedDate: salesforceTime(now),
+        SystemModstamp: salesforceTime(now),
+      });
+      this.ctx.store.put("salesforce", object, rec, now);
+      return { id, success: true, errors: [], created: true };
+    });
+    return { status: 200, body: results };
+  }
+
+  /** `DELETE composite/sobjects?ids=…&allOrNone=false`: up to 200 records, moved to the recycle bin. */
+  private deleteCollection(idsParam: unknown): SandboxResponse {
+    const ids = (Array.isArray(idsParam) ? idsParam.join(",") : String(idsParam ?? ""))
+      .split(",")
+      .filter(Boolean);
+    if (!ids.length) return sfError(400, "MISSING_ARGUMENT", "ids not specified");
+    if (ids.length > MAX_COLLECTION) return tooManyRecords();
+    const results = ids.map((id) => {
+      const object = this.ctx.store
+        .objects("salesforce")
+        .find((o) => this.ctx.store.get("salesforce", o, id));
+      const rec = object ? this.ctx.store.get("salesforce", object, id) : undefined;
+      if (!object || !rec) return sfFail(id, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+      if (rec.IsDeleted === true) return sfFail(id, "ENTITY_IS_DELETED", "entity is deleted");
+      this.ctx.store.remove("salesforce", object, id);
+      return { id, success: true, errors: [] };
+    });
+    return { status: 200, body: results };
+  }
+
   /** `PATCH composite/sobjects`: up to 200 records, one result each, in request order. */
   private collection(body: unknown): SandboxResponse {
     const b = body as { allOrNone?: boolean; records?: Rec[] } | undefined;
     const records = b?.records;
     if (!Array.isArray(records)) return sfError(400, "JSON_PARSER_ERROR", "records must be an array");
-    if (records.length > MAX_COLLECTION)
-      return sfError(
-        400,
-        "EXCEEDED_ID_LIMIT",
-        `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`,
-      );
+    if (records.length > MAX_COLLECTION) return tooManyRecords();
     type Result = { id: string; success: boolean; errors: Rec[]; object?: string };
     const results = records.map((r): Result => {
       const object = (r.attributes as { type?: string } | undefined)?.type;
@@ -481,6 +576,19 @@ class SalesforceEmulator implements Emulator {
     });
     return { status: 200, body: results.map(({ id, success, errors }) => ({ id, success, errors })) };
   }
+}
+
+/** A collection call over 200 records is refused whole. */
+function tooManyRecords(): SandboxResponse {
+  return sfError(
+    400,
+    "EXCEEDED_ID_LIMIT",
+    `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`,
+  );
+}
+
+function sfFail(id: string | null, statusCode: string, message: string, fields: string[] = []) {
+  return { id, success: false, errors: [{ statusCode, message, fields }] };
 }
 
 export const salesforceModule: SystemEmulatorModule = {

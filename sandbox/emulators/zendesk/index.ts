@@ -20,6 +20,7 @@ function byUpdated(a: Rec, b: Rec): number {
 
 interface Job {
   id: string;
+  kind: "update" | "create" | "delete";
   status: "queued" | "working" | "completed";
   updates: Rec[];
   results?: Rec[];
@@ -74,8 +75,15 @@ class ZendeskEmulator implements Emulator {
       };
     if (p === "/api/v2/organizations/show_many.json") {
       const ids = (q("ids") ?? "").split(",").filter(Boolean);
-      if (ids.length > 100) return zdError(400, "InvalidValue", "at most 100 ids");
-      const organizations = ids.map((id) => this.store.get("zendesk", "organizations", id)).filter(Boolean);
+      const externalIds = (q("external_ids") ?? "").split(",").filter(Boolean);
+      if (ids.length > 100 || externalIds.length > 100)
+        return zdError(400, "InvalidValue", "at most 100 ids");
+      const wanted = new Set(externalIds);
+      const organizations = externalIds.length
+        ? this.store
+            .list("zendesk", "organizations")
+            .filter((o) => typeof o.external_id === "string" && wanted.has(o.external_id))
+        : ids.map((id) => this.store.get("zendesk", "organizations", id)).filter(Boolean);
       return {
         status: 200,
         body: { organizations, next_page: null, previous_page: null, count: organizations.length },
@@ -83,6 +91,23 @@ class ZendeskEmulator implements Emulator {
     }
     if (p === "/api/v2/organizations/update_many.json" && req.method === "PUT")
       return this.updateMany(req, q);
+    if (p === "/api/v2/organizations/create_many.json" && req.method === "POST") {
+      const orgs = (req.body as { organizations?: Rec[] } | undefined)?.organizations;
+      if (!Array.isArray(orgs)) return zdError(400, "InvalidValue", "body must be {organizations: [...]}");
+      if (orgs.length > UPDATE_MANY_MAX)
+        return zdError(400, "TooManyRecords", `create_many takes at most ${UPDATE_MANY_MAX} organizations`);
+      return this.startJob("create", orgs);
+    }
+    if (p === "/api/v2/organizations/destroy_many.json" && req.method === "DELETE") {
+      const ids = (q("ids") ?? "").split(",").filter(Boolean);
+      if (!ids.length) return zdError(400, "InvalidValue", "ids is required");
+      if (ids.length > UPDATE_MANY_MAX)
+        return zdError(400, "TooManyRecords", `destroy_many takes at most ${UPDATE_MANY_MAX} organizations`);
+      return this.startJob(
+        "delete",
+        ids.map((id) => ({ id: Number(id) })),
+      );
+    }
     if (p === "/api/v2/organization_fields.json")
       return { status: 200, body: { organization_fields: this.orgFields() } };
     let m = /^\/api\/v2\/organizations\/(\d+)\.json$/.exec(p);
@@ -270,11 +295,15 @@ class ZendeskEmulator implements Emulator {
       );
     if (updates.length > UPDATE_MANY_MAX)
       return zdError(400, "TooManyRecords", `update_many takes at most ${UPDATE_MANY_MAX} organizations`);
+    return this.startJob("update", updates);
+  }
+
+  private startJob(kind: Job["kind"], updates: Rec[]): SandboxResponse {
     const id = `V3-${(++this.jobSeq).toString(16).padStart(32, "0")}`;
-    const job: Job = { id, status: "queued", updates, polls: 0 };
+    const job: Job = { id, kind, status: "queued", updates, polls: 0 };
     this.jobs.set(id, job);
     setTimeout(() => this.complete(job), 1_000).unref();
-    return { status: 200, body: { job_status: this.jobView(this.jobs.get(id)!) } };
+    return { status: 200, body: { job_status: this.jobView(job) } };
   }
 
   private jobView(j: Job): Rec {
@@ -282,7 +311,11 @@ class ZendeskEmulator implements Emulator {
       id: j.id,
       url: `${this.ctx.baseUrl}/api/v2/job_statuses/${j.id}.json`,
       status: j.status,
-      job_type: "Bulk Update Organizations",
+      job_type: {
+        update: "Bulk Update Organizations",
+        create: "Bulk Create Organizations",
+        delete: "Bulk Delete Organizations",
+      }[j.kind],
       total: j.updates.length,
       progress: j.status === "completed" ? j.updates.length : 0,
       message: j.status === "completed" ? `Completed at ${zendeskTime(this.store.now())}` : null,
@@ -303,29 +336,85 @@ class ZendeskEmulator implements Emulator {
   /** Applies a job's updates; runs when polled or, unpolled, shortly after (as Zendesk's queue would). */
   private complete(j: Job): void {
     if (j.status === "completed") return;
-    j.results = j.updates.map((u, index) => {
-      const org = this.store.get("zendesk", "organizations", String(u.id));
-      if (!org)
-        return {
-          index,
-          id: u.id,
-          action: "update",
-          success: false,
-          error: "OrganizationNotFound",
-          details: `organization ${String(u.id)} not found`,
-        };
-      const patch = { ...u };
-      delete patch.id;
-      const fields = patch.organization_fields as Rec | undefined;
-      if (fields) {
-        const merged = structuredClone((org.organization_fields as Rec) ?? {});
-        mergePatch(merged, fields);
-        patch.organization_fields = merged;
-      }
-      this.store.patch("zendesk", "organizations", String(u.id), patch);
-      return { index, id: u.id, action: "update", success: true, status: "Updated" };
-    });
+    if (j.kind === "create") j.results = j.updates.map((u, index) => this.createOrg(u, index));
+    else if (j.kind === "delete")
+      j.results = j.updates.map((u, index) => {
+        const id = String(u.id);
+        if (!this.store.get("zendesk", "organizations", id))
+          return {
+            index,
+            id: u.id,
+            action: "delete",
+            success: false,
+            error: "RecordNotFound",
+            details: "Not found",
+          };
+        this.store.remove("zendesk", "organizations", id);
+        return { index, id: u.id, action: "delete", success: true, status: "Deleted" };
+      });
+    else j.results = j.updates.map((u, index) => this.updateOrg(u, index));
     j.status = "completed";
+  }
+
+  /** A new organization: name required and unique (case-insensitive), as Zendesk validates it. */
+  private createOrg(u: Rec, index: number): Rec {
+    const name = typeof u.name === "string" ? u.name.trim() : "";
+    const fail = (details: string) => ({
+      index,
+      action: "create",
+      success: false,
+      error: "RecordInvalid",
+      details,
+    });
+    if (!name) return fail("Name: cannot be blank");
+    const orgs = this.store.list("zendesk", "organizations");
+    if (orgs.some((o) => String(o.name).toLowerCase() === name.toLowerCase()))
+      return fail("Name: has already been taken");
+    const id = orgs.reduce((m, o) => Math.max(m, Number(o.id)), 0) + 1;
+    const now = zendeskTime(this.store.now());
+    const fields: Rec = Object.fromEntries(this.orgFields().map((f) => [String(f.key), null]));
+    if (u.organization_fields && typeof u.organization_fields === "object")
+      Object.assign(fields, u.organization_fields);
+    this.store.put("zendesk", "organizations", {
+      url: `${this.ctx.baseUrl}/api/v2/organizations/${id}.json`,
+      id,
+      name,
+      shared_tickets: false,
+      shared_comments: false,
+      external_id: u.external_id ?? null,
+      created_at: now,
+      updated_at: now,
+      domain_names: Array.isArray(u.domain_names) ? u.domain_names : [],
+      details: typeof u.details === "string" ? u.details : "",
+      notes: typeof u.notes === "string" ? u.notes : "",
+      group_id: null,
+      tags: Array.isArray(u.tags) ? u.tags : [],
+      organization_fields: fields,
+    });
+    return { index, id, action: "create", success: true, status: "Created" };
+  }
+
+  private updateOrg(u: Rec, index: number): Rec {
+    const org = this.store.get("zendesk", "organizations", String(u.id));
+    if (!org)
+      return {
+        index,
+        id: u.id,
+        action: "update",
+        success: false,
+        error: "OrganizationNotFound",
+        details: `organization ${String(u.id)} not found`,
+      };
+    const patch = { ...u };
+    delete patch.id;
+    const fields = patch.organization_fields as Rec | undefined;
+    if (fields) {
+      const merged = structuredClone((org.organization_fields as Rec) ?? {});
+      mergePatch(merged, fields);
+      patch.organization_fields = merged;
+    }
+    this.store.patch("zendesk", "organizations", String(u.id), patch);
+    return { index, id: u.id, action: "update", success: true, status: "Updated" };
   }
 }
 
