@@ -226,6 +226,13 @@ try {
     );
     record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
     record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
+    record(
+      "load: psql \\copy twice (raw + keyed staging) / once",
+      "ratio",
+      load.two_copies_vs_copy!,
+      "the contract's ceiling",
+    );
+    record("load: trueup / psql \\copy twice", "ratio", load.trueup_vs_two_copies!);
     if (load.pgloader_rows_per_s)
       record(
         "load: pgloader / psql \\copy",

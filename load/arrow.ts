@@ -1,4 +1,15 @@
-import { Bool, Field, RecordBatch, Schema, Table, Utf8, vectorFromArray, type DataType } from "apache-arrow";
+import {
+  Bool,
+  Field,
+  makeData,
+  makeVector,
+  RecordBatch,
+  Schema,
+  Table,
+  Utf8,
+  vectorFromArray,
+  type DataType,
+} from "apache-arrow";
 import type { ColumnType, CopyValue } from "../warehouse/interfaces.js";
 import type { LoadBatch } from "./interfaces.js";
 
@@ -19,6 +30,37 @@ function toArrowValue(value: unknown, type: ColumnType): string | boolean | null
   return String(value);
 }
 
+/**
+ * A Utf8 vector built straight from its buffers: one UTF-8 encode of the joined strings, offsets
+ * from each value's byte length. Arrow's generic builder encodes value by value and costs about
+ * 1 µs a value; this is several times cheaper and yields the same vector.
+ */
+function utf8Vector(values: readonly (string | null)[]) {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  let bytes = 0;
+  const parts: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      nullCount++;
+      parts[i] = "";
+    } else {
+      nullBitmap[i >> 3]! |= 1 << (i & 7);
+      parts[i] = v;
+      bytes += Buffer.byteLength(v, "utf8");
+    }
+    offsets[i + 1] = bytes;
+  }
+  const buf = Buffer.from(parts.join(""), "utf8");
+  const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return makeVector(
+    makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data }),
+  );
+}
+
 /** Builds one Arrow record batch from column-major values. */
 export function toLoadBatch(columns: { name: string; type: ColumnType; values: unknown[] }[]): LoadBatch {
   const vectors: Record<string, unknown> = {};
@@ -26,7 +68,11 @@ export function toLoadBatch(columns: { name: string; type: ColumnType; values: u
   const types: Record<string, ColumnType> = {};
   for (const c of columns) {
     const t = arrowType(c.type);
-    vectors[c.name] = vectorFromArray(c.values.map((v) => toArrowValue(v, c.type)) as never, t as never);
+    const values = c.values.map((v) => toArrowValue(v, c.type));
+    vectors[c.name] =
+      c.type === "boolean"
+        ? vectorFromArray(values as never, t as never)
+        : utf8Vector(values as (string | null)[]);
     fields.push(new Field(c.name, t, true, new Map([["trueup.type", c.type]])));
     types[c.name] = c.type;
   }
@@ -44,7 +90,9 @@ export function* rowsOf(
   const arrays = columns.map((name) => {
     const child = batch.arrow.getChild(name);
     if (!child) throw new Error(`batch has no column ${name}`);
-    return child.toArray() as ArrayLike<unknown>;
+    return child.type instanceof Utf8 && child.data.length === 1
+      ? utf8Values(child.data[0]!)
+      : (child.toArray() as ArrayLike<unknown>);
   });
   const n = batch.arrow.numRows;
   for (let start = 0; start < n; start += chunk) {
@@ -57,4 +105,38 @@ export function* rowsOf(
     }
     yield rows;
   }
+}
+
+/**
+ * A Utf8 column's values. When the column is ASCII (byte offsets are character offsets) one
+ * decode of the whole buffer and a slice per value replace a UTF-8 decode per value.
+ */
+function utf8Values(data: {
+  length: number;
+  offset: number;
+  valueOffsets: Int32Array;
+  values: Uint8Array;
+  nullBitmap?: Uint8Array;
+  nullCount: number;
+}): (string | null)[] {
+  const { length: n, offset, valueOffsets, values } = data;
+  const start = valueOffsets[offset]!;
+  const end = valueOffsets[offset + n]!;
+  const text = Buffer.from(values.buffer, values.byteOffset + start, end - start).toString("utf8");
+  const ascii = text.length === end - start;
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  const out: (string | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = offset + i;
+    if (bitmap && !(bitmap[j >> 3]! & (1 << (j & 7)))) {
+      out[i] = null;
+      continue;
+    }
+    const a = valueOffsets[j]!;
+    const b = valueOffsets[j + 1]!;
+    out[i] = ascii
+      ? text.slice(a - start, b - start)
+      : Buffer.from(values.buffer, values.byteOffset + a, b - a).toString("utf8");
+  }
+  return out;
 }

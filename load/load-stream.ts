@@ -65,8 +65,26 @@ export async function loadStream(
     }
   });
 
-  for await (const batch of batches) {
-    const committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
+  // One batch ahead: the source reads and parses the next batch (Node's CPU) while the
+  // warehouse ingests this one (the database's CPU), instead of each waiting for the other.
+  const it = batches[Symbol.asyncIterator]();
+  let next = it.next();
+  next.catch(() => undefined); // surfaced by the await below, not as an unhandled rejection
+  for (;;) {
+    const step = await next;
+    if (step.done) break;
+    const batch = step.value;
+    next = it.next();
+    next.catch(() => undefined);
+    let committed: BatchOutcome;
+    try {
+      committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
+    } catch (err) {
+      // Stop the source too (closes files and sockets); the read-ahead's own error is moot now.
+      await next.catch(() => undefined);
+      await it.return?.();
+      throw err;
+    }
     result.rows += committed.rows;
     result.deletes += committed.deletes;
     result.rejects += committed.rejects;
@@ -78,6 +96,35 @@ export async function loadStream(
     options.onBatch?.({ rows: result.rows, batches: result.batches, cursor: batch.cursor });
   }
   return result;
+}
+
+/**
+ * True when no two rows of the batch share a key and staging holds none of them (single-column
+ * keys; composite keys always merge). One index probe per key, in one statement.
+ */
+async function allKeysNew(
+  tx: WarehouseSession,
+  staging: { schema: string; name: string },
+  primaryKey: readonly string[],
+  types: ReadonlyMap<string, ColumnType>,
+  rows: readonly { flat: Map<string, unknown>; deleted: boolean }[],
+): Promise<boolean> {
+  if (primaryKey.length !== 1) return false;
+  const key = primaryKey[0]!;
+  const keys = new Set<string>();
+  for (const r of rows) {
+    if (r.deleted) return false; // a tombstone keeps the last known values: that needs the merge
+    const k = String(r.flat.get(key));
+    if (keys.has(k)) return false;
+    keys.add(k);
+  }
+  // Compared in the key column's own type, so the primary key index answers.
+  const type = POSTGRES_TYPES[types.get(key) ?? "text"];
+  const hit = await tx.query(
+    `SELECT 1 FROM ${tx.quoteTable(staging)} WHERE ${tx.quoteIdent(key)} = ANY(CAST($1 AS ${type}[])) LIMIT 1`,
+    [[...keys]],
+  );
+  return hit.length === 0;
 }
 
 interface BatchOutcome {
@@ -241,13 +288,28 @@ async function loadBatch(
     );
   }
 
-  // 5. Staging: COPY into a temp table shaped like staging, then one merge statement.
-  if (rows.length) {
+  // 5. Staging. Fast path: when every key of the batch is new (a first load, a file of new
+  // invoices) the rows are copied straight into staging — no temp table, no sort, no merge.
+  // Otherwise (and if the straight copy meets a key after all): COPY into a temp table shaped
+  // like staging, then one merge statement.
+  const copyCols = [...names, ...STAGING_META.map((c) => c.name)];
+  let merged = false;
+  if (rows.length && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows))) {
+    await tx.query(`SAVEPOINT trueup_direct`);
+    try {
+      await tx.copyIn(staging, copyCols, rowsOf(load, copyCols));
+      await tx.query(`RELEASE SAVEPOINT trueup_direct`);
+      merged = true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "23505") throw err; // only a key met concurrently falls back
+      await tx.query(`ROLLBACK TO SAVEPOINT trueup_direct`);
+    }
+  }
+  if (rows.length && !merged) {
     const tmp = `_trueup_batch_${Math.random().toString(36).slice(2, 10)}`;
     await tx.query(
       `CREATE TEMP TABLE ${tx.quoteIdent(tmp)} (LIKE ${tx.quoteTable(staging)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
     );
-    const copyCols = [...names, ...STAGING_META.map((c) => c.name)];
     await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, rowsOf(load, copyCols));
     const q = (c: string) => tx.quoteIdent(c);
     const pk = desc.primaryKey.map(q).join(", ");

@@ -16,7 +16,7 @@ import { parseBoolean, parseDate, parseDecimal, parseInteger, type Converted } f
  * transaction as its last rows. Bad rows go to rejects with file, line, field and reason; the
  * rest of the file loads.
  */
-const BATCH_ROWS = 10_000;
+const BATCH_ROWS = 25_000;
 
 export function globToRegExp(pattern: string): RegExp {
   const re = pattern
