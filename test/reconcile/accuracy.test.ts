@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DISCREPANCY_CATEGORIES } from "../../config/schema.js";
 import { buildModels } from "../../models/build.js";
 import { canonicalModels } from "../../models/canonical/index.js";
@@ -26,20 +26,65 @@ async function pipeline(t: TestDatabase, w: SandboxWorld, asOf: string, runId: s
   return reconcile({ warehouse: t.warehouse, config: w.config, asOf, runId, log });
 }
 
+/** Pairwise identity evaluation: two records are "together" when they belong to one customer. */
+function pairs(groups: string[][]): Set<string> {
+  const out = new Set<string>();
+  for (const g of groups) {
+    const s = [...g].sort();
+    for (let i = 0; i < s.length; i++) for (let j = i + 1; j < s.length; j++) out.add(`${s[i]}|${s[j]}`);
+  }
+  return out;
+}
+
 describe.each([
   { seed: 7, scale: 1 },
   { seed: 11, scale: 0.3 },
   { seed: 23, scale: 0.3 },
-])("reconciliation against truth.json (seed $seed, scale $scale)", ({ seed, scale }) => {
-  it("open discrepancies equal truth, category by category: precision 1.0 and recall 1.0", async () => {
-    const w = await sandboxWorld(seed, scale);
-    const t = await createTestDatabase();
+])("accuracy against truth.json (seed $seed, scale $scale)", ({ seed, scale }) => {
+  let w: SandboxWorld;
+  let t: TestDatabase;
+  let truth: Awaited<ReturnType<typeof readTruth>>;
+  beforeAll(async () => {
+    w = await sandboxWorld(seed, scale);
+    t = await createTestDatabase();
     cleanup.push(
       () => w.close(),
       () => t.drop(),
     );
-    const truth = await readTruth(w.dir);
+    truth = await readTruth(w.dir);
     await pipeline(t, w, truth.as_of, "acc-1");
+  });
+
+  it("customer_xref links records as truth.json does: precision ≥ 0.99, recall ≥ 0.98", async () => {
+    const known = new Set<string>();
+    const truthGroups = truth.links.map((l) =>
+      Object.entries(l).map(([system, id]) => {
+        known.add(`${system}:${id}`);
+        return `${system}:${id}`;
+      }),
+    );
+    const rows = await t.warehouse.query<{ customer_id: string; k: string }>(
+      `SELECT customer_id, system || ':' || record_id AS k FROM canonical.customer_xref`,
+    );
+    const byCustomer = new Map<string, string[]>();
+    for (const r of rows) {
+      if (!known.has(r.k)) continue; // duplicates and deleted records are judged by the duplicate rule
+      byCustomer.set(r.customer_id, [...(byCustomer.get(r.customer_id) ?? []), r.k]);
+    }
+    const truthPairs = pairs(truthGroups);
+    const predPairs = pairs([...byCustomer.values()]);
+    const hit = [...predPairs].filter((p) => truthPairs.has(p)).length;
+    const precision = predPairs.size ? hit / predPairs.size : 1;
+    const recall = truthPairs.size ? hit / truthPairs.size : 1;
+    console.log(
+      `seed ${seed} scale ${scale}: customer_xref precision ${precision.toFixed(4)} recall ${recall.toFixed(4)} (${hit}/${predPairs.size} predicted, ${truthPairs.size} true pairs)`,
+    );
+    expect(predPairs.size).toBeGreaterThan(0);
+    expect(precision).toBeGreaterThanOrEqual(0.99);
+    expect(recall).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it("open discrepancies equal truth, category by category: precision 1.0 and recall 1.0", async () => {
     const found = await t.warehouse.query<{ category: string; key: string }>(
       `SELECT category, key FROM recon.discrepancy WHERE status = 'open'`,
     );
