@@ -14,7 +14,27 @@ const postgres: SqlDialect = {
   regexpReplace: (expr, pattern, replacement) =>
     `regexp_replace(${expr}, ${quoteLiteral(pattern)}, ${quoteLiteral(replacement)}, 'gi')`,
   fromUnix: (expr) => `to_timestamp(${expr})`,
+  jsonPath: (column, path) =>
+    `${column}${path
+      .map((p, i) => `${i === path.length - 1 ? "->>" : "->"}${typeof p === "number" ? p : quoteLiteral(p)}`)
+      .join("")}`,
+  jsonGet: (column, path) =>
+    `${column}${path.map((p) => `->${typeof p === "number" ? p : quoteLiteral(p)}`).join("")}`,
+  jsonObject: (pairs) =>
+    `jsonb_build_object(${pairs.map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(", ")})`,
+  minusDays: (ts, days) => `(${ts} - make_interval(days => ${Math.trunc(days)}))`,
+  monthsBetween: (a, b) =>
+    `CAST(extract(year FROM age(${b}, ${a})) * 12 + extract(month FROM age(${b}, ${a})) AS integer)`,
+  jsonArrayElements: (expr, alias) =>
+    `jsonb_array_elements(coalesce(${expr}, CAST('[]' AS jsonb))) AS ${alias}(value)`,
+  splitToRows: (expr, pattern, alias) =>
+    `regexp_split_to_table(coalesce(${expr}, ''), ${quoteLiteral(pattern)}) AS ${alias}(value)`,
 };
+
+/** Snowflake path syntax: `col:"key"[0]`. */
+function variantPath(column: string, path: readonly (string | number)[]): string {
+  return `${column}${path.map((p) => (typeof p === "number" ? `[${p}]` : `:${quoteIdentifier(p)}`)).join("")}`;
+}
 
 const snowflake: SqlDialect = {
   name: "snowflake",
@@ -29,6 +49,15 @@ const snowflake: SqlDialect = {
   regexpReplace: (expr, pattern, replacement) =>
     `REGEXP_REPLACE(${expr}, ${quoteLiteral(pattern)}, ${quoteLiteral(replacement)}, 1, 0, 'i')`,
   fromUnix: (expr) => `TO_TIMESTAMP_TZ(${expr})`,
+  jsonPath: (column, path) => `(${variantPath(column, path)}::string)`,
+  jsonGet: (column, path) => variantPath(column, path),
+  jsonObject: (pairs) =>
+    `OBJECT_CONSTRUCT_KEEP_NULL(${pairs.map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(", ")})`,
+  minusDays: (ts, days) => `DATEADD('day', ${-Math.trunc(days)}, ${ts})`,
+  monthsBetween: (a, b) => `CAST(FLOOR(MONTHS_BETWEEN(${b}, ${a})) AS integer)`,
+  jsonArrayElements: (expr, alias) => `TABLE(FLATTEN(input => ${expr}, outer => false)) ${alias}`,
+  splitToRows: (expr, pattern, alias) =>
+    `TABLE(FLATTEN(input => REGEXP_SUBSTR_ALL(coalesce(${expr}, ''), ${quoteLiteral(`[^${pattern.replace(/^\[(.*)\]\+$/, "$1")}]+`)}))) ${alias}`,
 };
 
 export function sqlDialect(dialect: Dialect): SqlDialect {

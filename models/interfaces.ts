@@ -66,6 +66,23 @@ export interface SqlDialect {
   regexpReplace(expr: string, pattern: string, replacement: string): string;
   /** Unix seconds → timestamp. */
   fromUnix(expr: string): string;
+  /** Text at a path of a JSON/VARIANT column (keys, or array indexes as numbers). */
+  jsonPath(column: string, path: readonly (string | number)[]): string;
+  /** JSON value (not text) at a path. */
+  jsonGet(column: string, path: readonly (string | number)[]): string;
+  /** A JSON object from key/value pairs (null values kept). */
+  jsonObject(pairs: readonly [string, string][]): string;
+  /** `ts` minus `days` days. */
+  minusDays(ts: string, days: number): string;
+  /** Whole calendar months from a to b. */
+  monthsBetween(a: string, b: string): string;
+  /**
+   * A FROM item that unnests a JSON array (NULL = empty), lateral to the rows before it; each
+   * element is `<alias>.value`.
+   */
+  jsonArrayElements(expr: string, alias: string): string;
+  /** A FROM item with one row per piece of `expr` split on `pattern`; each piece is `<alias>.value`. */
+  splitToRows(expr: string, pattern: string, alias: string): string;
 }
 
 export interface ModelContext {

@@ -33,30 +33,32 @@ export const contract = defineModel({
     is_active: { description: "Started on or before as-of and not ended; subscription not canceled." },
   },
   sql: (ctx) => {
+    // A subscription item's text at `path` (items unnested below as `it`).
+    const it = (path: string[]) => ctx.d.jsonPath("it.value", path);
     const xref = ctx.ref("customer_xref");
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
     WITH opp AS (
-      SELECT o.id, ${field("o", "AccountId")} AS account_id, CAST(${field("o", "Amount")} AS numeric) AS acv,
-             upper(coalesce(${field("o", "CurrencyIsoCode")}, 'USD')) AS currency,
-             CAST(${field("o", "Contract_Start_Date__c")} AS date) AS start_date, CAST(${field("o", "Contract_End_Date__c")} AS date) AS end_date,
-             ${field("o", "Support_Tier__c")} AS support_tier, CAST(${field("o", "CloseDate")} AS date) AS close_date, x.customer_id
+      SELECT o.id, ${field(ctx, "o", "AccountId")} AS account_id, CAST(${field(ctx, "o", "Amount")} AS numeric) AS acv,
+             upper(coalesce(${field(ctx, "o", "CurrencyIsoCode")}, 'USD')) AS currency,
+             CAST(${field(ctx, "o", "Contract_Start_Date__c")} AS date) AS start_date, CAST(${field(ctx, "o", "Contract_End_Date__c")} AS date) AS end_date,
+             ${field(ctx, "o", "Support_Tier__c")} AS support_tier, CAST(${field(ctx, "o", "CloseDate")} AS date) AS close_date, x.customer_id
         FROM ${ctx.source("salesforce", "Opportunity")} o
-        LEFT JOIN ${xref} x ON x.system = 'salesforce' AND x.record_id = ${field("o", "AccountId")}
-       WHERE ${live("o")} AND coalesce(${field("o", "IsDeleted")}, 'false') <> 'true' AND ${field("o", "StageName")} = 'Closed Won'
+        LEFT JOIN ${xref} x ON x.system = 'salesforce' AND x.record_id = ${field(ctx, "o", "AccountId")}
+       WHERE ${live("o")} AND coalesce(${field(ctx, "o", "IsDeleted")}, 'false') <> 'true' AND ${field(ctx, "o", "StageName")} = 'Closed Won'
     ),
     sub AS (
-      SELECT s.id, ${field("s", "status")} AS status, NULLIF(${field("s", "metadata", "salesforce_opportunity_id")}, '') AS opportunity_id,
-             upper(${field("s", "currency")}) AS currency,
-             CAST(${unix(ctx, `coalesce(${field("s", "start_date")}, ${field("s", "created")})`)} AS date) AS start_date,
-             ${unix(ctx, field("s", "canceled_at"))} AS canceled_at, x.customer_id,
-             (SELECT sum(${fromMinor(ctx, "(it->'price'->>'unit_amount')", field("s", "currency"))}
-                         * coalesce(CAST(it->>'quantity' AS numeric), 1)
-                         * CASE it->'price'->'recurring'->>'interval' WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
-                         / coalesce(CAST(it->'price'->'recurring'->>'interval_count' AS numeric), 1))
-                FROM jsonb_array_elements(coalesce(s._trueup_payload->'items'->'data', '[]'::jsonb)) it) AS annual_amount
+      SELECT s.id, ${field(ctx, "s", "status")} AS status, NULLIF(${field(ctx, "s", "metadata", "salesforce_opportunity_id")}, '') AS opportunity_id,
+             upper(${field(ctx, "s", "currency")}) AS currency,
+             CAST(${unix(ctx, `coalesce(${field(ctx, "s", "start_date")}, ${field(ctx, "s", "created")})`)} AS date) AS start_date,
+             ${unix(ctx, field(ctx, "s", "canceled_at"))} AS canceled_at, x.customer_id,
+             (SELECT sum(${fromMinor(ctx, it(["price", "unit_amount"]), field(ctx, "s", "currency"))}
+                         * coalesce(${ctx.d.cast(it(["quantity"]), "numeric")}, 1)
+                         * CASE ${it(["price", "recurring", "interval"])} WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
+                         / coalesce(${ctx.d.cast(it(["price", "recurring", "interval_count"]), "numeric")}, 1))
+                FROM ${ctx.d.jsonArrayElements(ctx.d.jsonGet("s._trueup_payload", ["items", "data"]), "it")}) AS annual_amount
         FROM ${ctx.source("stripe", "subscriptions")} s
-        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field("s", "customer")}
+        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field(ctx, "s", "customer")}
        WHERE ${live("s")}
     ),
     m1 AS (
@@ -78,7 +80,7 @@ export const contract = defineModel({
            round(s.annual_amount * ${usdRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_usd,
            o.start_date, o.end_date,
            CASE WHEN o.start_date IS NOT NULL AND o.end_date IS NOT NULL
-                THEN (extract(year FROM age(o.end_date, o.start_date)) * 12 + extract(month FROM age(o.end_date, o.start_date)))::int END AS term_months,
+                THEN ${ctx.d.monthsBetween("o.start_date", "o.end_date")} END AS term_months,
            o.support_tier,
            (o.start_date <= CAST(${asOf} AS date) AND (o.end_date IS NULL OR o.end_date >= CAST(${asOf} AS date))
              AND coalesce(s.status, 'active') NOT IN ('canceled', 'incomplete_expired')) AS is_active,

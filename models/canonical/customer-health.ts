@@ -49,16 +49,16 @@ export const customerHealth = defineModel({
     ),
     pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM ${ctx.ref("payment")} WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
     arr AS (
-      SELECT customer_id, sum(coalesce(subscription_annual_usd, acv_usd)) FILTER (WHERE is_active) AS arr,
-             count(*) FILTER (WHERE is_active) AS active, count(*) AS contracts
+      SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_usd, acv_usd) END) AS arr,
+             count(CASE WHEN is_active THEN 1 END) AS active, count(*) AS contracts
         FROM ${ctx.ref("contract")} GROUP BY customer_id
     ),
     tickets AS (
       SELECT c.customer_id,
-             count(*) FILTER (WHERE ${field("t", "status")} IN ('new', 'open', 'pending', 'hold')) AS open_tickets,
-             count(*) FILTER (WHERE ${field("t", "status")} IN ('new', 'open', 'pending', 'hold') AND ${field("t", "priority")} = 'urgent') AS urgent
+             count(CASE WHEN ${field(ctx, "t", "status")} IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
+             count(CASE WHEN ${field(ctx, "t", "status")} IN ('new', 'open', 'pending', 'hold') AND ${field(ctx, "t", "priority")} = 'urgent' THEN 1 END) AS urgent
         FROM ${ctx.source("zendesk", "tickets")} t
-        JOIN ${ctx.ref("customer")} c ON c.zendesk_organization_id = ${field("t", "organization_id")}
+        JOIN ${ctx.ref("customer")} c ON c.zendesk_organization_id = ${field(ctx, "t", "organization_id")}
        WHERE ${live("t")}
        GROUP BY c.customer_id
     ),
@@ -111,12 +111,12 @@ export const supportTierCorrections = defineModel({
         FROM ${ctx.ref("contract")} WHERE is_active
     )
     SELECT c.customer_id, x.record_id AS zendesk_organization_id,
-           ${field("z", "organization_fields", "support_tier")} AS current_support_tier,
+           ${field(ctx, "z", "organization_fields", "support_tier")} AS current_support_tier,
            coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id
       FROM ${ctx.ref("customer_xref")} x
       JOIN ${ctx.ref("customer")} c ON c.customer_id = x.customer_id
       JOIN ${ctx.source("zendesk", "organizations")} z ON CAST(z.id AS text) = x.record_id AND ${live("z")}
       LEFT JOIN active a ON a.customer_id = c.customer_id AND a.r = 1
      WHERE x.system = 'zendesk' AND NOT x.is_duplicate
-       AND coalesce(${field("z", "organization_fields", "support_tier")}, 'none') <> coalesce(a.support_tier, 'none')`,
+       AND coalesce(${field(ctx, "z", "organization_fields", "support_tier")}, 'none') <> coalesce(a.support_tier, 'none')`,
 });

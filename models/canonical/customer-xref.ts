@@ -15,27 +15,27 @@ function nodes(ctx: ModelContext): string {
   const nd = (e: string) => normalizeDomain(ctx, e);
   const nn = (e: string) => normalizeName(ctx, e);
   return `
-    SELECT 'salesforce' AS system, a.id AS record_id, ${field("a", "Name")} AS name, ${nn(field("a", "Name"))} AS name_key,
-           ${nd(field("a", "Website"))} AS domain, a.id AS sf_link, NULLIF(${field("a", "ParentId")}, '') AS parent_id,
-           CAST(${field("a", "CreatedDate")} AS timestamptz) AS created_at
+    SELECT 'salesforce' AS system, a.id AS record_id, ${field(ctx, "a", "Name")} AS name, ${nn(field(ctx, "a", "Name"))} AS name_key,
+           ${nd(field(ctx, "a", "Website"))} AS domain, a.id AS sf_link, NULLIF(${field(ctx, "a", "ParentId")}, '') AS parent_id,
+           CAST(${field(ctx, "a", "CreatedDate")} AS timestamptz) AS created_at
       FROM ${ctx.source("salesforce", "Account")} a
-     WHERE ${live("a")} AND coalesce(${field("a", "IsDeleted")}, 'false') <> 'true'
+     WHERE ${live("a")} AND coalesce(${field(ctx, "a", "IsDeleted")}, 'false') <> 'true'
     UNION ALL
-    SELECT 'stripe', c.id, ${field("c", "name")}, ${nn(field("c", "name"))}, ${nd(field("c", "email"))},
-           NULLIF(${field("c", "metadata", "salesforce_account_id")}, ''), NULL, ${unix(ctx, field("c", "created"))}
+    SELECT 'stripe', c.id, ${field(ctx, "c", "name")}, ${nn(field(ctx, "c", "name"))}, ${nd(field(ctx, "c", "email"))},
+           NULLIF(${field(ctx, "c", "metadata", "salesforce_account_id")}, ''), NULL, ${unix(ctx, field(ctx, "c", "created"))}
       FROM ${ctx.source("stripe", "customers")} c
-     WHERE ${live("c")} AND coalesce(${field("c", "deleted")}, 'false') <> 'true'
+     WHERE ${live("c")} AND coalesce(${field(ctx, "c", "deleted")}, 'false') <> 'true'
     UNION ALL
-    SELECT 'netsuite', n.id, coalesce(${field("n", "companyname")}, ${field("n", "entityid")}),
-           ${nn(`coalesce(${field("n", "companyname")}, ${field("n", "entityid")})`)},
-           coalesce(${nd(field("n", "url"))}, ${nd(field("n", "email"))}), NULLIF(${field("n", "externalid")}, ''), NULL,
-           NULL::timestamptz
+    SELECT 'netsuite', n.id, coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")}),
+           ${nn(`coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")})`)},
+           coalesce(${nd(field(ctx, "n", "url"))}, ${nd(field(ctx, "n", "email"))}), NULLIF(${field(ctx, "n", "externalid")}, ''), NULL,
+           ${ctx.d.cast("NULL", "timestamptz")}
       FROM ${ctx.source("netsuite", "customer")} n
      WHERE ${live("n")}
     UNION ALL
-    SELECT 'zendesk', CAST(z.id AS text), ${field("z", "name")}, ${nn(field("z", "name"))},
-           ${nd(`(z._trueup_payload->'domain_names'->>0)`)}, NULLIF(${field("z", "external_id")}, ''), NULL,
-           CAST(${field("z", "created_at")} AS timestamptz)
+    SELECT 'zendesk', CAST(z.id AS text), ${field(ctx, "z", "name")}, ${nn(field(ctx, "z", "name"))},
+           ${nd(ctx.d.jsonPath("z._trueup_payload", ["domain_names", 0]))}, NULLIF(${field(ctx, "z", "external_id")}, ''), NULL,
+           CAST(${field(ctx, "z", "created_at")} AS timestamptz)
       FROM ${ctx.source("zendesk", "organizations")} z
      WHERE ${live("z")}
     UNION ALL

@@ -64,9 +64,9 @@ export const customer = defineModel({
         FROM ${xref} x GROUP BY x.customer_id
     )
     SELECT i.customer_id, nm.name, d.domain,
-           coalesce(${field("sc", "metadata", "entity")},
+           coalesce(${field(ctx, "sc", "metadata", "entity")},
                     CASE WHEN i.netsuite_customer_id IS NOT NULL THEN 'us' WHEN i.erp_file_customer_id IS NOT NULL THEN 'eu' END) AS entity,
-           ${field("sa", "OwnerId")} AS owner_id,
+           ${field(ctx, "sa", "OwnerId")} AS owner_id,
            i.salesforce_account_id, i.stripe_customer_id, i.netsuite_customer_id, i.zendesk_organization_id,
            i.erp_file_customer_id, i.records, i.first_seen_at
       FROM ids i

@@ -48,30 +48,30 @@ export const invoice = defineModel({
     const window = ctx.config.reconciliation.windowDays;
     return `
     WITH billing AS (
-      SELECT i.id, ${field("i", "number")} AS number, ${field("i", "status")} AS status, upper(${field("i", "currency")}) AS currency,
-             ${fromMinor(ctx, field("i", "total"), field("i", "currency"))} AS amount,
-             ${unix(ctx, field("i", "status_transitions", "finalized_at"))} AS finalized_at,
-             ${unix(ctx, field("i", "status_transitions", "paid_at"))} AS paid_at,
-             ${unix(ctx, field("i", "due_date"))} AS due_at,
-             ${unix(ctx, field("i", "created"))} AS created_at,
-             ${field("i", "customer")} AS stripe_customer, ${field("i", "subscription")} AS subscription_id
+      SELECT i.id, ${field(ctx, "i", "number")} AS number, ${field(ctx, "i", "status")} AS status, upper(${field(ctx, "i", "currency")}) AS currency,
+             ${fromMinor(ctx, field(ctx, "i", "total"), field(ctx, "i", "currency"))} AS amount,
+             ${unix(ctx, field(ctx, "i", "status_transitions", "finalized_at"))} AS finalized_at,
+             ${unix(ctx, field(ctx, "i", "status_transitions", "paid_at"))} AS paid_at,
+             ${unix(ctx, field(ctx, "i", "due_date"))} AS due_at,
+             ${unix(ctx, field(ctx, "i", "created"))} AS created_at,
+             ${field(ctx, "i", "customer")} AS stripe_customer, ${field(ctx, "i", "subscription")} AS subscription_id
         FROM ${ctx.source("stripe", "invoices")} i
-       WHERE ${live("i")} AND ${field("i", "status_transitions", "finalized_at")} IS NOT NULL
+       WHERE ${live("i")} AND ${field(ctx, "i", "status_transitions", "finalized_at")} IS NOT NULL
     ),
     billing_c AS (
       SELECT b.*, x.customer_id FROM billing b LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
     ),
-    ns_cur AS (SELECT c.id, upper(${field("c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
+    ns_cur AS (SELECT c.id, upper(${field(ctx, "c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
     erp AS (
-      SELECT 'netsuite' AS system, t.id AS erp_id, ${field("t", "tranid")} AS number,
-             CASE ${field("t", "status")} WHEN 'A' THEN 'open' WHEN 'B' THEN 'paid' WHEN 'V' THEN 'void' ELSE lower(${field("t", "status")}) END AS status,
-             coalesce(cur.code, upper(${field("t", "currency")})) AS currency, CAST(t.foreigntotal AS numeric) AS amount,
+      SELECT 'netsuite' AS system, t.id AS erp_id, ${field(ctx, "t", "tranid")} AS number,
+             CASE ${field(ctx, "t", "status")} WHEN 'A' THEN 'open' WHEN 'B' THEN 'paid' WHEN 'V' THEN 'void' ELSE lower(${field(ctx, "t", "status")}) END AS status,
+             coalesce(cur.code, upper(${field(ctx, "t", "currency")})) AS currency, CAST(t.foreigntotal AS numeric) AS amount,
              CAST(t.trandate AS date) AS erp_date, CAST(t.duedate AS date) AS due_date,
-             NULLIF(${field("t", "externalid")}, '') AS external_id, ${field("t", "memo")} AS memo,
-             ${field("t", "entity")} AS erp_customer, 'netsuite' AS xsystem
+             NULLIF(${field(ctx, "t", "externalid")}, '') AS external_id, ${field(ctx, "t", "memo")} AS memo,
+             ${field(ctx, "t", "entity")} AS erp_customer, 'netsuite' AS xsystem
         FROM ${ctx.source("netsuite", "transaction")} t
-        LEFT JOIN ns_cur cur ON cur.id = ${field("t", "currency")}
-       WHERE ${live("t")} AND ${field("t", "type")} = 'CustInvc'
+        LEFT JOIN ns_cur cur ON cur.id = ${field(ctx, "t", "currency")}
+       WHERE ${live("t")} AND ${field(ctx, "t", "type")} = 'CustInvc'
       UNION ALL
       SELECT 'erp_file', e.invoice_no, e.invoice_no, lower(e.status), upper(e.currency), CAST(e.gross_amount AS numeric),
              CAST(e.invoice_date AS date), CAST(e.due_date AS date), NULLIF(e.billing_ref, ''), NULL, e.customer_no, 'erp_file'
@@ -85,8 +85,8 @@ export const invoice = defineModel({
       SELECT b.id, e.system, e.erp_id, 'external_id' AS method, 1 AS prio FROM billing_c b JOIN erp_c e ON e.external_id = b.id
     ),
     memo_words AS (
-      SELECT e.system, e.erp_id, w.word FROM erp_c e, regexp_split_to_table(coalesce(e.memo, ''), '[[:space:],;:#()]+') AS w(word)
-       WHERE e.external_id IS NULL AND e.memo IS NOT NULL AND w.word <> ''
+      SELECT e.system, e.erp_id, CAST(w.value AS text) AS word FROM erp_c e, ${ctx.d.splitToRows("e.memo", "[[:space:],;:#()]+", "w")}
+       WHERE e.external_id IS NULL AND e.memo IS NOT NULL AND CAST(w.value AS text) <> ''
     ),
     m2 AS (
       SELECT b.id, mw.system, mw.erp_id, 'memo_number' AS method, 2 AS prio FROM billing_c b JOIN memo_words mw ON mw.word = b.number

@@ -36,22 +36,22 @@ export const payment = defineModel({
     const window = Math.max(ctx.config.reconciliation.windowDays, 1) * 2;
     return `
     WITH billing AS (
-      SELECT ch.id, upper(${field("ch", "currency")}) AS currency, ${fromMinor(ctx, field("ch", "amount"), field("ch", "currency"))} AS amount,
-             ${fromMinor(ctx, `coalesce(${field("ch", "amount_refunded")}, '0')`, field("ch", "currency"))} AS refunded,
-             ${unix(ctx, field("ch", "created"))} AS paid_at, ${field("ch", "invoice")} AS stripe_invoice_id, x.customer_id
+      SELECT ch.id, upper(${field(ctx, "ch", "currency")}) AS currency, ${fromMinor(ctx, field(ctx, "ch", "amount"), field(ctx, "ch", "currency"))} AS amount,
+             ${fromMinor(ctx, `coalesce(${field(ctx, "ch", "amount_refunded")}, '0')`, field(ctx, "ch", "currency"))} AS refunded,
+             ${unix(ctx, field(ctx, "ch", "created"))} AS paid_at, ${field(ctx, "ch", "invoice")} AS stripe_invoice_id, x.customer_id
         FROM ${ctx.source("stripe", "charges")} ch
-        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field("ch", "customer")}
-       WHERE ${live("ch")} AND ${field("ch", "status")} = 'succeeded'
+        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field(ctx, "ch", "customer")}
+       WHERE ${live("ch")} AND ${field(ctx, "ch", "status")} = 'succeeded'
     ),
-    ns_cur AS (SELECT c.id, upper(${field("c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
+    ns_cur AS (SELECT c.id, upper(${field(ctx, "c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
     erp AS (
-      SELECT 'netsuite' AS system, t.id AS erp_id, coalesce(cur.code, upper(${field("t", "currency")})) AS currency,
+      SELECT 'netsuite' AS system, t.id AS erp_id, coalesce(cur.code, upper(${field(ctx, "t", "currency")})) AS currency,
              CAST(t.foreigntotal AS numeric) AS amount, CAST(t.trandate AS date) AS erp_date,
-             NULLIF(${field("t", "externalid")}, '') AS external_id, x.customer_id
+             NULLIF(${field(ctx, "t", "externalid")}, '') AS external_id, x.customer_id
         FROM ${ctx.source("netsuite", "transaction")} t
-        LEFT JOIN ns_cur cur ON cur.id = ${field("t", "currency")}
-        LEFT JOIN ${xref} x ON x.system = 'netsuite' AND x.record_id = ${field("t", "entity")}
-       WHERE ${live("t")} AND ${field("t", "type")} = 'CustPymt'
+        LEFT JOIN ns_cur cur ON cur.id = ${field(ctx, "t", "currency")}
+        LEFT JOIN ${xref} x ON x.system = 'netsuite' AND x.record_id = ${field(ctx, "t", "entity")}
+       WHERE ${live("t")} AND ${field(ctx, "t", "type")} = 'CustPymt'
       UNION ALL
       SELECT 'erp_file', p.payment_no, upper(p.currency), CAST(p.amount AS numeric), CAST(p.payment_date AS date),
              NULLIF(p.billing_ref, ''), x.customer_id

@@ -42,7 +42,7 @@ export function unix(ctx: ModelContext, expr: string): string {
 
 /** A host name from a URL, an e-mail address or a bare domain: lower case, no scheme, no www. */
 export function normalizeDomain(ctx: ModelContext, expr: string): string {
-  const noMail = `CASE WHEN ${expr} LIKE '%@%' THEN substr(${expr}, strpos(${expr}, '@') + 1) ELSE ${expr} END`;
+  const noMail = `CASE WHEN ${expr} LIKE '%@%' THEN substr(${expr}, position('@' IN ${expr}) + 1) ELSE ${expr} END`;
   const noScheme = ctx.d.regexpReplace(`lower(trim(${noMail}))`, "^(https?://)?(www\\.)?", "");
   const host = ctx.d.regexpReplace(noScheme, "[/:?#].*$", "");
   return `NULLIF(${host}, '')`;
@@ -76,12 +76,8 @@ export function usdRate(ctx: ModelContext, alias: string, currency: string, date
 }
 
 /** A text field of the record as the source returned it (robust to fields a world never sent). */
-export function field(alias: string, ...path: string[]): string {
-  const head = path
-    .slice(0, -1)
-    .map((p) => `->'${p}'`)
-    .join("");
-  return `${alias}._trueup_payload${head}->>'${path.at(-1)}'`;
+export function field(ctx: Pick<ModelContext, "d">, alias: string, ...path: string[]): string {
+  return ctx.d.jsonPath(`${alias}._trueup_payload`, path);
 }
 
 /** Live (not tombstoned) rows of a staging relation. */

@@ -13,7 +13,10 @@ export const contractRules: RuleFamily = {
         SELECT 'salesforce:' || c.contract_id AS key, c.customer_id, cu.entity, 'salesforce' AS left_system, CAST(c.acv AS text) AS left_value,
                'stripe' AS right_system, CAST(round(c.subscription_annual_amount, 2) AS text) AS right_value,
                c.acv - c.subscription_annual_amount AS delta, c.currency, abs(c.acv_usd - c.subscription_annual_usd) AS amount_usd,
-               jsonb_build_object('subscription_id', c.subscription_id, 'match_method', c.match_method) AS detail
+               ${ctx.d.jsonObject([
+                 ["subscription_id", "c.subscription_id"],
+                 ["match_method", "c.match_method"],
+               ])} AS detail
           FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = c.customer_id
          WHERE c.subscription_id IS NOT NULL AND c.subscription_annual_amount > 0
            AND CASE WHEN c.currency = c.subscription_currency
@@ -25,8 +28,11 @@ export const contractRules: RuleFamily = {
       description: "Closed-won and started (by date, as of the run) with no billing subscription.",
       sql: (ctx) => `
         SELECT 'salesforce:' || c.contract_id AS key, c.customer_id, cu.entity, 'salesforce' AS left_system, CAST(c.acv AS text) AS left_value,
-               'stripe' AS right_system, NULL AS right_value, NULL::numeric AS delta, c.currency, c.acv_usd AS amount_usd,
-               jsonb_build_object('start_date', c.start_date, 'end_date', c.end_date) AS detail
+               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, c.currency, c.acv_usd AS amount_usd,
+               ${ctx.d.jsonObject([
+                 ["start_date", "c.start_date"],
+                 ["end_date", "c.end_date"],
+               ])} AS detail
           FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = c.customer_id
          WHERE c.subscription_id IS NULL AND c.start_date <= CAST(${ctx.d.timestamp(ctx.asOf)} AS date)`,
     },

@@ -15,19 +15,27 @@ export const invoiceRules: RuleFamily = {
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                CASE WHEN i.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
-               NULL::numeric AS delta, i.billing_currency AS currency, i.amount_usd,
-               jsonb_build_object('number', i.stripe_invoice_number, 'status', i.billing_status, 'finalized_at', i.billing_finalized_at) AS detail
+               ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency, i.amount_usd,
+               ${ctx.d.jsonObject([
+                 ["number", "i.stripe_invoice_number"],
+                 ["status", "i.billing_status"],
+                 ["finalized_at", "i.billing_finalized_at"],
+               ])} AS detail
           FROM ${ctx.ref("invoice")} i
          WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NULL
-           AND i.billing_finalized_at < ${ctx.d.timestamp(ctx.asOf)} - make_interval(days => ${ctx.settings.windowDays})`,
+           AND i.billing_finalized_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
       category: "invoice_missing_in_billing",
       description: "An ERP invoice with no billing invoice behind it.",
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, i.erp_system AS left_system, CAST(i.erp_amount AS text) AS left_value,
-               'stripe' AS right_system, NULL AS right_value, NULL::numeric AS delta, i.erp_currency AS currency, i.amount_usd,
-               jsonb_build_object('erp_number', i.erp_number, 'erp_date', i.erp_date, 'erp_status', i.erp_status) AS detail
+               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_usd,
+               ${ctx.d.jsonObject([
+                 ["erp_number", "i.erp_number"],
+                 ["erp_date", "i.erp_date"],
+                 ["erp_status", "i.erp_status"],
+               ])} AS detail
           FROM ${ctx.ref("invoice")} i
          WHERE i.stripe_invoice_id IS NULL AND i.erp_invoice_id IS NOT NULL`,
     },
@@ -38,7 +46,10 @@ export const invoiceRules: RuleFamily = {
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                i.erp_system AS right_system, CAST(i.erp_amount AS text) AS right_value, i.billing_amount - i.erp_amount AS delta,
                i.billing_currency AS currency, abs(i.billing_amount - i.erp_amount) * (i.amount_usd / nullif(i.billing_amount, 0)) AS amount_usd,
-               jsonb_build_object('match_method', i.match_method, 'erp_invoice_id', i.erp_invoice_id) AS detail
+               ${ctx.d.jsonObject([
+                 ["match_method", "i.match_method"],
+                 ["erp_invoice_id", "i.erp_invoice_id"],
+               ])} AS detail
           FROM ${ctx.ref("invoice")} i
          WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency = i.erp_currency
            AND abs(i.billing_amount - i.erp_amount) > ${ctx.settings.amountTolerance}`,
@@ -48,8 +59,12 @@ export const invoiceRules: RuleFamily = {
       description: "Matched invoices in different currencies.",
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_currency AS left_value,
-               i.erp_system AS right_system, i.erp_currency AS right_value, NULL::numeric AS delta, i.billing_currency AS currency,
-               i.amount_usd, jsonb_build_object('billing_amount', i.billing_amount, 'erp_amount', i.erp_amount, 'erp_invoice_id', i.erp_invoice_id) AS detail
+               i.erp_system AS right_system, i.erp_currency AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
+               i.amount_usd, ${ctx.d.jsonObject([
+                 ["billing_amount", "i.billing_amount"],
+                 ["erp_amount", "i.erp_amount"],
+                 ["erp_invoice_id", "i.erp_invoice_id"],
+               ])} AS detail
           FROM ${ctx.ref("invoice")} i
          WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency <> i.erp_currency`,
     },
@@ -57,11 +72,14 @@ export const invoiceRules: RuleFamily = {
       category: "invoice_status_mismatch",
       description: "Paid in one system, open in the other, beyond the settlement window.",
       sql: (ctx) => {
-        const cutoff = `${ctx.d.timestamp(ctx.asOf)} - make_interval(days => ${ctx.settings.windowDays})`;
+        const cutoff = `${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`;
         return `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_status AS left_value,
-               i.erp_system AS right_system, i.erp_status AS right_value, NULL::numeric AS delta, i.billing_currency AS currency,
-               i.amount_usd, jsonb_build_object('paid_at', i.billing_paid_at, 'erp_invoice_id', i.erp_invoice_id) AS detail
+               i.erp_system AS right_system, i.erp_status AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
+               i.amount_usd, ${ctx.d.jsonObject([
+                 ["paid_at", "i.billing_paid_at"],
+                 ["erp_invoice_id", "i.erp_invoice_id"],
+               ])} AS detail
           FROM ${ctx.ref("invoice")} i
          WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL
            AND ((i.billing_status = 'paid' AND i.erp_status = 'open' AND i.billing_paid_at < ${cutoff})

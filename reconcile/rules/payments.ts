@@ -11,11 +11,14 @@ export const paymentRules: RuleFamily = {
       sql: (ctx) => `
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                CASE WHEN p.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
-               NULL::numeric AS delta, p.billing_currency AS currency, p.amount_usd,
-               jsonb_build_object('paid_at', p.billing_paid_at, 'stripe_invoice_id', p.stripe_invoice_id) AS detail
+               ${ctx.d.cast("NULL", "numeric")} AS delta, p.billing_currency AS currency, p.amount_usd,
+               ${ctx.d.jsonObject([
+                 ["paid_at", "p.billing_paid_at"],
+                 ["stripe_invoice_id", "p.stripe_invoice_id"],
+               ])} AS detail
           FROM ${ctx.ref("payment")} p
          WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NULL
-           AND p.billing_paid_at < ${ctx.d.timestamp(ctx.asOf)} - make_interval(days => ${ctx.settings.windowDays})`,
+           AND p.billing_paid_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
       category: "payment_amount_mismatch",
@@ -24,7 +27,10 @@ export const paymentRules: RuleFamily = {
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                p.erp_system AS right_system, CAST(p.erp_amount AS text) AS right_value, p.billing_amount - p.erp_amount AS delta,
                p.billing_currency AS currency, abs(p.billing_amount - p.erp_amount) * (p.amount_usd / nullif(p.billing_amount, 0)) AS amount_usd,
-               jsonb_build_object('match_method', p.match_method, 'erp_payment_id', p.erp_payment_id) AS detail
+               ${ctx.d.jsonObject([
+                 ["match_method", "p.match_method"],
+                 ["erp_payment_id", "p.erp_payment_id"],
+               ])} AS detail
           FROM ${ctx.ref("payment")} p
          WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NOT NULL AND p.billing_currency = p.erp_currency
            AND abs(p.billing_amount - p.erp_amount) > ${ctx.settings.amountTolerance}`,
