@@ -1,8 +1,8 @@
+import { compileCommand } from "./compile.js";
 import { demoCommand, type DemoOptions } from "./demo.js";
 import { sandboxCommand, type SandboxCommandOptions } from "./sandbox.js";
 import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { NotImplementedError } from "../core/errors.js";
 import { runCommand, type GlobalOptions } from "./context.js";
 import { buildCommand } from "./build.js";
 import { extractCommand } from "./extract.js";
@@ -37,14 +37,6 @@ function isoDate(value: string): string {
 
 function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
-}
-
-function notYet(what: string) {
-  return async function (this: Command) {
-    await runCommand(globals(this), async () => {
-      throw new NotImplementedError(what);
-    });
-  };
 }
 
 /** The trueup command line: it parses, calls the library, prints. Nothing else lives here. */
@@ -185,8 +177,17 @@ export function buildProgram(): Command {
     .addOption(
       new Option("--dialect <d>", "SQL dialect").choices(["postgres", "snowflake"]).makeOptionMandatory(),
     )
-    .option("--out <dir>", "output directory (default: print)")
-    .action(notYet("trueup compile"));
+    .option("--out <dir>", "write one <node>.sql file per node into this directory (emptied first)")
+    .option("--as-of <iso>", "the as-of instant compiled into models and rules (default: now)")
+    .addHelpText(
+      "after",
+      "\nNodes: load.<source>.<stream>, model.<schema>.<name>, recon.<family>, sync.<name>.\n" +
+        "Exit 1 when Snowflake output holds a Postgres-only construct (ON CONFLICT, DISTINCT ON, ::casts, ->>, …).",
+    )
+    .action(async function (this: Command) {
+      const opts = this.opts<{ dialect: "postgres" | "snowflake"; out?: string; asOf?: string }>();
+      await runCommand(globals(this), (ctx) => compileCommand(ctx, opts));
+    });
 
   return program;
 }

@@ -3,7 +3,7 @@ import type { Logger } from "../core/log.js";
 import { tableName } from "../load/naming.js";
 import { sqlDialect } from "../models/dialects.js";
 import { quoteLiteral } from "../warehouse/identifiers.js";
-import type { Warehouse } from "../warehouse/interfaces.js";
+import type { Dialect, Warehouse } from "../warehouse/interfaces.js";
 import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily } from "./interfaces.js";
 import { ensureReconSchema } from "./schema.js";
 
@@ -17,7 +17,12 @@ export interface FamilyResult {
 }
 
 export function ruleContext(wh: Warehouse, config: Config, asOf: string): RuleContext {
-  const d = sqlDialect(wh.dialect);
+  return ruleContextFor(wh.dialect, config, asOf);
+}
+
+/** The rules' context for a dialect, without a warehouse (`trueup compile`). */
+export function ruleContextFor(dialect: Dialect, config: Config, asOf: string): RuleContext {
+  const d = sqlDialect(dialect);
   return {
     ref: (model) => {
       const [schema, name] = model.includes(".") ? model.split(".", 2) : ["canonical", model];
@@ -37,7 +42,9 @@ export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
   const parts = family.rules
     .filter((r) => !ctx.settings.disabled.includes(r.category))
     .map((r) => `SELECT ${quoteLiteral(r.category)} AS category, ${cols} FROM (${r.sql(ctx)}) r`);
-  return parts.length ? parts.join("\nUNION ALL\n") : `SELECT NULL::text AS category WHERE false`;
+  return parts.length
+    ? parts.join("\nUNION ALL\n")
+    : `SELECT ${ctx.d.cast("NULL", "text")} AS category WHERE false`;
 }
 
 /**

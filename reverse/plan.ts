@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type { SyncConfig } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
-import { quoteLiteral } from "../warehouse/identifiers.js";
-import type { WarehouseSession } from "../warehouse/interfaces.js";
+import { sqlDialect } from "../models/dialects.js";
+import { quoteIdentifier } from "../warehouse/identifiers.js";
+import type { Dialect, WarehouseSession } from "../warehouse/interfaces.js";
 import type { FieldValues, PlannedChange, SyncPlan } from "./interfaces.js";
 
 /**
@@ -20,8 +21,6 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
       `sync ${sync.name}: its model ${sync.model} does not exist; build it first (trueup build)`,
     );
   }
-  const fields = Object.entries(sync.mapping);
-  const obj = `jsonb_build_object(${fields.map(([f, c]) => `${quoteLiteral(f)}, m.${db.quoteIdent(c)}`).join(", ")})`;
   const key = `m.${db.quoteIdent(sync.matchKey.column)}`;
   const rows = await db.query<{
     record_id: string;
@@ -29,20 +28,7 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
     last: FieldValues | null;
     retry: boolean;
     total: string;
-  }>(
-    `WITH src AS (
-       SELECT DISTINCT ON (CAST(${key} AS text)) CAST(${key} AS text) AS record_id, ${obj} AS payload
-         FROM ${rel} m WHERE ${key} IS NOT NULL ORDER BY CAST(${key} AS text)
-     )
-     SELECT s.record_id, s.payload, st.payload AS last, (f.record_id IS NOT NULL) AS retry,
-            (SELECT count(*) FROM src) AS total
-       FROM src s
-       LEFT JOIN reverse.sync_state st ON st.sync = $1 AND st.record_id = s.record_id
-       LEFT JOIN reverse.failures f ON f.sync = $1 AND f.record_id = s.record_id
-      WHERE st.payload IS DISTINCT FROM s.payload OR f.record_id IS NOT NULL
-      ORDER BY s.record_id`,
-    [sync.name],
-  );
+  }>(planSql(sync, db.dialect), [sync.name]);
   const total = rows.length
     ? Number(rows[0]!.total)
     : Number((await db.query<{ n: string }>(`SELECT count(DISTINCT ${key}) AS n FROM ${rel} m`))[0]!.n);
@@ -90,6 +76,39 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
     unchanged: total - rows.length,
     total,
   };
+}
+
+/**
+ * The change-detection query of a sync (bind 1: the sync's name): the model's mapped values as
+ * one JSON object per destination record, beside what this sync last delivered; only records
+ * that differ, or failed before, come back.
+ */
+export function planSql(sync: SyncConfig, dialect: Dialect): string {
+  const d = sqlDialect(dialect);
+  const [schema, name] = sync.model.includes(".") ? sync.model.split(".", 2) : ["canonical", sync.model];
+  const rel = `${quoteIdentifier(schema!)}.${quoteIdentifier(name!)}`;
+  const obj = d.jsonObject(Object.entries(sync.mapping).map(([f, c]) => [f, `m.${quoteIdentifier(c)}`]));
+  const key = d.cast(`m.${quoteIdentifier(sync.matchKey.column)}`, "text");
+  const bind = dialect === "snowflake" ? "?" : "$1";
+  // One row per key; a model with two rows for one record sends the first by key order.
+  const src =
+    dialect === "snowflake"
+      ? `SELECT ${key} AS record_id, ${obj} AS payload FROM ${rel} m WHERE ${key} IS NOT NULL
+         QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${key}) = 1`
+      : `SELECT DISTINCT ON (${key}) ${key} AS record_id, ${obj} AS payload
+         FROM ${rel} m WHERE ${key} IS NOT NULL ORDER BY ${key}`;
+  return `WITH src AS (
+       ${src}
+     ),
+     st AS (SELECT record_id, payload FROM reverse.sync_state WHERE sync = ${bind}),
+     f AS (SELECT record_id FROM reverse.failures WHERE sync = ${dialect === "snowflake" ? "?" : "$1"})
+     SELECT s.record_id, s.payload, st.payload AS last, (f.record_id IS NOT NULL) AS retry,
+            (SELECT count(*) FROM src) AS total
+       FROM src s
+       LEFT JOIN st ON st.record_id = s.record_id
+       LEFT JOIN f ON f.record_id = s.record_id
+      WHERE st.payload IS DISTINCT FROM s.payload OR f.record_id IS NOT NULL
+      ORDER BY s.record_id`;
 }
 
 async function isView(db: WarehouseSession, schema: string, name: string): Promise<boolean> {

@@ -39,10 +39,10 @@ export const contract = defineModel({
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
     WITH opp AS (
-      SELECT o.id, ${field(ctx, "o", "AccountId")} AS account_id, CAST(${field(ctx, "o", "Amount")} AS numeric) AS acv,
+      SELECT o.id, ${field(ctx, "o", "AccountId")} AS account_id, ${ctx.d.cast(field(ctx, "o", "Amount"), "numeric")} AS acv,
              upper(coalesce(${field(ctx, "o", "CurrencyIsoCode")}, 'USD')) AS currency,
-             CAST(${field(ctx, "o", "Contract_Start_Date__c")} AS date) AS start_date, CAST(${field(ctx, "o", "Contract_End_Date__c")} AS date) AS end_date,
-             ${field(ctx, "o", "Support_Tier__c")} AS support_tier, CAST(${field(ctx, "o", "CloseDate")} AS date) AS close_date, x.customer_id
+             ${ctx.d.cast(field(ctx, "o", "Contract_Start_Date__c"), "date")} AS start_date, ${ctx.d.cast(field(ctx, "o", "Contract_End_Date__c"), "date")} AS end_date,
+             ${field(ctx, "o", "Support_Tier__c")} AS support_tier, ${ctx.d.cast(field(ctx, "o", "CloseDate"), "date")} AS close_date, x.customer_id
         FROM ${ctx.source("salesforce", "Opportunity")} o
         LEFT JOIN ${xref} x ON x.system = 'salesforce' AND x.record_id = ${field(ctx, "o", "AccountId")}
        WHERE ${live("o")} AND coalesce(${field(ctx, "o", "IsDeleted")}, 'false') <> 'true' AND ${field(ctx, "o", "StageName")} = 'Closed Won'

@@ -17,7 +17,7 @@ function nodes(ctx: ModelContext): string {
   return `
     SELECT 'salesforce' AS system, a.id AS record_id, ${field(ctx, "a", "Name")} AS name, ${nn(field(ctx, "a", "Name"))} AS name_key,
            ${nd(field(ctx, "a", "Website"))} AS domain, a.id AS sf_link, NULLIF(${field(ctx, "a", "ParentId")}, '') AS parent_id,
-           CAST(${field(ctx, "a", "CreatedDate")} AS timestamptz) AS created_at
+           ${ctx.d.cast(field(ctx, "a", "CreatedDate"), "timestamptz")} AS created_at
       FROM ${ctx.source("salesforce", "Account")} a
      WHERE ${live("a")} AND coalesce(${field(ctx, "a", "IsDeleted")}, 'false') <> 'true'
     UNION ALL
@@ -35,7 +35,7 @@ function nodes(ctx: ModelContext): string {
     UNION ALL
     SELECT 'zendesk', CAST(z.id AS text), ${field(ctx, "z", "name")}, ${nn(field(ctx, "z", "name"))},
            ${nd(ctx.d.jsonPath("z._trueup_payload", ["domain_names", 0]))}, NULLIF(${field(ctx, "z", "external_id")}, ''), NULL,
-           CAST(${field(ctx, "z", "created_at")} AS timestamptz)
+           ${ctx.d.cast(field(ctx, "z", "created_at"), "timestamptz")}
       FROM ${ctx.source("zendesk", "organizations")} z
      WHERE ${live("z")}
     UNION ALL

@@ -65,7 +65,7 @@ export const invoice = defineModel({
     erp AS (
       SELECT 'netsuite' AS system, t.id AS erp_id, ${field(ctx, "t", "tranid")} AS number,
              CASE ${field(ctx, "t", "status")} WHEN 'A' THEN 'open' WHEN 'B' THEN 'paid' WHEN 'V' THEN 'void' ELSE lower(${field(ctx, "t", "status")}) END AS status,
-             coalesce(cur.code, upper(${field(ctx, "t", "currency")})) AS currency, CAST(t.foreigntotal AS numeric) AS amount,
+             coalesce(cur.code, upper(${field(ctx, "t", "currency")})) AS currency, ${ctx.d.cast("t.foreigntotal", "numeric")} AS amount,
              CAST(t.trandate AS date) AS erp_date, CAST(t.duedate AS date) AS due_date,
              NULLIF(${field(ctx, "t", "externalid")}, '') AS external_id, ${field(ctx, "t", "memo")} AS memo,
              ${field(ctx, "t", "entity")} AS erp_customer, 'netsuite' AS xsystem
@@ -73,7 +73,7 @@ export const invoice = defineModel({
         LEFT JOIN ns_cur cur ON cur.id = ${field(ctx, "t", "currency")}
        WHERE ${live("t")} AND ${field(ctx, "t", "type")} = 'CustInvc'
       UNION ALL
-      SELECT 'erp_file', e.invoice_no, e.invoice_no, lower(e.status), upper(e.currency), CAST(e.gross_amount AS numeric),
+      SELECT 'erp_file', e.invoice_no, e.invoice_no, lower(e.status), upper(e.currency), ${ctx.d.cast("e.gross_amount", "numeric")},
              CAST(e.invoice_date AS date), CAST(e.due_date AS date), NULLIF(e.billing_ref, ''), NULL, e.customer_no, 'erp_file'
         FROM ${ctx.source("erp_files", "invoices")} e
        WHERE ${live("e")}

@@ -46,14 +46,14 @@ export const payment = defineModel({
     ns_cur AS (SELECT c.id, upper(${field(ctx, "c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
     erp AS (
       SELECT 'netsuite' AS system, t.id AS erp_id, coalesce(cur.code, upper(${field(ctx, "t", "currency")})) AS currency,
-             CAST(t.foreigntotal AS numeric) AS amount, CAST(t.trandate AS date) AS erp_date,
+             ${ctx.d.cast("t.foreigntotal", "numeric")} AS amount, CAST(t.trandate AS date) AS erp_date,
              NULLIF(${field(ctx, "t", "externalid")}, '') AS external_id, x.customer_id
         FROM ${ctx.source("netsuite", "transaction")} t
         LEFT JOIN ns_cur cur ON cur.id = ${field(ctx, "t", "currency")}
         LEFT JOIN ${xref} x ON x.system = 'netsuite' AND x.record_id = ${field(ctx, "t", "entity")}
        WHERE ${live("t")} AND ${field(ctx, "t", "type")} = 'CustPymt'
       UNION ALL
-      SELECT 'erp_file', p.payment_no, upper(p.currency), CAST(p.amount AS numeric), CAST(p.payment_date AS date),
+      SELECT 'erp_file', p.payment_no, upper(p.currency), ${ctx.d.cast("p.amount", "numeric")}, CAST(p.payment_date AS date),
              NULLIF(p.billing_ref, ''), x.customer_id
         FROM ${ctx.source("erp_files", "payments")} p
         LEFT JOIN ${xref} x ON x.system = 'erp_file' AND x.record_id = p.customer_no

@@ -105,8 +105,12 @@ export class SnowflakeDriver implements Driver {
     await new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));
     const conn = new SnowflakeConnection(raw);
     this.all.add(conn);
-    // Binds that are ISO strings land in TIMESTAMP_TZ columns with their offset.
-    await conn.run(`ALTER SESSION SET TIMEZONE = 'UTC', TIMESTAMP_INPUT_FORMAT = 'AUTO'`);
+    // Binds that are ISO strings land in TIMESTAMP_TZ columns with their offset. trueup quotes
+    // its lower-case names while models' CTAS aliases are unquoted (stored upper case): quoted
+    // identifiers resolve case-insensitively, so "customer_id" finds CUSTOMER_ID.
+    await conn.run(
+      `ALTER SESSION SET TIMEZONE = 'UTC', TIMESTAMP_INPUT_FORMAT = 'AUTO', QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE`,
+    );
     return conn;
   }
 

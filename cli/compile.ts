@@ -1,0 +1,43 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadModelDefinitions } from "../models/project.js";
+import { compileNodes } from "../orchestration/compile-nodes.js";
+import type { Dialect } from "../warehouse/interfaces.js";
+import { postgresOnlyConstructs } from "../warehouse/snowflake/lint.js";
+import type { CommandContext } from "./context.js";
+
+/**
+ * `trueup compile --dialect postgres|snowflake [--out DIR]`: the SQL of every node, without a
+ * warehouse. With --out, one file per node (DIR is emptied first); without, printed. Exit 1 when
+ * Snowflake output contains a Postgres-only construct.
+ */
+export async function compileCommand(
+  ctx: CommandContext,
+  opts: { dialect: Dialect; out?: string; asOf?: string },
+): Promise<number> {
+  const config = ctx.loaded.config;
+  const cwd = process.cwd();
+  const models = await loadModelDefinitions(config, cwd);
+  const asOf = opts.asOf ?? new Date().toISOString();
+  const nodes = compileNodes(config, opts.dialect, asOf, models);
+  const problems =
+    opts.dialect === "snowflake"
+      ? nodes.flatMap((n) => postgresOnlyConstructs(n.sql).map((p) => `${n.node}: ${p}`))
+      : [];
+  if (opts.out) {
+    const dir = path.resolve(cwd, opts.out);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const n of nodes) writeFileSync(path.join(dir, `${n.node}.sql`), `${n.sql}\n`);
+    if (ctx.json)
+      ctx.printJson({ dialect: opts.dialect, out: dir, nodes: nodes.map((n) => n.node), problems });
+    else
+      ctx.print(`${nodes.length} nodes compiled for ${opts.dialect} into ${path.relative(cwd, dir) || "."}`);
+  } else if (ctx.json) {
+    ctx.printJson({ dialect: opts.dialect, nodes, problems });
+  } else {
+    for (const n of nodes) ctx.print(`-- ===== ${n.node}\n${n.sql}\n`);
+  }
+  for (const p of problems) ctx.log.error(`postgres-only construct in snowflake output: ${p}`);
+  return problems.length ? 1 : 0;
+}

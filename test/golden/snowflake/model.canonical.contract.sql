@@ -1,0 +1,60 @@
+-- canonical.contract (table): One row per closed-won CRM opportunity, with its billing subscription, ACV, annualized subscription amount, term and support tier.
+CREATE OR REPLACE TABLE "canonical"."contract" AS
+WITH opp AS (
+      SELECT o.id, (o._trueup_payload:"AccountId"::string) AS account_id, CAST((o._trueup_payload:"Amount"::string) AS number(38,10)) AS acv,
+             upper(coalesce((o._trueup_payload:"CurrencyIsoCode"::string), 'USD')) AS currency,
+             CAST((o._trueup_payload:"Contract_Start_Date__c"::string) AS date) AS start_date, CAST((o._trueup_payload:"Contract_End_Date__c"::string) AS date) AS end_date,
+             (o._trueup_payload:"Support_Tier__c"::string) AS support_tier, CAST((o._trueup_payload:"CloseDate"::string) AS date) AS close_date, x.customer_id
+        FROM "staging"."salesforce__opportunity" o
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'salesforce' AND x.record_id = (o._trueup_payload:"AccountId"::string)
+       WHERE NOT coalesce(o._trueup_deleted, false) AND coalesce((o._trueup_payload:"IsDeleted"::string), 'false') <> 'true' AND (o._trueup_payload:"StageName"::string) = 'Closed Won'
+    ),
+    sub AS (
+      SELECT s.id, (s._trueup_payload:"status"::string) AS status, NULLIF((s._trueup_payload:"metadata":"salesforce_opportunity_id"::string), '') AS opportunity_id,
+             upper((s._trueup_payload:"currency"::string)) AS currency,
+             CAST(CASE WHEN coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST(coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) AS number(38,0))) END AS date) AS start_date,
+             CASE WHEN (s._trueup_payload:"canceled_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"canceled_at"::string) AS number(38,0))) END AS canceled_at, x.customer_id,
+             (SELECT sum((CASE WHEN upper((s._trueup_payload:"currency"::string)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN CAST((it.value:"price":"unit_amount"::string) AS number(38,10))
+    WHEN upper((s._trueup_payload:"currency"::string)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST((it.value:"price":"unit_amount"::string) AS number(38,10)) / 1000
+    ELSE CAST((it.value:"price":"unit_amount"::string) AS number(38,10)) / 100 END)
+                         * coalesce(CAST((it.value:"quantity"::string) AS number(38,10)), 1)
+                         * CASE (it.value:"price":"recurring":"interval"::string) WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
+                         / coalesce(CAST((it.value:"price":"recurring":"interval_count"::string) AS number(38,10)), 1))
+                FROM TABLE(FLATTEN(input => s._trueup_payload:"items":"data", outer => false)) it) AS annual_amount
+        FROM "staging"."stripe__subscriptions" s
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = (s._trueup_payload:"customer"::string)
+       WHERE NOT coalesce(s._trueup_deleted, false)
+    ),
+    m1 AS (
+      SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'opportunity_id' AS method,
+                            row_number() OVER (PARTITION BY o.id ORDER BY s.start_date DESC, s.id) AS r
+                       FROM opp o JOIN sub s ON s.opportunity_id = o.id) z WHERE r = 1
+    ),
+    m2 AS (
+      SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'customer_start_date' AS method,
+                            row_number() OVER (PARTITION BY o.id ORDER BY s.id) AS r,
+                            row_number() OVER (PARTITION BY s.id ORDER BY o.id) AS r2
+                       FROM opp o JOIN sub s ON s.customer_id = o.customer_id AND s.start_date = o.start_date AND s.opportunity_id IS NULL
+                      WHERE NOT EXISTS (SELECT 1 FROM m1 WHERE m1.opp_id = o.id)) z WHERE r = 1 AND r2 = 1
+    ),
+    matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
+    SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
+           o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
+           round(o.acv * CASE WHEN upper(o.currency) = 'USD' THEN 1 ELSE COALESCE(fa.usd_per_unit, (SELECT r.usd_per_unit FROM "canonical"."fx_rate" r
+            WHERE r.currency = upper(o.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date)
+            ORDER BY r.rate_date DESC LIMIT 1)) END, 2) AS acv_usd,
+           round(s.annual_amount * CASE WHEN upper(s.currency) = 'USD' THEN 1 ELSE COALESCE(fs.usd_per_unit, (SELECT r.usd_per_unit FROM "canonical"."fx_rate" r
+            WHERE r.currency = upper(s.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date)
+            ORDER BY r.rate_date DESC LIMIT 1)) END, 2) AS subscription_annual_usd,
+           o.start_date, o.end_date,
+           CASE WHEN o.start_date IS NOT NULL AND o.end_date IS NOT NULL
+                THEN CAST(FLOOR(MONTHS_BETWEEN(o.end_date, o.start_date)) AS integer) END AS term_months,
+           o.support_tier,
+           (o.start_date <= CAST(TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z') AS date) AND (o.end_date IS NULL OR o.end_date >= CAST(TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z') AS date))
+             AND coalesce(s.status, 'active') NOT IN ('canceled', 'incomplete_expired')) AS is_active,
+           (o.start_date <= CAST(TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z') AS date)) AS is_started
+      FROM opp o
+      LEFT JOIN matches m ON m.opp_id = o.id
+      LEFT JOIN sub s ON s.id = m.sub_id
+      LEFT JOIN "canonical"."fx_rate" fa ON fa.currency = upper(o.currency) AND fa.rate_date = CAST(coalesce(o.start_date, o.close_date) AS date)
+      LEFT JOIN "canonical"."fx_rate" fs ON fs.currency = upper(s.currency) AND fs.rate_date = CAST(coalesce(o.start_date, o.close_date) AS date);

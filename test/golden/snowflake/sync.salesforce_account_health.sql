@@ -1,0 +1,14 @@
+-- sync.salesforce_account_health: change detection
+WITH src AS (
+       SELECT CAST(m."salesforce_account_id" AS varchar) AS record_id, OBJECT_CONSTRUCT_KEEP_NULL('Billing_Status__c', m."billing_status", 'Overdue_Amount__c', m."overdue_amount_usd", 'Last_Payment_Date__c', m."last_payment_date", 'ARR__c', m."arr_usd", 'Health_Score__c', m."health_score") AS payload FROM "canonical"."customer_health" m WHERE CAST(m."salesforce_account_id" AS varchar) IS NOT NULL
+         QUALIFY ROW_NUMBER() OVER (PARTITION BY CAST(m."salesforce_account_id" AS varchar) ORDER BY CAST(m."salesforce_account_id" AS varchar)) = 1
+     ),
+     st AS (SELECT record_id, payload FROM reverse.sync_state WHERE sync = ?),
+     f AS (SELECT record_id FROM reverse.failures WHERE sync = ?)
+     SELECT s.record_id, s.payload, st.payload AS last, (f.record_id IS NOT NULL) AS retry,
+            (SELECT count(*) FROM src) AS total
+       FROM src s
+       LEFT JOIN st ON st.record_id = s.record_id
+       LEFT JOIN f ON f.record_id = s.record_id
+      WHERE st.payload IS DISTINCT FROM s.payload OR f.record_id IS NOT NULL
+      ORDER BY s.record_id;
