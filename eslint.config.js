@@ -41,7 +41,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "vitest.config.ts", "trueup.config.ts", "prettier.config.js"],
+    files: [
+      "eslint.config.js",
+      "vitest.config.ts",
+      "vitest.snowflake.config.ts",
+      "trueup.config.ts",
+      "prettier.config.js",
+    ],
     rules: { "no-restricted-syntax": "off" },
   },
 );

@@ -1,24 +1,40 @@
-import { ConfigError } from "../core/errors.js";
+import path from "node:path";
 import { onShutdown } from "../core/shutdown.js";
 import { loadModelDefinitions } from "../models/project.js";
 import { startWorker } from "../orchestration/worker.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
+import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
 import type { CommandContext } from "./context.js";
 
-/** The orchestrator database: ORCHESTRATOR_DATABASE_URL, else the warehouse when it is Postgres. */
+/**
+ * The orchestrator database (graphile-worker's queue, run history): ORCHESTRATOR_DATABASE_URL,
+ * else the warehouse when it is Postgres, else (Snowflake) the embedded Postgres, started here.
+ */
 export async function openOrchestrator(
   ctx: CommandContext,
-): Promise<{ orchestrator: PostgresWarehouse; warehouse: PostgresWarehouse }> {
+): Promise<{ orchestrator: PostgresWarehouse; warehouse: Warehouse }> {
   const { warehouse } = await ctx.warehouse();
-  if (!(warehouse instanceof PostgresWarehouse)) {
-    throw new ConfigError(
-      "graphile-worker needs Postgres: set ORCHESTRATOR_DATABASE_URL when the warehouse is not Postgres",
-    );
-  }
   const url = process.env.ORCHESTRATOR_DATABASE_URL ?? ctx.loaded.config.orchestrator.url;
-  if (!url) return { orchestrator: warehouse, warehouse };
-  const orchestrator = await PostgresWarehouse.connect({ url, applicationName: "trueup-orchestrator" });
+  let orchestrator: PostgresWarehouse;
+  if (url) {
+    orchestrator = await PostgresWarehouse.connect({ url, applicationName: "trueup-orchestrator" });
+  } else if (warehouse instanceof PostgresWarehouse) {
+    return { orchestrator: warehouse, warehouse };
+  } else {
+    const embedded = ctx.loaded.config.warehouse.embedded;
+    const server = await startEmbedded({
+      dir: path.resolve(process.cwd(), embedded.dir),
+      port: embedded.port,
+      log: (msg) => ctx.log.info({ component: "embedded-postgres" }, msg),
+    });
+    orchestrator = await PostgresWarehouse.connect({
+      url: server.url,
+      applicationName: "trueup-orchestrator",
+      onClose: () => server.stop(),
+    });
+  }
   onShutdown(() => orchestrator.close());
   await migrate(orchestrator);
   return { orchestrator, warehouse };

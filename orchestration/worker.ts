@@ -15,6 +15,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import type { ModelDefinition } from "../models/interfaces.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
 import type { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
 import { PermanentNodeError, executorFor } from "./executors.js";
 import { graphileLogger } from "./graphile-logger.js";
@@ -28,7 +29,8 @@ export const SCHEDULE_TASK = "trueup_schedule";
 export interface WorkerOptions {
   /** The orchestrator database (graphile-worker's queue and run history); the warehouse when it is Postgres. */
   orchestrator: PostgresWarehouse;
-  warehouse: PostgresWarehouse;
+  /** Where the nodes run (Postgres or Snowflake); the queue and run history live in `orchestrator`. */
+  warehouse: Warehouse;
   config: Config;
   credentials: Credentials;
   models: ModelDefinition[];
