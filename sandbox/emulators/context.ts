@@ -27,11 +27,18 @@ export interface EmulatorOptions {
   salesforceDailyApiRequests: number;
   /** Stripe: requests per second before 429 `rate_limit` (test mode allows 25/s; 0 = unlimited). */
   stripeRequestsPerSecond: number;
+  /**
+   * NetSuite: the account's date format preference, applied to every date and datetime SuiteQL
+   * returns (`M/D/YYYY` as US accounts; `D/M/YYYY`, `DD.MM.YYYY`, `YYYY-MM-DD` elsewhere, with a
+   * 24-hour time).
+   */
+  netsuiteDateFormat: "M/D/YYYY" | "D/M/YYYY" | "DD.MM.YYYY" | "YYYY-MM-DD";
 }
 
 export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
   salesforceDailyApiRequests: 1_000_000,
   stripeRequestsPerSecond: 0,
+  netsuiteDateFormat: "M/D/YYYY",
 };
 
 export interface EmulatorContext {

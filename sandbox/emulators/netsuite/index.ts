@@ -139,6 +139,22 @@ class NetSuiteEmulator implements Emulator {
     }
   }
 
+  /** A stored value as the account shows it: dates in the account's date format preference. */
+  private shown(column: string, v: unknown): unknown {
+    const fmt = this.ctx.options.netsuiteDateFormat;
+    if (fmt === "M/D/YYYY" || (!DATE_FIELDS.has(column) && !DATETIME_FIELDS.has(column))) return v;
+    const d = parseNetsuiteDateTime(String(v));
+    if (!d) return v;
+    const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+    const date =
+      fmt === "D/M/YYYY"
+        ? `${day}/${m}/${y}`
+        : fmt === "DD.MM.YYYY"
+          ? `${pad(day)}.${pad(m)}.${y}`
+          : `${y}-${pad(m)}-${pad(day)}`;
+    return DATETIME_FIELDS.has(column) ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : date;
+  }
+
   /** A column's value for comparisons: dates and datetimes as epoch ms, the rest as stored. */
   private value(r: Rec, e: Expr): string | number | null {
     if (e.kind === "lit") return e.value;
@@ -231,10 +247,11 @@ class NetSuiteEmulator implements Emulator {
       const out: Rec = { links: [] };
       if (parsed.star)
         for (const [k, v] of Object.entries(r))
-          if (!k.startsWith("__") && k !== "links" && v !== null && v !== "") out[k] = v;
+          if (!k.startsWith("__") && k !== "links" && v !== null && v !== "") out[k] = this.shown(k, v);
       for (const c of parsed.columns) {
         const v = c.expr.kind === "col" ? (r[c.expr.name] ?? null) : this.value(r, c.expr);
-        if (v !== null && v !== "") out[c.alias] = String(v);
+        if (v !== null && v !== "")
+          out[c.alias] = c.expr.kind === "col" ? String(this.shown(c.expr.name, v)) : String(v);
       }
       return out;
     });
