@@ -47,5 +47,6 @@ export async function extractCommand(
     );
     ctx.print(`run ${ctx.runId}`);
   }
-  return outcomes.some((o) => o.status === "failed") ? 1 : 0;
+  // A stream stopped on its API quota kept what it read; the run is still incomplete (exit 1).
+  return outcomes.some((o) => o.status !== "succeeded") ? 1 : 0;
 }

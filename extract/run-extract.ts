@@ -3,6 +3,7 @@ import type { Credentials } from "../config/credentials.js";
 import type { Config, SourceSystem } from "../config/schema.js";
 import { UsageError, errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { QuotaExhaustedError } from "./http/errors.js";
 import { loadStream } from "../load/load-stream.js";
 import { readCursor } from "../load/state.js";
 import type { StreamLoadResult } from "../load/interfaces.js";
@@ -41,7 +42,11 @@ export interface StreamProgress {
 export interface StreamOutcome extends Partial<StreamLoadResult> {
   source: string;
   stream: string;
-  status: "succeeded" | "failed";
+  /**
+   * stopped: the source's API quota (its configured share) ran out; what was read is committed
+   * with its cursor and the next run resumes there.
+   */
+  status: "succeeded" | "failed" | "stopped";
   error?: string;
   seconds: number;
 }
@@ -132,16 +137,20 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
           await recorder?.nodeFinished(node, { status: "succeeded", rows: result.rows, details: result });
           return { ...result, status: "succeeded", seconds: (Date.now() - started) / 1000 };
         } catch (err) {
-          const error = errorMessage(err);
+          const stopped = err instanceof QuotaExhaustedError;
+          const error = stopped
+            ? `stopped on the API quota, resumes next run: ${errorMessage(err)}`
+            : errorMessage(err);
           progress.status = "failed";
           progress.error = error;
           options.onProgress?.(progress);
-          options.log.error({ node, err }, "stream failed");
-          await recorder?.nodeFinished(node, { status: "failed", error });
+          if (stopped) options.log.warn({ node, rows: progress.rows }, error);
+          else options.log.error({ node, err }, "stream failed");
+          await recorder?.nodeFinished(node, { status: "failed", error, rows: progress.rows });
           return {
             source,
             stream: d.stream,
-            status: "failed",
+            status: stopped ? "stopped" : "failed",
             error,
             seconds: (Date.now() - started) / 1000,
             rows: progress.rows,
@@ -150,7 +159,7 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
       }),
     ),
   );
-  const failed = outcomes.filter((o) => o.status === "failed");
+  const failed = outcomes.filter((o) => o.status !== "succeeded");
   await recorder?.finish(failed.length ? "failed" : "succeeded", {
     streams: outcomes.length,
     failed: failed.length,

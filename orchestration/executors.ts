@@ -52,6 +52,8 @@ registerExecutor("extract", async (node, ctx) => {
   });
   if (!outcome) throw new PermanentNodeError(`stream ${node.id} is not offered by its source`);
   if (outcome.status === "failed") throw new Error(outcome.error ?? "extract failed");
+  // Retrying now would only spend more of the quota; the next scheduled run resumes the stream.
+  if (outcome.status === "stopped") throw new PermanentNodeError(outcome.error ?? "stopped on the API quota");
   return { rows: outcome.rows, details: outcome };
 });
 

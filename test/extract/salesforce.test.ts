@@ -229,7 +229,8 @@ describe("salesforce source and the daily API quota", () => {
     try {
       // describe (1) + four pages (2..5): 5 of 10 is the share; the fifth page is not asked for.
       const [first] = await extract(t, sb, config, "q-1");
-      expect(first).toMatchObject({ status: "failed", rows: 800 });
+      expect(first).toMatchObject({ status: "stopped", rows: 800 });
+      expect(first!.error).toMatch(/^stopped on the API quota, resumes next run: /);
       expect(first!.error).toMatch(/maxDailyApiShare 0\.5/);
       expect(await staged()).toBe(800);
       const cursor = (await readCursor(t.warehouse, "salesforce", "Account")) as { id: string };
@@ -241,7 +242,7 @@ describe("salesforce source and the daily API quota", () => {
       for (let i = 0; i < 5; i++) await fetch(`${sb.urls.salesforce}/services/data/`, { headers });
       const config2 = configWith({ batchSize: 200, maxDailyApiShare: 1, streams: ["Account"] });
       const [second] = await extract(t, sb, config2, "q-2");
-      expect(second).toMatchObject({ status: "failed" });
+      expect(second).toMatchObject({ status: "stopped" });
       expect(second!.error).toMatch(/REQUEST_LIMIT_EXCEEDED/);
       expect(await readCursor(t.warehouse, "salesforce", "Account")).toEqual(cursor);
 
@@ -277,7 +278,7 @@ describe("salesforce source under the hostile profile", () => {
 
       const config = configWith({ batchSize: 200, maxDailyApiShare: 0.5, streams: ["Contact"] });
       const [first] = await extract(t, sb, config, "h-1");
-      expect(first!.status).toBe("failed");
+      expect(first!.status).toBe("stopped");
       expect(first!.error).toMatch(/maxDailyApiShare/);
       // The stop fell inside the tie: the saved cursor is the tie's timestamp and an Id within it.
       const cursor = (await readCursor(t.warehouse, "salesforce", "Contact")) as Rec;
