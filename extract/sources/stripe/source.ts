@@ -44,6 +44,41 @@ export const stripeSource: Source = {
     const http = stripeClient(ctx);
     const cfg = ctx.config.sources.stripe!;
     const lookback = cfg.lookbackSeconds ?? 600;
+
+    /**
+     * One read of /v1/events for every stream of the run (from the oldest saved position, all
+     * their event types), instead of one per stream; its Date header is also the vendor's "now"
+     * the 30-day retention check needs. Loaded on first use, shared after.
+     */
+    let shared: Promise<{ now: number; events: Obj[] }> | undefined;
+    const sharedEvents = (): Promise<{ now: number; events: Obj[] }> =>
+      (shared ??= (async () => {
+        const states = await ctx.warehouse.query<{ stream: string; cursor: StripeCursor | null }>(
+          `SELECT stream, cursor FROM trueup.extract_state WHERE source = 'stripe'`,
+        );
+        const since = Math.min(
+          ...states
+            .filter((r) => names.includes(r.stream as never) && r.cursor?.phase === "incremental")
+            .map((r) => (r.cursor as Extract<StripeCursor, { phase: "incremental" }>).eventsSince),
+        );
+        const types = names.flatMap((n) => [`${EVENT_PREFIX[n]}.updated`, `${EVENT_PREFIX[n]}.deleted`]);
+        const events: Obj[] = [];
+        let now = 0;
+        for await (const res of http.paginate<List>(
+          {
+            path: "/v1/events",
+            query: { limit: 100, "types[]": types, "created[gte]": Number.isFinite(since) ? since : 0 },
+          },
+          (r, req) =>
+            r.body.has_more && r.body.data.length
+              ? { ...req, query: { ...req.query, starting_after: String(r.body.data.at(-1)!.id) } }
+              : undefined,
+        )) {
+          now ||= vendorNow(res.headers);
+          events.push(...res.body.data);
+        }
+        return { now, events };
+      })());
     return names.map((stream) => {
       const descriptor: StreamDescriptor = {
         source: "stripe",
@@ -111,28 +146,15 @@ export const stripeSource: Source = {
           page++;
           yield { records: data, positions: data.map((_, i) => `created page ${page} row ${i + 1}`) };
         }
-        // (b) Changes and deletes: every event since the watermark, applied oldest first so the
-        // latest state of an object wins.
+        // (b) Changes and deletes: this stream's events since its watermark (from the run's shared
+        // read), applied oldest first so the latest state of an object wins.
         const prefix = EVENT_PREFIX[stream]!;
-        const events: Obj[] = [];
         let newest = from.eventsSince;
-        let res: HttpResponse<List> | undefined;
-        for await (res of http.paginate<List>(
-          {
-            path: "/v1/events",
-            query: {
-              limit: 100,
-              "types[]": [`${prefix}.updated`, `${prefix}.deleted`],
-              "created[gte]": from.eventsSince,
-            },
-          },
-          (r, req) =>
-            r.body.has_more && r.body.data.length
-              ? { ...req, query: { ...req.query, starting_after: String(r.body.data.at(-1)!.id) } }
-              : undefined,
-        )) {
-          events.push(...res.body.data);
-        }
+        const events = (await sharedEvents()).events.filter(
+          (e) =>
+            Number(e.created) >= from.eventsSince &&
+            (e.type === `${prefix}.updated` || e.type === `${prefix}.deleted`),
+        );
         events.sort(
           (a, b) => Number(a.created) - Number(b.created) || String(a.id).localeCompare(String(b.id)),
         );
@@ -159,8 +181,7 @@ export const stripeSource: Source = {
         async *read(cursor) {
           let c = ctx.fullRefresh ? undefined : (cursor as StripeCursor | undefined);
           if (c?.phase === "incremental") {
-            const res = await http.request<List>({ path: "/v1/events", query: { limit: 1 } });
-            const now = vendorNow(res.headers);
+            const { now } = await sharedEvents();
             if (now - c.eventsSince > EVENT_RETENTION_SECONDS - 3600) {
               // Events older than 30 days are gone: catching up through them would leave a
               // silent gap, so the stream is read again from the start.
