@@ -174,7 +174,11 @@ const sync = z.strictObject({
   /** Circuit breaker: refuse to change more than this share of the destination's records. */
   maxChangeShare: z.number().gt(0).lte(1).default(0.2),
   maxAttempts: positiveInt.default(3),
-  schedule: z.string().optional(),
+  /** Runs this sync alone on a cron (graphile-worker syntax, 5 fields), besides the pipeline's schedules. */
+  schedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, "five cron fields, e.g. `*/15 * * * *`")
+    .optional(),
 });
 
 const schedule = z.strictObject({

@@ -50,12 +50,32 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
-/** The config's schedules as a graphile-worker crontab: each fires a queued run of its selection. */
+/**
+ * The config's schedules as a graphile-worker crontab: each fires a queued run of its selection.
+ * A sync with its own `schedule` fires a run of that sync node alone: it delivers the model as
+ * the pipeline's schedules last built it (as a Hightouch sync reads its model).
+ */
 export function crontab(config: Config): string {
-  return config.schedules
+  const entries = [
+    ...config.schedules.map((s) => ({
+      cron: s.cron,
+      key: `schedule-${s.name}`,
+      name: s.name,
+      select: s.select,
+    })),
+    ...config.syncs
+      .filter((s) => s.schedule)
+      .map((s) => ({
+        cron: s.schedule!,
+        key: `sync-${s.name}`,
+        name: `sync.${s.name}`,
+        select: `sync.${s.name}`,
+      })),
+  ];
+  return entries
     .map(
-      (s) =>
-        `${s.cron} ${SCHEDULE_TASK} ?jobKey=trueup-schedule-${s.name}&max=1 ${JSON.stringify({ name: s.name, select: s.select })}`,
+      (e) =>
+        `${e.cron} ${SCHEDULE_TASK} ?jobKey=trueup-${e.key}&max=1 ${JSON.stringify({ name: e.name, select: e.select })}`,
     )
     .join("\n");
 }

@@ -1,6 +1,8 @@
+import { parseCrontab } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
+import { crontab } from "../../orchestration/worker.js";
 import { runSyncs } from "../../reverse/run.js";
 import { sandboxWorld, silentLog as log, type SandboxWorld } from "../helpers/sandbox-world.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
@@ -65,6 +67,17 @@ describe("reverse ETL sync modes and the circuit breaker", () => {
         syncs: [sfUpsert],
       }),
     ).toThrow(/Account\.Trueup_Key__c must be on the allow-list/);
+  });
+
+  it("a sync's own schedule becomes a graphile-worker cron entry running that sync; a bad cron is refused", () => {
+    const config = configWith([{ ...sfUpsert, schedule: "*/15 * * * *" }, zdMirror]);
+    const items = parseCrontab(crontab(config));
+    const sync = items.find((i) => i.options.jobKey === "trueup-sync-sf_upsert");
+    expect(sync).toMatchObject({ payload: { name: "sync.sf_upsert", select: "sync.sf_upsert" } });
+    expect(sync!.match({ min: 30, hour: 2, date: 1, month: 1, dow: 1 })).toBe(true);
+    expect(sync!.match({ min: 31, hour: 2, date: 1, month: 1, dow: 1 })).toBe(false);
+    expect(items.some((i) => i.options.jobKey === "trueup-sync-zd_mirror")).toBe(false);
+    expect(() => configWith([{ ...sfUpsert, schedule: "every 15 minutes" }])).toThrow(/five cron fields/);
   });
 
   it("upsert updates the accounts its key finds and creates the others, in one call", async () => {
