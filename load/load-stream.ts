@@ -239,6 +239,8 @@ async function loadBatch(
       allColumns.set(name, type === "other" ? "text" : type);
   }
 
+  const payloads = rows.map((r) => JSON.stringify(r.payload));
+
   // 3. Values: a value that does not fit its column goes NULL there, stays in the payload, and is reported.
   const issues: TypeIssue[] = [];
   const names = [...allColumns.keys()];
@@ -262,7 +264,8 @@ async function loadBatch(
     };
   });
   columns.push(
-    { name: "_trueup_payload", type: "jsonb", values: rows.map((r) => r.payload) },
+    // Serialised once: the same text goes to raw and to staging (COPY parses jsonb from text).
+    { name: "_trueup_payload", type: "jsonb", values: payloads },
     { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
     { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
     { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => now) },
@@ -282,7 +285,7 @@ async function loadBatch(
       raw,
       RAW_COLUMNS.map((c) => c.name),
       (function* () {
-        const out = rows.map((r) => [runId, now, desc.source, r.position ?? null, r.deleted, r.payload]);
+        const out = rows.map((r, i) => [runId, now, desc.source, r.position ?? null, r.deleted, payloads[i]]);
         for (let i = 0; i < out.length; i += 5000) yield out.slice(i, i + 5000);
       })(),
     );
