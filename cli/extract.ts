@@ -45,6 +45,20 @@ export async function extractCommand(
         ]),
       ),
     );
+    // Requests and retries per API source (its streams share one client, so they are per source).
+    const http = new Map<string, { requests: number; retries: number }>();
+    for (const o of outcomes)
+      if (o.requests !== undefined) {
+        const h = http.get(o.source) ?? { requests: 0, retries: 0 };
+        http.set(o.source, {
+          requests: Math.max(h.requests, o.requests),
+          retries: Math.max(h.retries, o.retries ?? 0),
+        });
+      }
+    if (http.size)
+      ctx.print(
+        `http: ${[...http].map(([s, h]) => `${s} ${h.requests} requests, ${h.retries} retries`).join("; ")}`,
+      );
     ctx.print(`run ${ctx.runId}`);
   }
   // A stream stopped on its API quota kept what it read; the run is still incomplete (exit 1).

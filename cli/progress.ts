@@ -18,7 +18,9 @@ export function streamProgress(stream: NodeJS.WriteStream = process.stderr): {
       p.rows / secs,
     )
       .toString()
-      .padStart(7)} rows/s${p.error ? `  ${p.error}` : ""}`;
+      .padStart(
+        7,
+      )} rows/s${p.requests !== undefined ? `  ${p.source}: ${p.requests} requests, ${p.retries ?? 0} retries` : ""}${p.error ? `  ${p.error}` : ""}`;
   };
   const draw = (force = false) => {
     if (!tty) return;

@@ -1,3 +1,4 @@
+import type { HttpClient } from "./http/interfaces.js";
 import type { Credentials } from "../config/credentials.js";
 import type { Config, SourceSystem } from "../config/schema.js";
 import type { Logger } from "../core/log.js";
@@ -25,6 +26,8 @@ export interface SourceContext {
   fullRefresh: boolean;
   /** The emulated or real "now" is the vendor's business; this is the extract's own clock. */
   now: () => Date;
+  /** Told of each HTTP client the source makes, so the run can report its requests and retries. */
+  onClient?: (client: HttpClient) => void;
 }
 
 export interface StreamHandle {

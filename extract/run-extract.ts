@@ -4,6 +4,7 @@ import type { Config, SourceSystem } from "../config/schema.js";
 import { UsageError, errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { QuotaExhaustedError } from "./http/errors.js";
+import type { HttpClient } from "./http/interfaces.js";
 import { loadStream } from "../load/load-stream.js";
 import { readCursor } from "../load/state.js";
 import type { StreamLoadResult } from "../load/interfaces.js";
@@ -34,7 +35,11 @@ export interface StreamProgress {
   stream: string;
   status: "running" | "succeeded" | "failed";
   rows: number;
+  /** Batches committed: a page for the API sources, up to 25,000 rows for files. */
   batches: number;
+  /** The source's HTTP requests and retries so far (its streams share one client). */
+  requests?: number;
+  retries?: number;
   startedAt: number;
   error?: string;
 }
@@ -47,6 +52,9 @@ export interface StreamOutcome extends Partial<StreamLoadResult> {
    * with its cursor and the next run resumes there.
    */
   status: "succeeded" | "failed" | "stopped";
+  /** The source's HTTP requests and retries in this run (shared by its streams). */
+  requests?: number;
+  retries?: number;
   error?: string;
   seconds: number;
 }
@@ -79,11 +87,23 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
     fullRefresh: options.fullRefresh === true,
     now: () => new Date(),
   };
+  const clients = new Map<string, HttpClient[]>();
+  const httpOf = (source: string) => {
+    const list = clients.get(source) ?? [];
+    return {
+      requests: list.reduce((n, c) => n + c.stats().requests, 0),
+      retries: list.reduce((n, c) => n + c.stats().retries, 0),
+    };
+  };
   const handles: { source: SourceSystem; handle: StreamHandle }[] = [];
   for (const [name, source] of Object.entries(known) as [SourceSystem, Source][]) {
     if (wanted.size && !wanted.has(name)) continue;
     if (!wanted.size && source.declaredStreams(options.config).length === 0) continue;
-    const streams = await source.streams({ ...ctxBase, log: options.log.child({ source: name }) });
+    const streams = await source.streams({
+      ...ctxBase,
+      log: options.log.child({ source: name }),
+      onClient: (c) => clients.set(name, [...(clients.get(name) ?? []), c]),
+    });
     const filter = wanted.get(name);
     for (const handle of streams) {
       if (filter && filter !== "all" && !filter.has(handle.descriptor.stream.toLowerCase())) continue;
@@ -129,13 +149,20 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
             onBatch: (p) => {
               progress.rows = p.rows;
               progress.batches = p.batches;
+              Object.assign(progress, httpOf(source));
               options.onProgress?.(progress);
             },
           });
           progress.status = "succeeded";
+          Object.assign(progress, httpOf(source));
           options.onProgress?.(progress);
           await recorder?.nodeFinished(node, { status: "succeeded", rows: result.rows, details: result });
-          return { ...result, status: "succeeded", seconds: (Date.now() - started) / 1000 };
+          return {
+            ...result,
+            ...httpOf(source),
+            status: "succeeded",
+            seconds: (Date.now() - started) / 1000,
+          };
         } catch (err) {
           const stopped = err instanceof QuotaExhaustedError;
           const error = stopped

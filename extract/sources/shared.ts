@@ -14,7 +14,7 @@ export function sourceClient(
   extra: Partial<HttpClientOptions> = {},
 ): HttpClient {
   const cfg = ctx.config.sources[source]!;
-  return createHttpClient({
+  const client = createHttpClient({
     source,
     baseUrl,
     auth,
@@ -26,6 +26,8 @@ export function sourceClient(
     retry: { maxRetries: cfg.maxRetries },
     ...extra,
   });
+  ctx.onClient?.(client);
+  return client;
 }
 
 /** Streams enabled by config: the configured list, else every stream the source offers. */

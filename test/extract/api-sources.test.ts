@@ -43,7 +43,13 @@ describe("API extract through the sandbox", () => {
   });
 
   it("the first extract brings every record of every stream", async () => {
-    await extractAll(t.warehouse, w, "first");
+    const outcomes = await extractAll(t.warehouse, w, "first");
+    // The run reports each source's requests: exactly what the vendor APIs served.
+    for (const system of ["salesforce", "stripe", "netsuite", "zendesk"]) {
+      const served = w.sandbox.requestLog.filter((r) => r.system === system).length;
+      const reported = Math.max(...outcomes.filter((o) => o.source === system).map((o) => o.requests ?? 0));
+      expect([system, reported]).toEqual([system, served]);
+    }
     const want = Object.fromEntries(
       STREAMS.map((s) => [s.table, w.jsonl(s.file).filter(s.live ?? (() => true)).length]),
     );
