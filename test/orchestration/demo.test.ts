@@ -26,6 +26,8 @@ describe("trueup demo", () => {
       timeoutMs: 240_000,
     });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    // A clean shutdown: no connection of ours outlives the embedded server it talks to.
+    expect(r.stderr).not.toMatch(/terminating connection|"level":"error"/);
     const out = JSON.parse(r.stdout) as {
       status: string;
       stages: { kind: string; failed: string }[];

@@ -90,7 +90,11 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.db.destroy(); // ends the pool
+    await this.db.destroy();
+    // kysely ends the pool only if it ever ran a query through it; most of trueup queries the
+    // pool directly, so end it here too (else its idle clients outlive the warehouse and, when
+    // an embedded server stops, die noisily in graphile-worker's error handlers).
+    if (!this.pool.ended) await this.pool.end();
     await this.options.onClose?.();
   }
 }
