@@ -65,23 +65,25 @@ export async function loadStream(
     }
   });
 
-  // One batch ahead: the source reads and parses the next batch (Node's CPU) while the
-  // warehouse ingests this one (the database's CPU), instead of each waiting for the other.
+  // With readAhead, one batch ahead: the source reads and parses the next batch (Node's CPU)
+  // while the warehouse ingests this one (the database's CPU), instead of each waiting.
   const it = batches[Symbol.asyncIterator]();
-  let next = it.next();
-  next.catch(() => undefined); // surfaced by the await below, not as an unhandled rejection
+  let ahead: Promise<IteratorResult<ExtractBatch>> | undefined;
   for (;;) {
-    const step = await next;
+    const step = await (ahead ?? it.next());
+    ahead = undefined;
     if (step.done) break;
     const batch = step.value;
-    next = it.next();
-    next.catch(() => undefined);
+    if (desc.readAhead) {
+      ahead = it.next();
+      ahead.catch(() => undefined); // surfaced by the await above, not as an unhandled rejection
+    }
     let committed: BatchOutcome;
     try {
       committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
     } catch (err) {
       // Stop the source too (closes files and sockets); the read-ahead's own error is moot now.
-      await next.catch(() => undefined);
+      await ahead?.catch(() => undefined);
       await it.return?.();
       throw err;
     }

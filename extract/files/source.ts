@@ -57,6 +57,7 @@ export function fileStreamDescriptor(pattern: ErpFilePattern): StreamDescriptor 
     primaryKey: pattern.primaryKey,
     columnTypes,
     flattenDepth: 0,
+    readAhead: true,
     description: `Legacy ERP export ${pattern.pattern}, one row per ${pattern.primaryKey.join(", ")}.`,
   };
 }
