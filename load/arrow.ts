@@ -31,9 +31,11 @@ function toArrowValue(value: unknown, type: ColumnType): string | boolean | null
 }
 
 /**
- * A Utf8 vector built straight from its buffers: one UTF-8 encode of the joined strings, offsets
- * from each value's byte length. Arrow's generic builder encodes value by value and costs about
- * 1 µs a value; this is several times cheaper and yields the same vector.
+ * A Utf8 vector built straight from its buffers: byte lengths first, then each value written
+ * into one buffer of that size. Arrow's generic builder encodes value by value with growing
+ * buffers and costs about 1 µs a value; this is several times cheaper, yields the same vector,
+ * and makes no column-sized intermediate string (those land in V8's large-object space and
+ * raise peak memory until a major collection).
  */
 function utf8Vector(values: readonly (string | null)[]) {
   const n = values.length;
@@ -41,20 +43,20 @@ function utf8Vector(values: readonly (string | null)[]) {
   const nullBitmap = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
   let bytes = 0;
-  const parts: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v === null || v === undefined) {
-      nullCount++;
-      parts[i] = "";
-    } else {
+    if (v === null || v === undefined) nullCount++;
+    else {
       nullBitmap[i >> 3]! |= 1 << (i & 7);
-      parts[i] = v;
       bytes += Buffer.byteLength(v, "utf8");
     }
     offsets[i + 1] = bytes;
   }
-  const buf = Buffer.from(parts.join(""), "utf8");
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined) buf.write(v, offsets[i]!, "utf8");
+  }
   const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   return makeVector(
     makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data }),
@@ -108,8 +110,8 @@ export function* rowsOf(
 }
 
 /**
- * A Utf8 column's values. When the column is ASCII (byte offsets are character offsets) one
- * decode of the whole buffer and a slice per value replace a UTF-8 decode per value.
+ * A Utf8 column's values, decoded value by value: no column-sized intermediate string (it
+ * would sit in V8's large-object space until a major collection and raise peak memory).
  */
 function utf8Values(data: {
   length: number;
@@ -120,10 +122,7 @@ function utf8Values(data: {
   nullCount: number;
 }): (string | null)[] {
   const { length: n, offset, valueOffsets, values } = data;
-  const start = valueOffsets[offset]!;
-  const end = valueOffsets[offset + n]!;
-  const text = Buffer.from(values.buffer, values.byteOffset + start, end - start).toString("utf8");
-  const ascii = text.length === end - start;
+  const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
   const out: (string | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -132,11 +131,7 @@ function utf8Values(data: {
       out[i] = null;
       continue;
     }
-    const a = valueOffsets[j]!;
-    const b = valueOffsets[j + 1]!;
-    out[i] = ascii
-      ? text.slice(a - start, b - start)
-      : Buffer.from(values.buffer, values.byteOffset + a, b - a).toString("utf8");
+    out[i] = buf.toString("utf8", valueOffsets[j]!, valueOffsets[j + 1]!);
   }
   return out;
 }
