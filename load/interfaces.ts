@@ -16,12 +16,6 @@ export interface StreamDescriptor {
   versionColumn?: string;
   /** Known types for staging columns; unlisted columns are inferred from the JSON values. */
   columnTypes?: Record<string, ColumnType>;
-  /**
-   * Read the next batch while this one loads (CPU-bound sources such as CSV files, whose parsing
-   * then overlaps the database's work). Off for API sources: it would hold a second page per
-   * stream in memory for little gain, as they wait on the network anyway.
-   */
-  readAhead?: boolean;
   /** How deep nested objects are flattened into `a__b` columns before the rest is kept as jsonb. */
   flattenDepth?: number;
   description?: string;

@@ -65,28 +65,9 @@ export async function loadStream(
     }
   });
 
-  // With readAhead, one batch ahead: the source reads and parses the next batch (Node's CPU)
-  // while the warehouse ingests this one (the database's CPU), instead of each waiting.
-  const it = batches[Symbol.asyncIterator]();
-  let ahead: Promise<IteratorResult<ExtractBatch>> | undefined;
-  for (;;) {
-    const step = await (ahead ?? it.next());
-    ahead = undefined;
-    if (step.done) break;
-    const batch = step.value;
-    if (desc.readAhead) {
-      ahead = it.next();
-      ahead.catch(() => undefined); // surfaced by the await above, not as an unhandled rejection
-    }
-    let committed: BatchOutcome;
-    try {
-      committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
-    } catch (err) {
-      // Stop the source too (closes files and sockets); the read-ahead's own error is moot now.
-      await ahead?.catch(() => undefined);
-      await it.return?.();
-      throw err;
-    }
+  // A batch that fails ends the loop; `for await` then closes the source (files, sockets, workers).
+  for await (const batch of batches) {
+    const committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log));
     result.rows += committed.rows;
     result.deletes += committed.deletes;
     result.rejects += committed.rejects;

@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse";
 import type { ErpFilePattern } from "../../config/schema.js";
 import { ConfigError } from "../../core/errors.js";
-import type { ExtractBatch, RejectRecord, StreamDescriptor } from "../../load/interfaces.js";
+import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
 import type { ColumnType, WarehouseSession } from "../../warehouse/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../interfaces.js";
-import { parseBoolean, parseDate, parseDecimal, parseInteger, type Converted } from "./csv-values.js";
+import { csvBatchesInWorker } from "./csv-read.js";
 
 /**
  * The legacy ERP's CSV exports (`ERP_EXPORT_DIR`): each file matched by a configured pattern is
@@ -32,21 +31,6 @@ async function sha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-function converter(type: string, pattern: ErpFilePattern): (raw: string) => Converted {
-  switch (type) {
-    case "numeric":
-      return (raw) => parseDecimal(raw, pattern.decimalComma);
-    case "date":
-      return (raw) => parseDate(raw, pattern.dateFormat);
-    case "bigint":
-      return parseInteger;
-    case "boolean":
-      return parseBoolean;
-    default:
-      return (raw) => ({ ok: true, value: raw });
-  }
-}
-
 export function fileStreamDescriptor(pattern: ErpFilePattern): StreamDescriptor {
   const columnTypes: Record<string, ColumnType> = {};
   for (const [name, type] of Object.entries(pattern.columns)) columnTypes[name] = type;
@@ -57,7 +41,6 @@ export function fileStreamDescriptor(pattern: ErpFilePattern): StreamDescriptor 
     primaryKey: pattern.primaryKey,
     columnTypes,
     flattenDepth: 0,
-    readAhead: true,
     description: `Legacy ERP export ${pattern.pattern}, one row per ${pattern.primaryKey.join(", ")}.`,
   };
 }
@@ -70,7 +53,10 @@ async function alreadyLoaded(db: WarehouseSession, file: string, checksum: strin
   return rows.length > 0;
 }
 
-/** Reads one file into batches; the last batch records the file as loaded. */
+/**
+ * Reads one file into batches (parsed in a worker thread, see csv-read.ts); the last batch
+ * records the file as loaded, in the same transaction as its rows.
+ */
 export async function* readCsvFile(
   file: string,
   pattern: ErpFilePattern,
@@ -78,87 +64,29 @@ export async function* readCsvFile(
   runId: string,
 ): AsyncGenerator<ExtractBatch> {
   const name = path.basename(file);
-  const converters = new Map(Object.entries(pattern.columns).map(([c, t]) => [c, converter(t, pattern)]));
-  const skipped: RejectRecord[] = [];
-  const parser = createReadStream(file).pipe(
-    parse({
-      delimiter: pattern.delimiter,
-      bom: pattern.bom,
-      columns: (header: string[]) => header.map((h) => h.trim()),
-      skip_empty_lines: true,
-      relax_quotes: false,
-      info: true,
-      raw: true,
-      skip_records_with_error: true,
-      on_skip: (err, raw) => {
-        skipped.push({
-          position: `${name}:${err?.lines ?? "?"}`,
-          reason: err
-            ? err.message.replace(/^Invalid Record Length: /, "wrong number of columns: ")
-            : "unparseable row",
-          record: raw,
-        });
-        return undefined;
-      },
-    }),
-  );
-  let records: Record<string, unknown>[] = [];
-  let positions: string[] = [];
-  let rejects: RejectRecord[] = [];
   let loaded = 0;
   let rejected = 0;
-  for await (const item of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-    raw: string;
-  }>) {
-    const { record, info } = item;
-    const position = `${name}:${info.lines}`;
-    const out: Record<string, unknown> = {};
-    let bad: RejectRecord | undefined;
-    for (const [col, value] of Object.entries(record)) {
-      const conv = converters.get(col);
-      if (!conv) {
-        out[col] = value;
-        continue;
-      }
-      const r = conv(value);
-      if (!r.ok) {
-        const key = pattern.primaryKey.map((k) => record[k]).join("|");
-        bad = { position, recordKey: key || undefined, field: col, reason: `${col}: ${r.reason}`, record };
-        break;
-      }
-      out[col] = r.value;
-    }
-    if (bad) rejects.push(bad);
-    else {
-      records.push(out);
-      positions.push(position);
-      loaded++;
-    }
-    rejects.push(...skipped.splice(0));
-    if (records.length + rejects.length >= BATCH_ROWS) {
-      rejected += rejects.length;
+  for await (const batch of csvBatchesInWorker(file, pattern, BATCH_ROWS)) {
+    loaded += batch.records.length;
+    rejected += batch.rejects.length;
+    const { records, positions, rejects } = batch;
+    if (!batch.last) {
       yield { records, positions, rejects };
-      records = [];
-      positions = [];
-      rejects = [];
+      continue;
     }
+    yield {
+      records,
+      positions,
+      rejects,
+      commit: async (tx) => {
+        await tx.query(
+          `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
+           VALUES ('erp_files', $1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [name, checksum, pattern.stream, loaded, rejected, runId],
+        );
+      },
+    };
   }
-  rejects.push(...skipped.splice(0));
-  rejected += rejects.length;
-  yield {
-    records,
-    positions,
-    rejects,
-    commit: async (tx) => {
-      await tx.query(
-        `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
-         VALUES ('erp_files', $1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [name, checksum, pattern.stream, loaded, rejected, runId],
-      );
-    },
-  };
 }
 
 export const erpFilesSource: Source = {

@@ -1,0 +1,206 @@
+import { createReadStream } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker, parentPort, workerData } from "node:worker_threads";
+import { parse } from "csv-parse";
+import type { ErpFilePattern } from "../../config/schema.js";
+import type { RejectRecord } from "../../load/interfaces.js";
+import { parseBoolean, parseDate, parseDecimal, parseInteger, type Converted } from "./csv-values.js";
+
+/**
+ * Parsing and converting a legacy-ERP CSV export: csv-parse, then every typed value converted
+ * (decimal comma, day-first dates). Bad rows become rejects with file, line, field and reason.
+ *
+ * It runs in a worker thread: parsing is about half of a file load's CPU, and on the main
+ * thread it competed with building Arrow batches and COPY streams for one core while the other
+ * sat idle. The worker parses the next batch while the main thread loads this one.
+ */
+export interface CsvBatch {
+  records: Record<string, unknown>[];
+  positions: string[];
+  rejects: RejectRecord[];
+  /** The file's final batch (possibly empty): the one that records the file as loaded. */
+  last?: boolean;
+}
+
+function converter(type: string, pattern: ErpFilePattern): (raw: string) => Converted {
+  switch (type) {
+    case "numeric":
+      return (raw) => parseDecimal(raw, pattern.decimalComma);
+    case "date":
+      return (raw) => parseDate(raw, pattern.dateFormat);
+    case "bigint":
+      return parseInteger;
+    case "boolean":
+      return parseBoolean;
+    default:
+      return (raw) => ({ ok: true, value: raw });
+  }
+}
+
+/** The file's rows in batches of at most `batchRows` rows plus rejects, on this thread. */
+export async function* parseCsvBatches(
+  file: string,
+  pattern: ErpFilePattern,
+  batchRows: number,
+): AsyncGenerator<CsvBatch> {
+  const name = path.basename(file);
+  const converters = new Map(Object.entries(pattern.columns).map(([c, t]) => [c, converter(t, pattern)]));
+  const skipped: RejectRecord[] = [];
+  const parser = createReadStream(file).pipe(
+    parse({
+      delimiter: pattern.delimiter,
+      bom: pattern.bom,
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      relax_quotes: false,
+      info: true,
+      raw: true,
+      skip_records_with_error: true,
+      on_skip: (err, raw) => {
+        skipped.push({
+          position: `${name}:${err?.lines ?? "?"}`,
+          reason: err
+            ? err.message.replace(/^Invalid Record Length: /, "wrong number of columns: ")
+            : "unparseable row",
+          record: raw,
+        });
+        return undefined;
+      },
+    }),
+  );
+  let records: Record<string, unknown>[] = [];
+  let positions: string[] = [];
+  let rejects: RejectRecord[] = [];
+  for await (const item of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
+    const { record, info } = item;
+    const position = `${name}:${info.lines}`;
+    const out: Record<string, unknown> = {};
+    let bad: RejectRecord | undefined;
+    for (const col in record) {
+      const value = record[col]!;
+      const conv = converters.get(col);
+      if (!conv) {
+        out[col] = value;
+        continue;
+      }
+      const r = conv(value);
+      if (!r.ok) {
+        const key = pattern.primaryKey.map((k) => record[k]).join("|");
+        bad = { position, recordKey: key || undefined, field: col, reason: `${col}: ${r.reason}`, record };
+        break;
+      }
+      out[col] = r.value;
+    }
+    if (bad) rejects.push(bad);
+    else {
+      records.push(out);
+      positions.push(position);
+    }
+    if (skipped.length) rejects.push(...skipped.splice(0));
+    if (records.length + rejects.length >= batchRows) {
+      yield { records, positions, rejects };
+      records = [];
+      positions = [];
+      rejects = [];
+    }
+  }
+  rejects.push(...skipped.splice(0));
+  yield { records, positions, rejects, last: true };
+}
+
+interface WorkerInput {
+  file: string;
+  pattern: ErpFilePattern;
+  batchRows: number;
+}
+
+type WorkerMessage = { batch: CsvBatch } | { done: true } | { error: string; stack?: string };
+
+/** The worker's side: one batch per credit the main thread sends, so it stays one batch ahead. */
+export async function runCsvWorker(): Promise<void> {
+  const port = parentPort!;
+  const input = (workerData as { input: WorkerInput }).input;
+  let credits = 0;
+  let wake: (() => void) | undefined;
+  port.on("message", () => {
+    credits++;
+    wake?.();
+  });
+  try {
+    for await (const batch of parseCsvBatches(input.file, input.pattern, input.batchRows)) {
+      while (credits === 0) await new Promise<void>((r) => (wake = r));
+      credits--;
+      port.postMessage({ batch } satisfies WorkerMessage);
+    }
+    port.postMessage({ done: true } satisfies WorkerMessage);
+  } catch (err) {
+    const e = err as Error;
+    port.postMessage({ error: e.message, stack: e.stack } satisfies WorkerMessage);
+  }
+  port.close();
+}
+
+/**
+ * The worker runs this file's own code, TypeScript included: it registers tsx first (as
+ * bin/trueup.js does), whichever way the parent process was started (CLI, vitest, bench).
+ */
+function workerSource(): string {
+  const here = fileURLToPath(import.meta.url);
+  const tsxApi = createRequire(here).resolve("tsx/esm/api");
+  const tsx = pathToFileURL(tsxApi.replace(/\.cjs$/, ".mjs")).href;
+  return `(async () => {
+    const { register } = await import(${JSON.stringify(tsx)});
+    register();
+    const m = await import(${JSON.stringify(pathToFileURL(here).href)});
+    await m.runCsvWorker();
+  })().catch((err) => { require("node:worker_threads").parentPort.postMessage({ error: String(err && err.message || err), stack: err && err.stack }); });`;
+}
+
+/**
+ * The file's batches, parsed in a worker thread one batch ahead of the consumer. Stopping the
+ * iteration early terminates the worker (and closes the file).
+ */
+export async function* csvBatchesInWorker(
+  file: string,
+  pattern: ErpFilePattern,
+  batchRows: number,
+): AsyncGenerator<CsvBatch> {
+  const worker = new Worker(workerSource(), {
+    eval: true,
+    workerData: { input: { file, pattern, batchRows } satisfies WorkerInput },
+  });
+  const queue: WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  const push = (m: WorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  };
+  worker.on("message", (m: WorkerMessage) => push(m));
+  worker.on("error", (err: Error) => push({ error: err.message, stack: err.stack }));
+  worker.on("exit", (code) => {
+    if (code !== 0) push({ error: `CSV worker for ${path.basename(file)} exited with code ${code}` });
+  });
+  try {
+    worker.postMessage("next"); // the batch we take now
+    worker.postMessage("next"); // and one parsed ahead
+    for (;;) {
+      while (!queue.length) await new Promise<void>((r) => (wake = r));
+      const m = queue.shift()!;
+      if ("done" in m) return;
+      if ("error" in m) {
+        const err = new Error(`reading ${path.basename(file)}: ${m.error}`);
+        if (m.stack) err.stack = `${err.message}\n(in the CSV worker) ${m.stack}`;
+        throw err;
+      }
+      worker.postMessage("next");
+      yield m.batch;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
