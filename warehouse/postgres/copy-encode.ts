@@ -16,10 +16,11 @@ export class CopyEncodeError extends Error {
   }
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
+// One scan finds both what must be escaped and the NUL that text columns cannot hold.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const NEEDS_CARE = /[\\\t\n\r\u0000]/;
 
 function escapeText(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/[\\\t\n\r]/g, (c) =>
     c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
   );
@@ -55,6 +56,7 @@ export function encodeValue(value: CopyValue, column: string, rowIndex: number):
     default:
       throw new CopyEncodeError(column, rowIndex, `unsupported value of type ${typeof value}`);
   }
+  if (!NEEDS_CARE.test(text)) return text;
   // Postgres text columns cannot hold NUL; say so instead of letting COPY fail the whole batch.
   if (text.includes("\u0000"))
     throw new CopyEncodeError(column, rowIndex, "contains a NUL character (\\u0000)");
