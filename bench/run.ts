@@ -5,9 +5,10 @@
  * compare across days). Never part of `npm test`.
  *
  *   BENCH_RUNS (3)  BENCH_LOAD_ROWS (1000000)  BENCH_MAX_SCALE (10)  BENCH_ADMIN_URL (system Postgres)
+ *   BENCH_ONLY (load,recon,extract,sandbox,reverse,demo): measure only these; keep the other figures
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -22,6 +23,17 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 1_000_000);
 const MAX_SCALE = Number(process.env.BENCH_MAX_SCALE ?? 10);
 const RECON_PAIRS = Number(process.env.BENCH_RECON_PAIRS ?? 1_000_000);
+const GROUPS = ["load", "recon", "extract", "sandbox", "reverse", "demo"] as const;
+/** BENCH_ONLY=load,recon runs those groups; the other figures of bench/results.json are kept as they were. */
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? GROUPS.join(","))
+    .split(",")
+    .map((g) => g.trim())
+    .filter(Boolean),
+);
+for (const g of ONLY)
+  if (!(GROUPS as readonly string[]).includes(g))
+    throw new Error(`BENCH_ONLY: unknown group ${g} (groups: ${GROUPS.join(", ")})`);
 
 interface Figure {
   name: string;
@@ -29,6 +41,17 @@ interface Figure {
   target?: string;
   values: number[];
 }
+interface FigureResult {
+  name: string;
+  unit: string;
+  target?: string;
+  runs: number;
+  median: number;
+  min: number;
+  max: number;
+  measuredAt?: string;
+}
+const RESULTS = path.join(ROOT, "bench", "results.json");
 const figures = new Map<string, Figure>();
 function record(name: string, unit: string, value: number, target?: string): void {
   const f = figures.get(name) ?? { name, unit, target, values: [] };
@@ -218,39 +241,56 @@ chmodSync(tmp, 0o755);
 try {
   for (let run = 0; run < RUNS; run++) {
     process.stderr.write(`run ${run + 1}/${RUNS}\n`);
-    const load = await benchLoad(ADMIN, LOAD_ROWS);
-    record(
-      `load ${LOAD_ROWS.toLocaleString("en-US")}-row ERP CSV: trueup rows/s`,
-      "rows/s",
-      load.trueup_rows_per_s!,
-    );
-    record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
-    record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
-    record(
-      "load: psql \\copy twice (raw + keyed staging) / once",
-      "ratio",
-      load.two_copies_vs_copy!,
-      "the contract's ceiling",
-    );
-    record("load: trueup / psql \\copy twice", "ratio", load.trueup_vs_two_copies!);
-    if (load.pgloader_rows_per_s)
-      record(
-        "load: pgloader / psql \\copy",
-        "ratio",
-        load.pgloader_rows_per_s / load.psql_copy_rows_per_s!,
-        "≈ 0.1",
-      );
-    const recon = await benchRecon(await freshDb("trueup_bench_recon"), RECON_PAIRS);
-    record(`reconcile ${RECON_PAIRS.toLocaleString("en-US")} invoice pairs: rules`, "s", recon.rules_s);
-    record("reconcile: plain full outer join", "s", recon.join_s);
-    record("reconcile: rules / full outer join", "ratio", recon.rules_s / recon.join_s, "≤ 1.5");
-    await benchExtract(run, tmp);
-    await benchSandbox(tmp);
-    await benchReverse(tmp);
-    if (run === 0) await benchDemo(); // one end-to-end run: it holds everything above
+    if (ONLY.has("load")) await loadFigures();
+    if (ONLY.has("recon")) {
+      const recon = await benchRecon(await freshDb("trueup_bench_recon"), RECON_PAIRS);
+      record(`reconcile ${RECON_PAIRS.toLocaleString("en-US")} invoice pairs: rules`, "s", recon.rules_s);
+      record("reconcile: plain full outer join", "s", recon.join_s);
+      record("reconcile: rules / full outer join", "ratio", recon.rules_s / recon.join_s, "≤ 1.5");
+    }
+    if (ONLY.has("extract")) await benchExtract(run, tmp);
+    if (ONLY.has("sandbox")) await benchSandbox(tmp);
+    if (ONLY.has("reverse")) await benchReverse(tmp);
+    if (run === 0 && ONLY.has("demo")) await benchDemo(); // one end-to-end run: it holds everything above
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+}
+
+async function loadFigures(): Promise<void> {
+  const load = await benchLoad(ADMIN, LOAD_ROWS);
+  record(
+    `load ${LOAD_ROWS.toLocaleString("en-US")}-row ERP CSV: trueup rows/s`,
+    "rows/s",
+    load.trueup_rows_per_s!,
+  );
+  record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
+  record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
+  record(
+    "load: psql \\copy twice (raw + keyed staging) / once",
+    "ratio",
+    load.two_copies_vs_copy!,
+    "the contract's ceiling",
+  );
+  record("load: trueup / psql \\copy twice", "ratio", load.trueup_vs_two_copies!);
+  record(
+    "load: Postgres doing the contract's work itself (copy + raw + staging in SQL) / psql \\copy",
+    "ratio",
+    load.postgres_contract_vs_copy!,
+  );
+  record(
+    "load: trueup / Postgres doing the contract's work itself",
+    "ratio",
+    load.trueup_vs_postgres_contract!,
+    "≥ 0.8 (proposed)",
+  );
+  if (load.pgloader_rows_per_s)
+    record(
+      "load: pgloader / psql \\copy",
+      "ratio",
+      load.pgloader_rows_per_s / load.psql_copy_rows_per_s!,
+      "≈ 0.1",
+    );
 }
 
 const results = {
@@ -263,17 +303,37 @@ const results = {
     platform: `${os.platform()} ${os.release()}`,
   },
   runs: RUNS,
-  figures: [...figures.values()].map((f) => ({
-    name: f.name,
-    unit: f.unit,
-    target: f.target,
-    runs: f.values.length,
-    median: median(f.values),
-    min: Math.min(...f.values),
-    max: Math.max(...f.values),
-  })),
+  figures: [] as FigureResult[],
 };
-writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+const measuredAt = results.generatedAt;
+const fresh: FigureResult[] = [...figures.values()].map((f) => ({
+  name: f.name,
+  unit: f.unit,
+  target: f.target,
+  runs: f.values.length,
+  median: median(f.values),
+  min: Math.min(...f.values),
+  max: Math.max(...f.values),
+  measuredAt,
+}));
+// A partial run (BENCH_ONLY) keeps the figures it did not measure, each with the date it was measured.
+const previous: { generatedAt?: string; figures?: FigureResult[] } =
+  ONLY.size < GROUPS.length && existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { generatedAt?: string; figures?: FigureResult[] })
+    : {};
+const groupOf = (name: string): string =>
+  name.startsWith("reconcile")
+    ? "recon"
+    : name.startsWith("incremental")
+      ? "extract"
+      : name.startsWith("reverse")
+        ? "reverse"
+        : name.split(/[\s:]/)[0]!;
+const kept = (previous.figures ?? [])
+  .filter((f) => !ONLY.has(groupOf(f.name)))
+  .map((f) => ({ ...f, measuredAt: f.measuredAt ?? previous.generatedAt }));
+results.figures = [...fresh, ...kept];
+writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
 const w = Math.max(...results.figures.map((f) => f.name.length));
 console.log(
   `${"figure".padEnd(w)}  ${"median".padStart(12)}  ${"min".padStart(12)}  ${"max".padStart(12)}  unit      target`,
