@@ -73,6 +73,7 @@ export async function benchLoad(adminUrl: string, rows: number): Promise<Record<
     });
     const log = createLogger({ level: "silent", destination: { write: () => true } as never, pretty: false });
     let t = performance.now();
+    const cpu = process.cpuUsage();
     const [o] = await runExtract({
       warehouse: wh,
       config,
@@ -82,6 +83,9 @@ export async function benchLoad(adminUrl: string, rows: number): Promise<Record<
       selection: ["erp_files"],
     });
     const trueupSeconds = (performance.now() - t) / 1000;
+    // CPU of trueup's process (all its threads): steadier than wall time on a shared machine.
+    const used = process.cpuUsage(cpu);
+    out.trueup_cpu_us_per_row = (used.user + used.system) / rows;
     if (o?.status !== "succeeded" || o.rows !== rows)
       throw new Error(`trueup load: ${o?.status} ${o?.rows} ${o?.error}`);
     await wh.close();
