@@ -2,7 +2,8 @@ import type { Logger } from "../core/log.js";
 import { logger as rootLogger } from "../core/log.js";
 import type { ColumnType, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
-import { rowsOf, toLoadBatch } from "./arrow.js";
+import { toLoadBatch } from "./arrow.js";
+import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import type {
   ExtractBatch,
   RejectRecord,
@@ -253,6 +254,8 @@ async function loadBatch(
     { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
     { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => now) },
     { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
+    // Raw's own column (staging does not have it): raw is copied from the same batch.
+    { name: "_trueup_source", type: "text", values: rows.map(() => desc.source) },
   );
   const load = toLoadBatch(columns);
   if (issues.length) {
@@ -264,14 +267,8 @@ async function loadBatch(
 
   // 4. Raw: append-only, untouched payload.
   if (rows.length) {
-    await tx.copyIn(
-      raw,
-      RAW_COLUMNS.map((c) => c.name),
-      (function* () {
-        const out = rows.map((r, i) => [runId, now, desc.source, r.position ?? null, r.deleted, payloads[i]]);
-        for (let i = 0; i < out.length; i += 5000) yield out.slice(i, i + 5000);
-      })(),
-    );
+    const rawCols = RAW_COLUMNS.map((c) => c.name);
+    await tx.copyIn(raw, rawCols, copyTextOf(load.arrow, rawCols));
   }
 
   // 5. Staging. Fast path: when every key of the batch is new (a first load, a file of new
@@ -283,7 +280,7 @@ async function loadBatch(
   if (rows.length && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows))) {
     await tx.query(`SAVEPOINT trueup_direct`);
     try {
-      await tx.copyIn(staging, copyCols, rowsOf(load, copyCols));
+      await tx.copyIn(staging, copyCols, copyTextOf(load.arrow, copyCols));
       await tx.query(`RELEASE SAVEPOINT trueup_direct`);
       merged = true;
     } catch (err) {
@@ -296,7 +293,7 @@ async function loadBatch(
     await tx.query(
       `CREATE TEMP TABLE ${tx.quoteIdent(tmp)} (LIKE ${tx.quoteTable(staging)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
     );
-    await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, rowsOf(load, copyCols));
+    await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, copyTextOf(load.arrow, copyCols));
     const q = (c: string) => tx.quoteIdent(c);
     const pk = desc.primaryKey.map(q).join(", ");
     const version =

@@ -45,17 +45,23 @@ export type CopyValue = string | number | bigint | boolean | Date | null | undef
  * Operations that run on one connection: either the warehouse's pool (each call on its own
  * connection) or inside a transaction (all calls on the transaction's connection).
  */
+/** Rows to encode, or bytes already in COPY text format with the number of rows they hold. */
+export type CopyChunk = readonly (readonly CopyValue[])[] | { encoded: Uint8Array; rows: number };
+
 export interface WarehouseSession {
   readonly dialect: Dialect;
   /** Typed query builder bound to this session. Tables are dynamic, so the schema type is open. */
   readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Raw SQL with positional parameters ($1…); returns rows. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-  /** Bulk load batches of rows (arrays aligned with `columns`); returns the row count. */
+  /**
+   * Bulk load batches of rows (arrays aligned with `columns`), or chunks already encoded in the
+   * warehouse's COPY text format; returns the row count.
+   */
   copyIn(
     table: TableRef,
     columns: readonly string[],
-    batches: AsyncIterable<readonly (readonly CopyValue[])[]> | Iterable<readonly (readonly CopyValue[])[]>,
+    batches: AsyncIterable<CopyChunk> | Iterable<CopyChunk>,
   ): Promise<number>;
   ensureSchema(schema: string): Promise<void>;
   /**

@@ -1,3 +1,4 @@
+import { Bool, Utf8, type RecordBatch } from "apache-arrow";
 import type { CopyValue } from "../interfaces.js";
 
 /**
@@ -83,4 +84,142 @@ export function encodeBatch(
     parts[r] = line;
   }
   return parts.length === 0 ? "" : parts.join("\n") + "\n";
+}
+
+/** COPY text bytes already framed for `copyIn`, with the number of rows they hold. */
+export interface EncodedRows {
+  encoded: Buffer;
+  rows: number;
+}
+
+const NUL = 0x00;
+const BACKSLASH = 0x5c;
+// COPY text escapes: the byte that follows a backslash for each byte that would break the framing.
+const ESCAPE = new Uint8Array(256);
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[0x09] = 0x74; // \t
+ESCAPE[0x0a] = 0x6e; // \n
+ESCAPE[0x0d] = 0x72; // \r
+
+type CopyColumn =
+  | {
+      kind: "utf8";
+      name: string;
+      src: Buffer;
+      offsets: Int32Array;
+      base: number;
+      valid?: Uint8Array;
+      careful: boolean;
+    }
+  | { kind: "bool"; name: string; values: ArrayLike<unknown> };
+
+/**
+ * PostgreSQL COPY text straight from the batch's Arrow buffers: UTF-8 bytes are copied as they
+ * are (the escapes are all ASCII), so no JS string is made per value and nothing is re-encoded
+ * on the way to the socket. The load's batches hold only Utf8 and Bool columns (load/arrow.ts).
+ */
+export function* copyTextOf(
+  batch: RecordBatch,
+  columns: readonly string[],
+  chunk = 5000,
+): Generator<EncodedRows> {
+  const cols: CopyColumn[] = columns.map((name) => {
+    const child = batch.getChild(name);
+    if (!child) throw new Error(`batch has no column ${name}`);
+    if (child.type instanceof Utf8 && child.data.length === 1) {
+      const d = child.data[0]!;
+      const src = Buffer.from(d.values.buffer, d.values.byteOffset, d.values.byteLength);
+      const from = d.valueOffsets[d.offset]!;
+      const to = d.valueOffsets[d.offset + d.length]!;
+      const span = src.subarray(from, to);
+      // One native scan per byte value decides whether this column needs the careful path.
+      const careful = [BACKSLASH, 0x09, 0x0a, 0x0d, NUL].some((b) => span.indexOf(b) !== -1);
+      return {
+        kind: "utf8",
+        name,
+        src,
+        offsets: d.valueOffsets,
+        base: d.offset,
+        valid: d.nullCount > 0 ? d.nullBitmap : undefined,
+        careful,
+      };
+    }
+    if (!(child.type instanceof Bool))
+      throw new Error(`column ${name} is ${String(child.type)}, not Utf8 or Bool`);
+    return { kind: "bool", name, values: child.toArray() as ArrayLike<unknown> };
+  });
+  const n = batch.numRows;
+  const width = cols.length;
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    // Pass 1: the exact size (separators, values, escapes, \N for NULL).
+    let size = (end - start) * width;
+    for (const c of cols) {
+      if (c.kind === "bool") {
+        for (let i = start; i < end; i++) size += c.values[i] === null || c.values[i] === undefined ? 2 : 1;
+        continue;
+      }
+      for (let i = start; i < end; i++) {
+        const j = c.base + i;
+        if (c.valid && !(c.valid[j >> 3]! & (1 << (j & 7)))) {
+          size += 2;
+          continue;
+        }
+        const a = c.offsets[j]!;
+        const b = c.offsets[j + 1]!;
+        size += b - a;
+        if (c.careful) {
+          for (let k = a; k < b; k++) {
+            const byte = c.src[k]!;
+            if (ESCAPE[byte]) size++;
+            else if (byte === NUL) {
+              throw new CopyEncodeError(c.name, i, "contains a NUL character (\\u0000)");
+            }
+          }
+        }
+      }
+    }
+    // Pass 2: the bytes.
+    const out = Buffer.allocUnsafe(size);
+    let p = 0;
+    for (let i = start; i < end; i++) {
+      for (let ci = 0; ci < width; ci++) {
+        if (ci > 0) out[p++] = 0x09;
+        const c = cols[ci]!;
+        if (c.kind === "bool") {
+          const v = c.values[i];
+          if (v === null || v === undefined) {
+            out[p++] = BACKSLASH;
+            out[p++] = 0x4e; // N
+          } else out[p++] = v ? 0x74 : 0x66; // t / f
+          continue;
+        }
+        const j = c.base + i;
+        if (c.valid && !(c.valid[j >> 3]! & (1 << (j & 7)))) {
+          out[p++] = BACKSLASH;
+          out[p++] = 0x4e;
+          continue;
+        }
+        const a = c.offsets[j]!;
+        const b = c.offsets[j + 1]!;
+        if (c.careful) {
+          for (let k = a; k < b; k++) {
+            const byte = c.src[k]!;
+            const e = ESCAPE[byte]!;
+            if (e) {
+              out[p++] = BACKSLASH;
+              out[p++] = e;
+            } else out[p++] = byte;
+          }
+        } else if (b - a < 16) {
+          for (let k = a; k < b; k++) out[p++] = c.src[k]!;
+        } else {
+          c.src.copy(out, p, a, b);
+          p += b - a;
+        }
+      }
+      out[p++] = 0x0a;
+    }
+    yield { encoded: out, rows: end - start };
+  }
 }

@@ -6,7 +6,7 @@ import copyStreams from "pg-copy-streams";
 import type {
   ColumnInfo,
   ColumnSpec,
-  CopyValue,
+  CopyChunk,
   EnsureTableOptions,
   TableRef,
   WarehouseSession,
@@ -65,12 +65,17 @@ export class PostgresSession implements WarehouseSession {
   async copyIn(
     table: TableRef,
     columns: readonly string[],
-    batches: AsyncIterable<readonly (readonly CopyValue[])[]> | Iterable<readonly (readonly CopyValue[])[]>,
+    batches: AsyncIterable<CopyChunk> | Iterable<CopyChunk>,
   ): Promise<number> {
     const sql = `COPY ${this.quoteTable(table)} (${columns.map((c) => this.quoteIdent(c)).join(", ")}) FROM STDIN`;
     let count = 0;
     async function* encoded() {
       for await (const batch of batches) {
+        if ("encoded" in batch) {
+          count += batch.rows;
+          if (batch.encoded.length) yield batch.encoded;
+          continue;
+        }
         if (batch.length === 0) continue;
         const text = encodeBatch(batch, columns, count);
         count += batch.length;
