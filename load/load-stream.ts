@@ -1,11 +1,12 @@
 import type { Logger } from "../core/log.js";
 import { logger as rootLogger } from "../core/log.js";
-import type { ColumnType, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import type { ColumnType, CopyChunk, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
-import { toLoadBatch } from "./arrow.js";
+import { rowsOf, toLoadBatch } from "./arrow.js";
 import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import type {
   ExtractBatch,
+  LoadBatch,
   RejectRecord,
   StreamDescriptor,
   StreamLoadResult,
@@ -109,6 +110,14 @@ async function allKeysNew(
     [[...keys]],
   );
   return hit.length === 0;
+}
+
+/**
+ * A batch's columns for `copyIn`: on Postgres, COPY text made straight from the Arrow buffers;
+ * elsewhere, rows for the warehouse's own bulk path to encode.
+ */
+function copyChunks(tx: WarehouseSession, load: LoadBatch, columns: readonly string[]): Iterable<CopyChunk> {
+  return tx.dialect === "postgres" ? copyTextOf(load.arrow, columns) : rowsOf(load, columns);
 }
 
 interface BatchOutcome {
@@ -268,7 +277,7 @@ async function loadBatch(
   // 4. Raw: append-only, untouched payload.
   if (rows.length) {
     const rawCols = RAW_COLUMNS.map((c) => c.name);
-    await tx.copyIn(raw, rawCols, copyTextOf(load.arrow, rawCols));
+    await tx.copyIn(raw, rawCols, copyChunks(tx, load, rawCols));
   }
 
   // 5. Staging. Fast path: when every key of the batch is new (a first load, a file of new
@@ -280,7 +289,7 @@ async function loadBatch(
   if (rows.length && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows))) {
     await tx.query(`SAVEPOINT trueup_direct`);
     try {
-      await tx.copyIn(staging, copyCols, copyTextOf(load.arrow, copyCols));
+      await tx.copyIn(staging, copyCols, copyChunks(tx, load, copyCols));
       await tx.query(`RELEASE SAVEPOINT trueup_direct`);
       merged = true;
     } catch (err) {
@@ -293,7 +302,7 @@ async function loadBatch(
     await tx.query(
       `CREATE TEMP TABLE ${tx.quoteIdent(tmp)} (LIKE ${tx.quoteTable(staging)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
     );
-    await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, copyTextOf(load.arrow, copyCols));
+    await tx.copyIn({ schema: "pg_temp", name: tmp }, copyCols, copyChunks(tx, load, copyCols));
     const q = (c: string) => tx.quoteIdent(c);
     const pk = desc.primaryKey.map(q).join(", ");
     const version =
