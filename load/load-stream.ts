@@ -1,9 +1,9 @@
 import type { Logger } from "../core/log.js";
 import { logger as rootLogger } from "../core/log.js";
 import type { ColumnType, CopyChunk, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
 import { rowsOf, toLoadBatch } from "./arrow.js";
-import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import type {
   ExtractBatch,
   LoadBatch,

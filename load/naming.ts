@@ -36,17 +36,10 @@ const plainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function flattenRecord(record: Record<string, unknown>, depth = 2): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  if (depth === 0) {
-    // Flat sources (CSV files): no walk, no per-record entries array.
-    for (const key in record) {
-      const value = record[key];
-      if (key === "attributes" && plainObject(value) && "type" in value) continue;
-      out.set(snakeCase(key), value);
-    }
-    return out;
-  }
   const walk = (obj: Record<string, unknown>, prefix: string, level: number) => {
-    for (const [key, value] of Object.entries(obj)) {
+    // for…in, not Object.entries: called for every record, and it allocates no entries array.
+    for (const key in obj) {
+      const value = obj[key];
       if (level === 0 && key === "attributes" && plainObject(value) && "type" in value) continue;
       const col = prefix ? `${prefix}__${snakeCase(key)}` : snakeCase(key);
       if (plainObject(value) && level < depth && Object.keys(value).length > 0) walk(value, col, level + 1);

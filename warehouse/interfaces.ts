@@ -41,13 +41,19 @@ export interface EnsureTableOptions {
 /** A value COPY can carry: JSON-able objects become json text, Dates ISO timestamps. */
 export type CopyValue = string | number | bigint | boolean | Date | null | undefined | object;
 
+/** Bytes already in the warehouse's COPY text format, with the number of rows they hold. */
+export interface EncodedChunk {
+  encoded: Uint8Array;
+  rows: number;
+}
+
+/** What `copyIn` takes: rows to encode, or chunks already encoded. */
+export type CopyChunk = readonly (readonly CopyValue[])[] | EncodedChunk;
+
 /**
  * Operations that run on one connection: either the warehouse's pool (each call on its own
  * connection) or inside a transaction (all calls on the transaction's connection).
  */
-/** Rows to encode, or bytes already in COPY text format with the number of rows they hold. */
-export type CopyChunk = readonly (readonly CopyValue[])[] | { encoded: Uint8Array; rows: number };
-
 export interface WarehouseSession {
   readonly dialect: Dialect;
   /** Typed query builder bound to this session. Tables are dynamic, so the schema type is open. */

@@ -1,5 +1,5 @@
 import { Bool, Utf8, type RecordBatch } from "apache-arrow";
-import type { CopyValue } from "../interfaces.js";
+import type { CopyValue, EncodedChunk } from "../interfaces.js";
 
 /**
  * Encodes rows in PostgreSQL's COPY text format: tab-separated, newline-terminated, `\N` for
@@ -86,20 +86,19 @@ export function encodeBatch(
   return parts.length === 0 ? "" : parts.join("\n") + "\n";
 }
 
-/** COPY text bytes already framed for `copyIn`, with the number of rows they hold. */
-export interface EncodedRows {
-  encoded: Buffer;
-  rows: number;
-}
-
 const NUL = 0x00;
 const BACKSLASH = 0x5c;
-// COPY text escapes: the byte that follows a backslash for each byte that would break the framing.
+// COPY text escapes: each byte that would break the framing, and the letter after its backslash.
+const ESCAPES: readonly [number, number][] = [
+  [BACKSLASH, BACKSLASH],
+  [0x09, 0x74], // \t
+  [0x0a, 0x6e], // \n
+  [0x0d, 0x72], // \r
+];
 const ESCAPE = new Uint8Array(256);
-ESCAPE[BACKSLASH] = BACKSLASH;
-ESCAPE[0x09] = 0x74; // \t
-ESCAPE[0x0a] = 0x6e; // \n
-ESCAPE[0x0d] = 0x72; // \r
+for (const [byte, letter] of ESCAPES) ESCAPE[byte] = letter;
+// The bytes that send a column down the careful path: those escaped, and NUL (refused).
+const CARE_BYTES = [...ESCAPES.map(([byte]) => byte), NUL];
 
 type CopyColumn =
   | {
@@ -122,7 +121,7 @@ export function* copyTextOf(
   batch: RecordBatch,
   columns: readonly string[],
   chunk = 5000,
-): Generator<EncodedRows> {
+): Generator<EncodedChunk> {
   const cols: CopyColumn[] = columns.map((name) => {
     const child = batch.getChild(name);
     if (!child) throw new Error(`batch has no column ${name}`);
@@ -133,7 +132,7 @@ export function* copyTextOf(
       const to = d.valueOffsets[d.offset + d.length]!;
       const span = src.subarray(from, to);
       // One native scan per byte value decides whether this column needs the careful path.
-      const careful = [BACKSLASH, 0x09, 0x0a, 0x0d, NUL].some((b) => span.indexOf(b) !== -1);
+      const careful = CARE_BYTES.some((b) => span.indexOf(b) !== -1);
       return {
         kind: "utf8",
         name,
