@@ -60,6 +60,8 @@ describe("CSV exports parsed in a worker thread", () => {
       ["inv_1.csv:253", null, null],
     ]);
     expect(rejects[1]!.reason).toMatch(/wrong number of columns/);
+    expect(rejects[1]!.record).toEqual(["K-bad", "too", "few"]);
+    expect(rejects[0]!.record).toMatchObject({ invoice_no: "K-17", amount: "12,3x" });
   });
 
   it("fails with the file named when the worker cannot read it", async () => {

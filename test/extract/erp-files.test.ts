@@ -44,6 +44,66 @@ describe("value conversions", () => {
     });
     expect(parseDate("3/1/2026", "M/D/YYYY")).toEqual({ ok: true, value: "2026-03-01" });
   });
+
+  /**
+   * The conversions scan characters for speed; their definition is the regular expressions
+   * below (and the calendar). Both must agree on every input, valid or not.
+   */
+  it("agree with their regular-expression definitions on generated inputs", () => {
+    const decimalByRegex = (raw: string, comma: boolean): string | null | undefined => {
+      const s = raw.trim();
+      if (s === "") return null;
+      if (!(comma ? /^-?[\d. \u00a0]*(,\d+)?$/ : /^-?[\d, ]*(\.\d+)?$/).test(s)) return undefined;
+      const t = comma ? s.replace(/[. \u00a0]/g, "").replace(",", ".") : s.replace(/[, ]/g, "");
+      return /^-?\d+(\.\d+)?$/.test(t) ? t : undefined;
+    };
+    const dateByRegex = (raw: string, re: RegExp): string | null | undefined => {
+      const s = raw.trim();
+      if (s === "") return null;
+      const m = re.exec(s);
+      if (!m?.groups) return undefined;
+      const [y, mo, d] = [Number(m.groups.y), Number(m.groups.m), Number(m.groups.d)];
+      const dt = new Date(Date.UTC(y, mo - 1, d));
+      dt.setUTCFullYear(y); // Date.UTC reads years below 100 as 19xx
+      if (y < 100 || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) return undefined;
+      return `${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+    };
+    let seed = 42;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) % n;
+    const pick = (chars: string, len: number) =>
+      Array.from({ length: len }, () => chars[rand(chars.length)]).join("");
+    const value = (c: { ok: boolean; value?: string | null }) => (c.ok ? c.value : undefined);
+    const decimals = { valid: 0, invalid: 0 };
+    for (let i = 0; i < 20_000; i++) {
+      const raw = pick("0123456789012345.,- \u00a0x", 1 + rand(9));
+      expect([raw, value(parseDecimal(raw, true))]).toEqual([raw, decimalByRegex(raw, true)]);
+      expect([raw, value(parseDecimal(raw, false))]).toEqual([raw, decimalByRegex(raw, false)]);
+      decimals[decimalByRegex(raw, i % 2 === 0) ? "valid" : "invalid"]++;
+    }
+    expect(Math.min(decimals.valid, decimals.invalid)).toBeGreaterThan(2_000);
+    const formats: [string, RegExp, string, ("d" | "m" | "y")[]][] = [
+      ["DD.MM.YYYY", /^(?<d>\d{1,2})\.(?<m>\d{1,2})\.(?<y>\d{4})$/, ".", ["d", "m", "y"]],
+      ["M/D/YYYY", /^(?<m>\d{1,2})\/(?<d>\d{1,2})\/(?<y>\d{4})$/, "/", ["m", "d", "y"]],
+      ["YYYY-MM-DD", /^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})$/, "-", ["y", "m", "d"]],
+    ];
+    let valid = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const [format, re, sep, order] = formats[i % formats.length]!;
+      const part = {
+        d: pick("0123", 1 + rand(2)),
+        m: pick("01", 1) + pick("0123", rand(2)),
+        y: pick("0129", 3 + rand(3)),
+      };
+      const raw =
+        rand(10) === 0 ? pick(`0123456789${sep}x `, 1 + rand(12)) : order.map((k) => part[k]).join(sep);
+      expect([raw, value(parseDate(raw, format))]).toEqual([raw, dateByRegex(raw, re)]);
+      if (dateByRegex(raw, re)) valid++;
+    }
+    expect(valid).toBeGreaterThan(2_000); // the inputs reach valid dates too, not only refusals
+    expect(parseDate("29.02.2028", "DD.MM.YYYY")).toEqual({ ok: true, value: "2028-02-29" });
+    expect(parseDate("29.02.2100", "DD.MM.YYYY")).toMatchObject({ ok: false });
+    expect(parseDecimal("1 234 567,5", true)).toEqual({ ok: true, value: "1234567.5" });
+  });
 });
 
 describe("erp_files source", () => {
