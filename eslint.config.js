@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".trueup/", "coverage/", "bench/results/", "**/*.generated.*"] },
+  { ignores: ["node_modules/", "dist/", ".trueup/", "coverage/", "bench/results/", "tmp/", "**/*.generated.*"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -70,7 +70,9 @@ export function toLoadBatch(columns: { name: string; type: ColumnType; values: u
   const types: Record<string, ColumnType> = {};
   for (const c of columns) {
     const t = arrowType(c.type);
-    const values = c.values.map((v) => toArrowValue(v, c.type));
+    // Values coerced for their column arrive as text already: no second array for those.
+    const ready = c.type !== "boolean" && c.values.every((v) => typeof v === "string" || v == null);
+    const values = ready ? c.values : c.values.map((v) => toArrowValue(v, c.type));
     vectors[c.name] =
       c.type === "boolean"
         ? vectorFromArray(values as never, t as never)

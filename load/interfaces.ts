@@ -32,6 +32,12 @@ export interface ExtractBatch {
   records: Record<string, unknown>[];
   /** Where each record came from (`page 3`, `file.csv:17`), for rejects and lineage. */
   positions?: string[];
+  /**
+   * Each record's payload as JSON text, when the source serialised it already (the CSV worker
+   * does, off the loading thread). Must be `JSON.stringify(records[i])`; by default the loader
+   * serialises.
+   */
+  payloads?: string[];
   /** Records to tombstone in staging: primary-key values of deleted records. */
   deletes?: Record<string, unknown>[];
   cursor?: Cursor;

@@ -15,7 +15,7 @@ import type {
 import { flattenRecord } from "./naming.js";
 import { resetCursor, writeCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
-import { coerce, inferType, widen } from "./types.js";
+import { DOES_NOT_FIT, coerce, inferType, widen } from "./types.js";
 
 export interface LoadStreamOptions {
   runId: string;
@@ -139,17 +139,24 @@ async function loadBatch(
   const raw = rawTable(desc.source, desc.stream);
   const staging = stagingTable(desc.source, desc.stream);
   const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
-  const now = new Date();
+  const loadedAt = new Date().toISOString();
 
   // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
   type Row = {
     flat: Map<string, unknown>;
     payload: Record<string, unknown>;
+    /** The payload's JSON text, when the source serialised it. */
+    payloadText?: string;
     position?: string;
     deleted: boolean;
   };
   const rows: Row[] = [];
-  const take = (records: Record<string, unknown>[], deleted: boolean, positions?: string[]) => {
+  const take = (
+    records: Record<string, unknown>[],
+    deleted: boolean,
+    positions?: string[],
+    payloads?: string[],
+  ) => {
     records.forEach((record, i) => {
       const flat = flattenRecord(record, desc.flattenDepth ?? 2);
       const position = positions?.[i];
@@ -165,18 +172,21 @@ async function loadBatch(
         });
         return;
       }
-      rows.push({ flat, payload: record, position, deleted });
+      rows.push({ flat, payload: record, payloadText: payloads?.[i], position, deleted });
     });
   };
-  take(batch.records, false, batch.positions);
+  take(batch.records, false, batch.positions, batch.payloads);
   take(batch.deletes ?? [], true);
 
   // 2. Schema: declared types win; otherwise infer, and widen an existing column when needed.
   const existing = new Map((await tx.columns(staging)).map((c) => [c.name, c.type]));
   const inferred = new Map<string, ColumnType | undefined>();
-  for (const r of rows) {
-    for (const [k, v] of r.flat) inferred.set(k, widen(inferred.get(k), inferType(v)));
-  }
+  const infer = (v: unknown, k: string) => {
+    const t = inferType(v);
+    const have = inferred.get(k);
+    if (t !== have || !inferred.has(k)) inferred.set(k, widen(have, t));
+  };
+  for (const r of rows) r.flat.forEach(infer);
   const declared = desc.columnTypes ?? {};
   const target = new Map<string, ColumnType>();
   const widened: string[] = [];
@@ -232,7 +242,7 @@ async function loadBatch(
       allColumns.set(name, type === "other" ? "text" : type);
   }
 
-  const payloads = rows.map((r) => JSON.stringify(r.payload));
+  const payloads = rows.map((r) => r.payloadText ?? JSON.stringify(r.payload));
 
   // 3. Values: a value that does not fit its column goes NULL there, stays in the payload, and is reported.
   const issues: TypeIssue[] = [];
@@ -245,7 +255,7 @@ async function loadBatch(
       values: rows.map((r) => {
         const v = r.flat.get(name);
         const c = coerce(v, type);
-        if (c.ok) return c.value;
+        if (c !== DOES_NOT_FIT) return c;
         issues.push({
           column: name,
           expected: type,
@@ -261,7 +271,7 @@ async function loadBatch(
     { name: "_trueup_payload", type: "jsonb", values: payloads },
     { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
     { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
-    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => now) },
+    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => loadedAt) },
     { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
     // Raw's own column (staging does not have it): raw is copied from the same batch.
     { name: "_trueup_source", type: "text", values: rows.map(() => desc.source) },

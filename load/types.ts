@@ -40,50 +40,58 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const BIGINT = /^-?\d{1,18}$/;
 const NUMERIC = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
+/** What `coerce` returns for a value that does not fit its column. */
+export const DOES_NOT_FIT: unique symbol = Symbol("does not fit");
+
+/** A value as its Arrow column holds it: text (exact decimals, ISO timestamps, JSON) or a boolean. */
+export type ColumnValue = string | boolean | null;
+
 /**
- * Converts a value to the text COPY will load for a column of `type`, or reports it does not
- * fit (`undefined`). Used for declared column types, where the source promised a type.
+ * Converts a value to what its column of `type` holds (the text COPY will load, or a boolean),
+ * or reports that it does not fit. Used for declared column types, where the source promised a
+ * type. Called for every value of every batch: it returns the value itself, or a sentinel, and
+ * allocates no result object.
  */
-export function coerce(value: unknown, type: ColumnType): { ok: true; value: unknown } | { ok: false } {
-  if (value === null || value === undefined) return { ok: true, value: null };
+export function coerce(value: unknown, type: ColumnType): ColumnValue | typeof DOES_NOT_FIT {
+  if (value === null || value === undefined) return null;
   // Text keeps an empty string as sent; in a typed column an empty string means "no value".
-  if (value === "" && type !== "text") return { ok: true, value: null };
+  if (value === "" && type !== "text") return null;
   switch (type) {
     case "text":
-      return {
-        ok: true,
-        value: typeof value === "object" && !(value instanceof Date) ? JSON.stringify(value) : value,
-      };
+      if (typeof value === "string") return value;
+      if (value instanceof Date) return value.toISOString();
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
     case "jsonb":
-      return { ok: true, value: typeof value === "string" ? JSON.stringify(value) : value };
+      return typeof value === "bigint" ? String(value) : JSON.stringify(value);
     case "bigint":
-      if (typeof value === "number" && Number.isSafeInteger(value)) return { ok: true, value };
-      if (typeof value === "bigint") return { ok: true, value };
-      if (typeof value === "string" && BIGINT.test(value.trim())) return { ok: true, value: value.trim() };
-      return { ok: false };
+      if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+      if (typeof value === "bigint") return String(value);
+      if (typeof value === "string" && BIGINT.test(value.trim())) return value.trim();
+      return DOES_NOT_FIT;
     case "numeric":
     case "double":
-      if (typeof value === "number" && Number.isFinite(value)) return { ok: true, value };
-      if (typeof value === "bigint") return { ok: true, value };
-      if (typeof value === "string" && NUMERIC.test(value.trim())) return { ok: true, value: value.trim() };
-      return { ok: false };
+      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      if (typeof value === "bigint") return String(value);
+      if (typeof value === "string" && NUMERIC.test(value.trim())) return value.trim();
+      return DOES_NOT_FIT;
     case "boolean":
-      if (typeof value === "boolean") return { ok: true, value };
-      if (value === "true" || value === "false") return { ok: true, value: value === "true" };
-      return { ok: false };
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "false") return value === "true";
+      return DOES_NOT_FIT;
     case "timestamptz": {
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? { ok: false } : { ok: true, value };
-      if (typeof value === "number") return { ok: true, value: new Date(value * 1000) }; // unix seconds
-      if (typeof value === "string" && !Number.isNaN(Date.parse(normalizeTimestamp(value)))) {
-        return { ok: true, value: new Date(Date.parse(normalizeTimestamp(value))) };
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? DOES_NOT_FIT : value.toISOString();
+      if (typeof value === "number") return new Date(value * 1000).toISOString(); // unix seconds
+      if (typeof value === "string") {
+        const ms = Date.parse(normalizeTimestamp(value));
+        if (!Number.isNaN(ms)) return new Date(ms).toISOString();
       }
-      return { ok: false };
+      return DOES_NOT_FIT;
     }
     case "date":
       if (typeof value === "string" && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) {
-        return { ok: true, value };
+        return value;
       }
-      return { ok: false };
+      return DOES_NOT_FIT;
   }
 }
 

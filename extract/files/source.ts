@@ -69,14 +69,15 @@ export async function* readCsvFile(
   for await (const batch of csvBatchesInWorker(file, pattern, BATCH_ROWS)) {
     loaded += batch.records.length;
     rejected += batch.rejects.length;
-    const { records, positions, rejects } = batch;
+    const { records, positions, payloads, rejects } = batch;
     if (!batch.last) {
-      yield { records, positions, rejects };
+      yield { records, positions, payloads, rejects };
       continue;
     }
     yield {
       records,
       positions,
+      payloads,
       rejects,
       commit: async (tx) => {
         await tx.query(

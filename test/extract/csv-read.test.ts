@@ -54,6 +54,8 @@ describe("CSV exports parsed in a worker thread", () => {
       memo: "m2",
     });
     expect(records.find((r) => r.invoice_no === "K-40")?.memo).toBe("two\nlines; quoted");
+    // the raw payloads, serialised in the worker, are the records' JSON
+    expect(inWorker.flatMap((b) => b.payloads)).toEqual(records.map((r) => JSON.stringify(r)));
     const rejects = inWorker.flatMap((b) => b.rejects);
     expect(rejects.map((r) => [r.position, r.field ?? null, r.recordKey ?? null])).toEqual([
       ["inv_1.csv:19", "amount", "K-17"],
