@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".trueup/", "coverage/", "bench/results/", "tmp/", "**/*.generated.*"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".trueup/",
+      "coverage/",
+      "bench/results/",
+      "tmp/",
+      "**/*.generated.*",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
