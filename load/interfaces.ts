@@ -19,6 +19,12 @@ export interface StreamDescriptor {
   /** How deep nested objects are flattened into `a__b` columns before the rest is kept as jsonb. */
   flattenDepth?: number;
   description?: string;
+  /**
+   * Fetch and prepare the next batch while this one is written. For sources whose batches are
+   * ready ahead anyway (the CSV worker parses one ahead): the loading thread's own work then
+   * overlaps the server's. Not for API streams, where it would hold one more page in memory.
+   */
+  prepareAhead?: boolean;
 }
 
 /** Incremental position of a stream, as the source defines it (JSON-serialisable). */

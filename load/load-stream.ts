@@ -1,6 +1,12 @@
 import type { Logger } from "../core/log.js";
 import { logger as rootLogger } from "../core/log.js";
-import type { ColumnType, CopyChunk, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import type {
+  ColumnType,
+  CopyChunk,
+  TableRef,
+  Warehouse,
+  WarehouseSession,
+} from "../warehouse/interfaces.js";
 import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
 import { rowsOf, toLoadBatch } from "./arrow.js";
@@ -58,6 +64,7 @@ export async function loadStream(
   // batch is copied straight in without asking staging first; the first key met (a unique
   // violation, rolled back to a savepoint and merged) turns the question back on.
   const keys: KeyProbe = { ask: true };
+  let basis: StagingColumns = new Map();
   await wh.transaction(async (tx) => {
     await tx.lockForTransaction("ddl");
     await tx.ensureSchema("raw");
@@ -70,20 +77,60 @@ export async function loadStream(
       await resetCursor(tx, desc.source, desc.stream);
     }
     keys.ask = !(await stagingEmpty(tx, staging));
+    basis = await stagingColumns(tx, staging);
   });
 
-  // A batch that fails ends the loop; `for await` then closes the source (files, sockets, workers).
-  for await (const batch of batches) {
-    const committed = await wh.transaction((tx) => loadBatch(tx, desc, batch, options.runId, log, keys));
-    result.rows += committed.rows;
-    result.deletes += committed.deletes;
-    result.rejects += committed.rejects;
-    result.typeIssues += committed.typeIssues;
-    result.addedColumns.push(...committed.added);
-    result.widenedColumns.push(...committed.widened);
-    result.batches++;
-    if (batch.cursor) result.cursor = batch.cursor;
-    options.onBatch?.({ rows: result.rows, batches: result.batches, cursor: batch.cursor });
+  // With `prepareAhead`, the next batch is fetched and prepared (flattened, coerced, made an
+  // Arrow batch) while this one's COPY and commit wait on the server, against the columns this
+  // batch's schema changes left; if staging turns out to have changed, it is prepared again.
+  const iterator = batches[Symbol.asyncIterator]();
+  const pause: Pause = () => new Promise((resolve) => setImmediate(resolve));
+  const fetchNext = (against?: StagingColumns) => {
+    const fetched = (async () => {
+      const next = await iterator.next();
+      if (next.done) return undefined;
+      const ahead = against && (await prepareBatch(desc, next.value, options.runId, against, pause));
+      return { batch: next.value, ahead };
+    })();
+    // Awaited once the current batch commits; a source failing before that is not "unhandled".
+    fetched.catch(() => undefined);
+    return fetched;
+  };
+  let pending: ReturnType<typeof fetchNext> | undefined = fetchNext(desc.prepareAhead ? basis : undefined);
+  try {
+    for (;;) {
+      const next = await pending;
+      pending = undefined;
+      if (!next) break;
+      const { batch, ahead } = next;
+      const committed = await wh.transaction((tx) =>
+        loadBatch(
+          tx,
+          desc,
+          batch,
+          ahead,
+          options.runId,
+          log,
+          keys,
+          desc.prepareAhead ? (columns) => (pending ??= fetchNext(columns)) : undefined,
+        ),
+      );
+      pending ??= fetchNext();
+      result.rows += committed.rows;
+      result.deletes += committed.deletes;
+      result.rejects += committed.rejects;
+      result.typeIssues += committed.typeIssues;
+      result.addedColumns.push(...committed.added);
+      result.widenedColumns.push(...committed.widened);
+      result.batches++;
+      if (batch.cursor) result.cursor = batch.cursor;
+      options.onBatch?.({ rows: result.rows, batches: result.batches, cursor: batch.cursor });
+    }
+  } finally {
+    // A batch that failed ends the loop: the batch read ahead is dropped and the source closed
+    // (files, sockets, workers), as `for await` would.
+    await pending?.catch(() => undefined);
+    await iterator.return?.();
   }
   return result;
 }
@@ -93,10 +140,7 @@ interface KeyProbe {
   ask: boolean;
 }
 
-async function stagingEmpty(
-  tx: WarehouseSession,
-  staging: { schema: string; name: string },
-): Promise<boolean> {
+async function stagingEmpty(tx: WarehouseSession, staging: TableRef): Promise<boolean> {
   if (!(await tx.tableExists(staging))) return true;
   const any = await tx.query(`SELECT 1 FROM ${tx.quoteTable(staging)} LIMIT 1`);
   return any.length === 0;
@@ -152,36 +196,60 @@ interface BatchOutcome {
   widened: string[];
 }
 
-async function loadBatch(
-  tx: WarehouseSession,
+type Row = {
+  flat: Map<string, unknown>;
+  payload: Record<string, unknown>;
+  /** The payload's JSON text, when the source serialised it. */
+  payloadText?: string;
+  position?: string;
+  deleted: boolean;
+};
+
+/** Staging's columns as `tx.columns` reports them (empty: no table yet). */
+type StagingColumns = ReadonlyMap<string, ColumnType | "other">;
+
+/**
+ * Everything about a batch that needs no transaction (flattening, inference, the schema plan,
+ * coercion, the Arrow batch), worked out against the staging columns in `basis`.
+ */
+interface Prepared {
+  basis: StagingColumns;
+  rows: Row[];
+  rejects: RejectRecord[];
+  /** Column types for this batch (declared, kept, widened or new). */
+  target: Map<string, ColumnType>;
+  widened: string[];
+  /** Every staging column the batch writes: its own and the table's others (as NULL). */
+  allColumns: Map<string, ColumnType>;
+  load: LoadBatch;
+  issues: TypeIssue[];
+}
+
+/** Lets a batch prepared ahead give the event loop back now and then (see loadStream). */
+type Pause = () => Promise<void>;
+const PAUSE_EVERY = 2_000;
+
+async function prepareBatch(
   desc: StreamDescriptor,
   batch: ExtractBatch,
   runId: string,
-  log: Logger,
-  probe: KeyProbe,
-): Promise<BatchOutcome> {
-  const raw = rawTable(desc.source, desc.stream);
-  const staging = stagingTable(desc.source, desc.stream);
+  basis: StagingColumns,
+  pause?: Pause,
+): Promise<Prepared> {
   const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
   const loadedAt = new Date().toISOString();
 
   // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
-  type Row = {
-    flat: Map<string, unknown>;
-    payload: Record<string, unknown>;
-    /** The payload's JSON text, when the source serialised it. */
-    payloadText?: string;
-    position?: string;
-    deleted: boolean;
-  };
   const rows: Row[] = [];
-  const take = (
+  const take = async (
     records: Record<string, unknown>[],
     deleted: boolean,
     positions?: string[],
     payloads?: string[],
   ) => {
-    records.forEach((record, i) => {
+    for (let i = 0; i < records.length; i++) {
+      if (pause && i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
+      const record = records[i]!;
       const flat = flattenRecord(record, desc.flattenDepth ?? 2);
       const position = positions?.[i];
       const missing = desc.primaryKey.find(
@@ -194,16 +262,15 @@ async function loadBatch(
           reason: `missing primary key field ${missing}`,
           record,
         });
-        return;
+        continue;
       }
       rows.push({ flat, payload: record, payloadText: payloads?.[i], position, deleted });
-    });
+    }
   };
-  take(batch.records, false, batch.positions, batch.payloads);
-  take(batch.deletes ?? [], true);
+  await take(batch.records, false, batch.positions, batch.payloads);
+  await take(batch.deletes ?? [], true);
 
   // 2. Schema: declared types win; otherwise infer, and widen an existing column when needed.
-  const existing = new Map((await tx.columns(staging)).map((c) => [c.name, c.type]));
   const inferred = new Map<string, ColumnType | undefined>();
   const infer = (v: unknown, k: string) => {
     const t = inferType(v);
@@ -217,7 +284,7 @@ async function loadBatch(
   for (const [col, t] of inferred) {
     if (META_NAMES.has(col)) continue;
     const decl = declared[col];
-    const have = existing.get(col);
+    const have = basis.get(col);
     if (decl) target.set(col, have && have !== "other" ? have : decl);
     else if (!have) target.set(col, t ?? "text");
     else if (have === "other") target.set(col, "text");
@@ -228,7 +295,85 @@ async function loadBatch(
     }
   }
   for (const k of desc.primaryKey)
-    if (!target.has(k)) target.set(k, declared[k] ?? (existing.get(k) as ColumnType) ?? "text");
+    if (!target.has(k)) target.set(k, declared[k] ?? (basis.get(k) as ColumnType) ?? "text");
+  // Columns the table has that this batch did not mention still get written (as NULL) so the
+  // merge replaces the whole row: a field that disappeared from a record is NULL now.
+  const allColumns = new Map<string, ColumnType>(target);
+  for (const [name, type] of basis) {
+    if (!META_NAMES.has(name) && !allColumns.has(name))
+      allColumns.set(name, type === "other" ? "text" : type);
+  }
+
+  // 3. Values: a value that does not fit its column goes NULL there, stays in the payload, and is reported.
+  const issues: TypeIssue[] = [];
+  const columns: { name: string; type: ColumnType; values: unknown[] }[] = [];
+  for (const [name, type] of allColumns) {
+    if (pause) await pause();
+    columns.push({
+      name,
+      type,
+      values: rows.map((r) => {
+        const v = r.flat.get(name);
+        const c = coerce(v, type);
+        if (c !== DOES_NOT_FIT) return c;
+        issues.push({
+          column: name,
+          expected: type,
+          value: String(JSON.stringify(v)).slice(0, 200),
+          position: r.position,
+        });
+        return null;
+      }),
+    });
+  }
+  columns.push(
+    // Serialised once: the same text goes to raw and to staging (COPY parses jsonb from text).
+    {
+      name: "_trueup_payload",
+      type: "jsonb",
+      values: rows.map((r) => r.payloadText ?? JSON.stringify(r.payload)),
+    },
+    { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
+    { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
+    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => loadedAt) },
+    { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
+    // Raw's own column (staging does not have it): raw is copied from the same batch.
+    { name: "_trueup_source", type: "text", values: rows.map(() => desc.source) },
+  );
+  if (pause) await pause();
+  const load = toLoadBatch(columns);
+  return { basis, rows, rejects, target, widened, allColumns, load, issues };
+}
+
+function sameColumns(a: StagingColumns, b: StagingColumns): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, type] of a) if (b.get(name) !== type) return false;
+  return true;
+}
+
+async function stagingColumns(tx: WarehouseSession, staging: TableRef): Promise<StagingColumns> {
+  return new Map((await tx.columns(staging)).map((c) => [c.name, c.type]));
+}
+
+async function loadBatch(
+  tx: WarehouseSession,
+  desc: StreamDescriptor,
+  batch: ExtractBatch,
+  ahead: Prepared | undefined,
+  runId: string,
+  log: Logger,
+  probe: KeyProbe,
+  /** Called once this batch's schema changes are made: the next batch may be prepared against them. */
+  onSchemaSettled?: (columns: StagingColumns) => void,
+): Promise<BatchOutcome> {
+  const raw = rawTable(desc.source, desc.stream);
+  const staging = stagingTable(desc.source, desc.stream);
+
+  // A batch prepared ahead is used if staging still has the columns it was prepared against.
+  const existing = await stagingColumns(tx, staging);
+  const prepared =
+    ahead && sameColumns(ahead.basis, existing) ? ahead : await prepareBatch(desc, batch, runId, existing);
+  const { rows, rejects, target, widened, allColumns, load, issues } = prepared;
 
   let added: string[] = [];
   if (existing.size === 0) {
@@ -258,49 +403,11 @@ async function loadBatch(
       log.warn({ column: col, from: existing.get(col), to: type }, "column type widened");
     }
   }
-  // Columns the table has that this batch did not mention still get written (as NULL) so the
-  // merge replaces the whole row: a field that disappeared from a record is NULL now.
-  const allColumns = new Map<string, ColumnType>(target);
-  for (const [name, type] of existing) {
-    if (!META_NAMES.has(name) && !allColumns.has(name))
-      allColumns.set(name, type === "other" ? "text" : type);
+  if (onSchemaSettled) {
+    const changed = existing.size === 0 || added.length > 0 || widened.length > 0;
+    onSchemaSettled(changed ? await stagingColumns(tx, staging) : existing);
   }
-
-  const payloads = rows.map((r) => r.payloadText ?? JSON.stringify(r.payload));
-
-  // 3. Values: a value that does not fit its column goes NULL there, stays in the payload, and is reported.
-  const issues: TypeIssue[] = [];
   const names = [...allColumns.keys()];
-  const columns = names.map((name) => {
-    const type = allColumns.get(name)!;
-    return {
-      name,
-      type,
-      values: rows.map((r) => {
-        const v = r.flat.get(name);
-        const c = coerce(v, type);
-        if (c !== DOES_NOT_FIT) return c;
-        issues.push({
-          column: name,
-          expected: type,
-          value: String(JSON.stringify(v)).slice(0, 200),
-          position: r.position,
-        });
-        return null;
-      }),
-    };
-  });
-  columns.push(
-    // Serialised once: the same text goes to raw and to staging (COPY parses jsonb from text).
-    { name: "_trueup_payload", type: "jsonb", values: payloads },
-    { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
-    { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
-    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => loadedAt) },
-    { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
-    // Raw's own column (staging does not have it): raw is copied from the same batch.
-    { name: "_trueup_source", type: "text", values: rows.map(() => desc.source) },
-  );
-  const load = toLoadBatch(columns);
   if (issues.length) {
     log.warn(
       { issues: issues.slice(0, 5), count: issues.length },

@@ -41,6 +41,7 @@ export function fileStreamDescriptor(pattern: ErpFilePattern): StreamDescriptor 
     primaryKey: pattern.primaryKey,
     columnTypes,
     flattenDepth: 0,
+    prepareAhead: true, // the CSV worker has the next batch parsed already
     description: `Legacy ERP export ${pattern.pattern}, one row per ${pattern.primaryKey.join(", ")}.`,
   };
 }

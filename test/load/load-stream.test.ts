@@ -270,4 +270,84 @@ describe("loadStream", () => {
     ]);
     expect(await readCursor(wh, "erp_files", "customers")).toBeUndefined();
   });
+
+  it("a stream prepared ahead ends as a sequential load does, also when a failure stops it", async () => {
+    const wh = t.warehouse;
+    // New keys, repeated keys (merge), a new column, a widened one, a tombstone, a reject.
+    const batches = (): ExtractBatch[] => [
+      {
+        records: [
+          { id: "1", a: "x", n: 1 },
+          { id: "2", a: "y", n: 2 },
+        ],
+        cursor: { p: 1 },
+      },
+      {
+        records: [
+          { id: "3", a: "z", c: true },
+          { id: "1", a: "x2", n: 3 },
+        ],
+        cursor: { p: 2 },
+      },
+      { records: [{ id: "4", n: "not a number any more" }, { a: "no key" }], cursor: { p: 3 } },
+      { records: [], deletes: [{ id: "2" }], cursor: { p: 4 } },
+    ];
+    const load = (stream: string, prepareAhead: boolean, list: AsyncIterable<ExtractBatch>) =>
+      loadStream(wh, { source: "zendesk", stream, primaryKey: ["id"], prepareAhead }, list, { runId: "r" });
+    const sequential = await load("seq", false, from(batches()));
+    const ahead = await load("ahead", true, from(batches()));
+    expect(ahead).toEqual({ ...sequential, stream: "ahead" });
+    const content = (table: string) =>
+      wh.query(`SELECT id, a, n, c, _trueup_deleted, _trueup_payload FROM staging.${table} ORDER BY id`);
+    expect(await content("zendesk__ahead")).toEqual(await content("zendesk__seq"));
+    expect((await content("zendesk__ahead")).map((r) => [r.id, r.n])).toEqual([
+      ["1", "3"],
+      ["2", "2"],
+      ["3", null],
+      ["4", "not a number any more"],
+    ]);
+
+    // A failing batch: what committed stays, the batch read ahead is dropped, the source closed.
+    let closed = false;
+    async function* failing(): AsyncGenerator<ExtractBatch> {
+      try {
+        yield { records: [{ id: "1" }], cursor: { p: 1 } };
+        yield { records: [{ id: "2", a: "x".repeat(10) }], cursor: { p: 2 } };
+        yield { records: [{ id: "3" }], cursor: { p: 3 } };
+        throw new Error("source broke");
+      } finally {
+        closed = true;
+      }
+    }
+    await expect(load("broken", true, failing())).rejects.toThrow("source broke");
+    expect(closed).toBe(true);
+    expect(await readCursor(wh, "zendesk", "broken")).toEqual({ p: 3 });
+  });
+
+  it("a batch prepared ahead is prepared again when staging changed meanwhile", async () => {
+    const wh = t.warehouse;
+    const desc: StreamDescriptor = {
+      source: "zendesk",
+      stream: "changed",
+      primaryKey: ["id"],
+      prepareAhead: true,
+    };
+    let committed: () => void = () => {};
+    const firstCommitted = new Promise<void>((resolve) => (committed = resolve));
+    async function* batches(): AsyncGenerator<ExtractBatch> {
+      yield { records: [{ id: "1", n: "abc" }] };
+      // Asked for while batch 1 is written. Once it commits, someone retypes n; batch 2 was
+      // prepared (coerced, made Arrow) against n as text.
+      await firstCommitted;
+      await wh.query(
+        `ALTER TABLE staging.zendesk__changed DROP COLUMN n; ALTER TABLE staging.zendesk__changed ADD COLUMN n bigint`,
+      );
+      yield { records: [{ id: "2", n: "def" }] };
+    }
+    await loadStream(wh, desc, batches(), { runId: "r", onBatch: () => committed() });
+    expect(await wh.query(`SELECT id, n FROM staging.zendesk__changed ORDER BY id`)).toEqual([
+      { id: "1", n: null },
+      { id: "2", n: "def" },
+    ]);
+  });
 });
