@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDate, parseDecimal } from "../../extract/files/csv-values.js";
-import { runCli } from "../helpers/cli.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
@@ -27,7 +27,7 @@ function writeInvoices(name: string, lines: string[]) {
 
 const cli = (args: string[]) =>
   runCli(["--json", "extract", "erp_files", ...args], {
-    cwd: "/work/main",
+    cwd: REPO_ROOT,
     env: { WAREHOUSE_URL: t.url, ERP_EXPORT_DIR: dir },
   });
 
@@ -164,7 +164,7 @@ describe("erp_files source", () => {
 
   it("names an unknown stream and exits 2", async () => {
     const r = await runCli(["extract", "erp_files.nope"], {
-      cwd: "/work/main",
+      cwd: REPO_ROOT,
       env: { WAREHOUSE_URL: t.url, ERP_EXPORT_DIR: dir },
     });
     expect(r.code).toBe(2);

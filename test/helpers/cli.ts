@@ -7,7 +7,9 @@ export interface CliResult {
   stderr: string;
 }
 
-const BIN = path.resolve(import.meta.dirname, "../../bin/trueup.js");
+/** The checkout these tests run from (its trueup.config.ts is the default config). */
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(REPO_ROOT, "bin/trueup.js");
 
 /** Runs the real `trueup` binary as a user would, and captures everything it prints. */
 export function runCli(
