@@ -56,7 +56,10 @@ function byCreatedDesc(a: Rec, b: Rec): number {
 
 class StripeEmulator implements Emulator {
   readonly system = "stripe" as const;
-  private readonly sorted = new Map<string, { version: number; rows: Rec[] }>();
+  private readonly sorted = new Map<
+    string,
+    { version: number; rows: Rec[]; position?: Map<unknown, number> }
+  >();
   private readonly window: number[] = [];
   private requestSeq = 0;
   private readonly hiddenUntil = new Map<string, number>();
@@ -78,6 +81,14 @@ class StripeEmulator implements Emulator {
       .sort(byCreatedDesc);
     this.sorted.set(object, { version, rows });
     return rows;
+  }
+
+  /** Where the object with this id sits in `rows(object)`. */
+  private position(object: string, id: string): number | undefined {
+    this.rows(object);
+    const cached = this.sorted.get(object)!;
+    cached.position ??= new Map(cached.rows.map((r, i) => [r.id, i]));
+    return cached.position.get(id);
   }
 
   private authorized(req: SandboxRequest): boolean {
@@ -231,22 +242,55 @@ class StripeEmulator implements Emulator {
     const status = str(req.query, "status");
     const nowS = Math.floor(this.store.now().getTime() / 1000);
     const hostile = this.ctx.faults === "hostile";
-    if (created || customer || (resource === "subscriptions" && status !== "all") || hostile) {
-      rows = rows.filter((r) => {
-        if (created && !created(Number(r.created))) return false;
-        if (customer && r.customer !== customer) return false;
-        if (resource === "subscriptions") {
-          if (status === undefined && r.status === "canceled") return false;
-          if (status && status !== "all" && r.status !== status) return false;
-        }
-        // Hostile: a just-created object may not be visible to created-filtered lists yet.
-        if (hostile && created && nowS - Number(r.created) < 60 && this.hidden(String(r.id), nowS))
-          return false;
-        return true;
-      });
-    }
+    const keep = (r: Rec) => {
+      if (created && !created(Number(r.created))) return false;
+      if (customer && r.customer !== customer) return false;
+      if (resource === "subscriptions") {
+        if (status === undefined && r.status === "canceled") return false;
+        if (status && status !== "all" && r.status !== status) return false;
+      }
+      // Hostile: a just-created object may not be visible to created-filtered lists yet.
+      if (hostile && created && nowS - Number(r.created) < 60 && this.hidden(String(r.id), nowS))
+        return false;
+      return true;
+    };
+    const filtered = created || customer || (resource === "subscriptions" && status !== "all") || hostile;
+    const after = str(req.query, "starting_after");
+    const limit = Number(str(req.query, "limit") ?? 10);
+    const window =
+      !hostile && !str(req.query, "ending_before") && Number.isInteger(limit) && limit >= 1 && limit <= 100
+        ? this.forwardPage(object, rows, after, limit, filtered ? keep : undefined)
+        : undefined;
+    if (window) rows = window;
+    else if (filtered) rows = rows.filter(keep);
     const expand = list(req.query, "expand");
     return this.page(req, rows, `/v1/${resource}`, (r) => this.render(r, object, expand));
+  }
+
+  /**
+   * The rows `page` needs for a forward page: the cursor object (when given) and the next
+   * `limit + 1` rows that pass the filter — found from the cursor's position instead of filtering
+   * and searching the whole list on every request, which made listing a stream quadratic.
+   * Undefined when the cursor is unknown or filtered out: the full path answers (with its error).
+   */
+  private forwardPage(
+    object: string,
+    rows: Rec[],
+    after: string | undefined,
+    limit: number,
+    keep: ((r: Rec) => boolean) | undefined,
+  ): Rec[] | undefined {
+    let i = 0;
+    const out: Rec[] = [];
+    if (after) {
+      const at = this.position(object, after);
+      if (at === undefined || (keep && !keep(rows[at]!))) return undefined;
+      out.push(rows[at]!);
+      i = at + 1;
+    }
+    const want = out.length + limit + 1;
+    for (; i < rows.length && out.length < want; i++) if (!keep || keep(rows[i]!)) out.push(rows[i]!);
+    return out;
   }
 
   private hidden(id: string, nowS: number): boolean {
