@@ -112,7 +112,8 @@ async function benchExtract(run: number, tmp: string): Promise<void> {
   const worlds: Record<number, string> = {};
   for (const scale of [1, MAX_SCALE]) {
     const dir = path.join(tmp, `world-${scale}`);
-    if (run === 0) await generateWorld({ seed: 7, scale, out: dir });
+    if (run === 0 && !existsSync(path.join(dir, "world.json")))
+      await generateWorld({ seed: 7, scale, out: dir });
     worlds[scale] = dir;
   }
   const rss: Record<number, number> = {};
@@ -161,8 +162,15 @@ async function benchExtract(run: number, tmp: string): Promise<void> {
   record(`extract peak RSS scale ${MAX_SCALE} / scale 1`, "ratio", rss[MAX_SCALE]! / rss[1]!, "flat (≈ 1)");
 }
 
-async function benchSandbox(tmp: string): Promise<void> {
+/** The scale-1 world the sandbox and reverse figures use (the extract group makes it too). */
+async function worldOne(tmp: string): Promise<string> {
   const dir = path.join(tmp, "world-1");
+  if (!existsSync(path.join(dir, "world.json"))) await generateWorld({ seed: 7, scale: 1, out: dir });
+  return dir;
+}
+
+async function benchSandbox(tmp: string): Promise<void> {
+  const dir = await worldOne(tmp);
   const sb = await startSandbox({ worldDir: dir, port: 0 });
   try {
     const url = `${sb.urls.stripe}/v1/customers?limit=100`;
@@ -187,7 +195,7 @@ async function benchSandbox(tmp: string): Promise<void> {
 async function benchReverse(tmp: string): Promise<void> {
   const r = await child(["bench/reverse-child.ts"], {
     ...process.env,
-    BENCH_WORLD: path.join(tmp, "world-1"),
+    BENCH_WORLD: await worldOne(tmp),
     BENCH_DB: await freshDb("trueup_bench_reverse"),
   });
   const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
