@@ -254,14 +254,19 @@ class NetSuiteEmulator implements Emulator {
     if (!this.ctx.store.objects("netsuite").includes(parsed.table))
       throw new SuiteQlError(`Invalid search query. Unknown table '${parsed.table}'.`);
     let rows = this.ctx.store.list("netsuite", parsed.table).filter((r) => this.test(parsed.where, r));
-    if (parsed.orderBy.length)
-      rows = rows.slice().sort((a, b) => {
-        for (const o of parsed.orderBy) {
-          const d = this.cmp(this.value(a, o.expr), this.value(b, o.expr));
-          if (d) return o.desc ? -d : d;
+    if (parsed.orderBy.length && rows.length > 1) {
+      // Sort keys computed once per row, not twice per comparison (key-set paging sorts most of
+      // a table on every page).
+      const keyed = rows.map((r) => ({ r, keys: parsed.orderBy.map((o) => this.value(r, o.expr)) }));
+      keyed.sort((a, b) => {
+        for (let i = 0; i < parsed.orderBy.length; i++) {
+          const d = this.cmp(a.keys[i]!, b.keys[i]!);
+          if (d) return parsed.orderBy[i]!.desc ? -d : d;
         }
         return 0;
       });
+      rows = keyed.map((k) => k.r);
+    }
     const total = rows.length;
     const page = rows.slice(offset, offset + limit);
     const items = page.map((r) => {
