@@ -272,6 +272,8 @@ async function loadFigures(): Promise<void> {
     "rows/s",
     load.trueup_rows_per_s!,
   );
+  // Process CPU (every thread) per row: steadier across runs than wall time on a shared machine.
+  record("load: trueup CPU per row (all its threads)", "µs", load.trueup_cpu_us_per_row!);
   record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
   record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
   record(
