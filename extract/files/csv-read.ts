@@ -51,6 +51,23 @@ function converter(type: string, pattern: ErpFilePattern): (raw: string) => Conv
  * pushed with that number instead: the same figure `info.lines` would report.
  */
 class NumberedParser extends Parser {
+  constructor(options: ConstructorParameters<typeof Parser>[0]) {
+    super(options);
+    // csv-parse turns each field into a string with `buf.slice(0, length).toString(encoding)`:
+    // a Buffer view allocated per field only to be dropped (8 % of the worker's CPU on a 300k-row
+    // file: 10.4 -> 9.6 µs a row). `buf.toString(encoding, 0, length)` gives the same string
+    // without it. Applied only when the field buffer has the shape of csv-parse 6's
+    // ResizeableBuffer; any other shape is left alone (same output, just slower).
+    type FieldBuffer = { buf?: unknown; length?: unknown; toString: (encoding?: BufferEncoding) => unknown };
+    const field = (this as unknown as { state?: { field?: FieldBuffer } }).state?.field;
+    if (field && Buffer.isBuffer(field.buf) && typeof field.length === "number") {
+      const original = field.toString;
+      field.toString = function (this: { buf: Buffer; length: number }, encoding?: BufferEncoding) {
+        return encoding ? this.buf.toString(encoding, 0, this.length) : original.call(this);
+      };
+    }
+  }
+
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
     return super.push(chunk === null ? null : { line: this.info.lines, fields: chunk }, encoding);
   }

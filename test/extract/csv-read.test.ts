@@ -32,7 +32,7 @@ describe("CSV exports parsed in a worker thread", () => {
     const lines = ["\ufeffinvoice_no;customer;amount;invoice_date;memo"];
     for (let i = 0; i < 250; i++) {
       const amount = i === 17 ? "12,3x" : `${i}.000,5`;
-      const memo = i === 40 ? '"two\nlines; quoted"' : `m${i}`;
+      const memo = i === 40 ? '"two\nlines; quoted"' : i === 41 ? "Zürich – 東京 €" : `m${i}`;
       lines.push(`K-${i};C-${i % 7};${amount};0${(i % 9) + 1}.03.2026;${memo}`);
     }
     lines.push("K-bad;too;few");
@@ -54,6 +54,7 @@ describe("CSV exports parsed in a worker thread", () => {
       memo: "m2",
     });
     expect(records.find((r) => r.invoice_no === "K-40")?.memo).toBe("two\nlines; quoted");
+    expect(records.find((r) => r.invoice_no === "K-41")?.memo).toBe("Zürich – 東京 €");
     // the raw payloads, serialised in the worker, are the records' JSON
     expect(inWorker.flatMap((b) => b.payloads)).toEqual(records.map((r) => JSON.stringify(r)));
     const rejects = inWorker.flatMap((b) => b.rejects);
