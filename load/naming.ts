@@ -1,19 +1,12 @@
+import { memoize } from "../core/memo.js";
+
 /**
  * Vendor field names → staging column names (CONTRACTS.md §5): snake_case
  * (`SystemModstamp` → `system_modstamp`, `Contract_Start_Date__c` → `contract_start_date__c`),
  * nested objects joined with `__` (`metadata.salesforce_account_id` → `metadata__salesforce_account_id`).
  */
-const snakeCache = new Map<string, string>();
-
-export function snakeCase(name: string): string {
-  // Called for every field of every record: the field set of a stream is small, so memoise.
-  let out = snakeCache.get(name);
-  if (out === undefined) {
-    out = toSnake(name);
-    if (snakeCache.size < 100_000) snakeCache.set(name, out);
-  }
-  return out;
-}
+// Called for every field of every record: the field set of a stream is small, so memoised.
+export const snakeCase = memoize(toSnake);
 
 function toSnake(name: string): string {
   return name

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { oauth1BaseString, oauth1Signature } from "../../../extract/http/auth.js";
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
+import { memoize } from "../../../core/memo.js";
 import { parseNetsuiteDateTime } from "../store.js";
 import { parseSuiteQl, SuiteQlError, type Cond, type Expr } from "./suiteql.js";
 
@@ -46,26 +47,24 @@ function parseFormatted(s: string, fmt: string): number {
   throw new SuiteQlError(`Invalid search query. Cannot convert '${s}' with format '${fmt}'.`);
 }
 
+/**
+ * Stored date text → epoch ms. WHERE and ORDER BY evaluate a date column for every row: parsing
+ * each time made the emulator quadratic in practice (35 of 50 s of a scale-3 extract). A world
+ * has few distinct date strings.
+ */
+const epochOf = memoize((text) => parseNetsuiteDateTime(text)?.getTime() ?? null, 1_000_000);
+
+/** TO_DATE / TO_TIMESTAMP of a literal, per format (a bad literal throws, and nothing is kept). */
+const formattedBy = new Map<string, (text: string) => number>();
+function formattedMs(text: string, fmt: string): number {
+  let parse = formattedBy.get(fmt);
+  if (!parse) formattedBy.set(fmt, (parse = memoize((t) => parseFormatted(t, fmt))));
+  return parse(text);
+}
+
 class NetSuiteEmulator implements Emulator {
   readonly system = "netsuite" as const;
   private readonly nonces = new Map<string, number>();
-  /**
-   * Stored date text → epoch ms. WHERE and ORDER BY evaluate a date column for every row, and
-   * ORDER BY for every comparison: parsing each time made the emulator quadratic in practice
-   * (35 of 50 s of a scale-3 extract). A world has few distinct date strings.
-   */
-  private readonly dates = new Map<string, number | null>();
-  private readonly formatted = new Map<string, number>();
-
-  private epoch(text: string): number | null {
-    let ms = this.dates.get(text);
-    if (ms === undefined) {
-      ms = parseNetsuiteDateTime(text)?.getTime() ?? null;
-      if (this.dates.size < 1_000_000) this.dates.set(text, ms);
-    }
-    return ms;
-  }
-
   constructor(private readonly ctx: EmulatorContext) {}
 
   /** OAuth 1.0a TBA, HMAC-SHA256, checked for real: key, token, timestamp, nonce, signature. */
@@ -177,14 +176,7 @@ class NetSuiteEmulator implements Emulator {
       if (e.name === "TO_DATE" || e.name === "TO_TIMESTAMP") {
         const s = this.value(r, e.args[0]!);
         const fmt = String(e.args[1] && e.args[1].kind === "lit" ? e.args[1].value : "YYYY-MM-DD");
-        if (s === null) return null;
-        const key = `${fmt}\u0000${String(s)}`;
-        let ms = this.formatted.get(key);
-        if (ms === undefined) {
-          ms = parseFormatted(String(s), fmt); // throws on a bad literal: nothing cached
-          if (this.formatted.size < 100_000) this.formatted.set(key, ms);
-        }
-        return ms;
+        return s === null ? null : formattedMs(String(s), fmt);
       }
       if (e.name === "TO_CHAR") {
         const v = this.value(r, e.args[0]!);
@@ -196,7 +188,7 @@ class NetSuiteEmulator implements Emulator {
     const raw = r[e.name];
     if (raw === undefined || raw === null || raw === "") return null;
     if (e.name === "lastmodifieddate" && typeof r.__lastmodified_ms === "number") return r.__lastmodified_ms;
-    if (DATE_FIELDS.has(e.name) || DATETIME_FIELDS.has(e.name)) return this.epoch(String(raw));
+    if (DATE_FIELDS.has(e.name) || DATETIME_FIELDS.has(e.name)) return epochOf(String(raw));
     return String(raw);
   }
 

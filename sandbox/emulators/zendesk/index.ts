@@ -1,3 +1,4 @@
+import { memoize } from "../../../core/memo.js";
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
 import { mergePatch, zendeskTime } from "../store.js";
@@ -11,16 +12,8 @@ const UPDATE_MANY_MAX = 100;
  * Unix seconds of a stored timestamp. Memoised: every export request sorts and filters the whole
  * object list by it, and a world has far fewer distinct timestamps than comparisons.
  */
-const SECONDS = new Map<string, number>();
-const secs = (iso: unknown) => {
-  const text = String(iso);
-  let s = SECONDS.get(text);
-  if (s === undefined) {
-    s = Math.floor(Date.parse(text) / 1000);
-    if (SECONDS.size < 1_000_000) SECONDS.set(text, s);
-  }
-  return s;
-};
+const secondsOf = memoize((text) => Math.floor(Date.parse(text) / 1000), 1_000_000);
+const secs = (iso: unknown) => secondsOf(String(iso));
 
 function zdError(status: number, error: string, description?: string): SandboxResponse {
   return { status, body: description ? { error, description } : { error } };
