@@ -76,8 +76,9 @@ export async function loadStream(
       await tx.query(`DROP TABLE IF EXISTS ${tx.quoteTable(staging)}`);
       await resetCursor(tx, desc.source, desc.stream);
     }
-    keys.ask = !(await stagingEmpty(tx, staging));
     basis = await stagingColumns(tx, staging);
+    keys.ask =
+      basis.size > 0 && (await tx.query(`SELECT 1 FROM ${tx.quoteTable(staging)} LIMIT 1`)).length > 0;
   });
 
   // With `prepareAhead`, the next batch is fetched and prepared (flattened, coerced, made an
@@ -138,12 +139,6 @@ export async function loadStream(
 /** Whether to ask staging for a batch's keys before copying it straight in (see loadStream). */
 interface KeyProbe {
   ask: boolean;
-}
-
-async function stagingEmpty(tx: WarehouseSession, staging: TableRef): Promise<boolean> {
-  if (!(await tx.tableExists(staging))) return true;
-  const any = await tx.query(`SELECT 1 FROM ${tx.quoteTable(staging)} LIMIT 1`);
-  return any.length === 0;
 }
 
 /**

@@ -112,6 +112,12 @@ type CopyColumn =
     }
   | { kind: "bool"; name: string; values: ArrayLike<unknown> };
 
+/** Whether value i of a Utf8 column is NULL (its validity bit clear). */
+const utf8Null = (c: Extract<CopyColumn, { kind: "utf8" }>, i: number): boolean => {
+  const j = c.base + i;
+  return c.valid !== undefined && !(c.valid[j >> 3]! & (1 << (j & 7)));
+};
+
 /**
  * PostgreSQL COPY text straight from the batch's Arrow buffers: UTF-8 bytes are copied as they
  * are (the escapes are all ASCII), so no JS string is made per value and nothing is re-encoded
@@ -159,11 +165,11 @@ export function* copyTextOf(
         continue;
       }
       for (let i = start; i < end; i++) {
-        const j = c.base + i;
-        if (c.valid && !(c.valid[j >> 3]! & (1 << (j & 7)))) {
+        if (utf8Null(c, i)) {
           size += 2;
           continue;
         }
+        const j = c.base + i;
         const a = c.offsets[j]!;
         const b = c.offsets[j + 1]!;
         size += b - a;
@@ -193,12 +199,12 @@ export function* copyTextOf(
           } else out[p++] = v ? 0x74 : 0x66; // t / f
           continue;
         }
-        const j = c.base + i;
-        if (c.valid && !(c.valid[j >> 3]! & (1 << (j & 7)))) {
+        if (utf8Null(c, i)) {
           out[p++] = BACKSLASH;
-          out[p++] = 0x4e;
+          out[p++] = 0x4e; // N
           continue;
         }
+        const j = c.base + i;
         const a = c.offsets[j]!;
         const b = c.offsets[j + 1]!;
         if (c.careful) {
