@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toLoadBatch } from "../../load/arrow.js";
+import type { ColumnSpec, CopyChunk } from "../../warehouse/interfaces.js";
 import { copyTextOf } from "../../warehouse/postgres/copy-encode.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
@@ -44,19 +45,36 @@ function expectReadBack(rows: Row[], expected: (i: number) => Row): void {
   expect(mismatches).toBe(0);
 }
 
+const COLUMNS: ColumnSpec[] = [
+  { name: "id", type: "bigint", nullable: false },
+  { name: "label", type: "text" },
+  { name: "amount", type: "numeric" },
+  { name: "flag", type: "boolean" },
+  { name: "at", type: "timestamptz" },
+  { name: "doc", type: "jsonb" },
+];
+
+/** Creates copytest.<name>, copies the chunks in, and checks every row read back (by id) against expected. */
+async function expectRoundTrip(
+  name: string,
+  columns: ColumnSpec[],
+  chunks: Iterable<CopyChunk>,
+  n: number,
+  expected: (i: number) => Row,
+): Promise<void> {
+  const wh = t.warehouse;
+  const table = { schema: "copytest", name };
+  await wh.ensureSchema("copytest");
+  await wh.ensureTable(table, columns);
+  const names = columns.map((c) => c.name);
+  expect(await wh.copyIn(table, names, chunks)).toBe(n);
+  const rows = await wh.query<Row>(`SELECT ${names.join(", ")} FROM copytest.${name} ORDER BY id`);
+  expect(rows).toHaveLength(n);
+  expectReadBack(rows, expected);
+}
+
 describe("copyIn", () => {
   it("loads 100,000 rows and reads back exactly what went in, NULLs and awkward text included", async () => {
-    const wh = t.warehouse;
-    const table = { schema: "copytest", name: "rows" };
-    await wh.ensureSchema("copytest");
-    await wh.ensureTable(table, [
-      { name: "id", type: "bigint", nullable: false },
-      { name: "label", type: "text" },
-      { name: "amount", type: "numeric" },
-      { name: "flag", type: "boolean" },
-      { name: "at", type: "timestamptz" },
-      { name: "doc", type: "jsonb" },
-    ]);
     const N = 100_000;
     const expected = (i: number) => ({
       id: String(i),
@@ -76,31 +94,10 @@ describe("copyIn", () => {
         yield batch;
       }
     }
-    const count = await wh.copyIn(table, ["id", "label", "amount", "flag", "at", "doc"], batches());
-    expect(count).toBe(N);
-    const rows = await wh.query<{
-      id: string;
-      label: string | null;
-      amount: string | null;
-      flag: boolean | null;
-      at: Date | null;
-      doc: unknown;
-    }>(`SELECT id, label, amount, flag, at, doc FROM copytest.rows ORDER BY id`);
-    expect(rows).toHaveLength(N);
-    expectReadBack(rows, expected);
+    await expectRoundTrip("rows", COLUMNS, batches(), N, expected);
   });
 
   it("COPY text made straight from Arrow buffers reads back exactly: NULLs, escapes, multi-byte text", async () => {
-    const wh = t.warehouse;
-    const table = { schema: "copytest", name: "arrow" };
-    await wh.ensureSchema("copytest");
-    await wh.ensureTable(table, [
-      { name: "id", type: "bigint", nullable: false },
-      { name: "label", type: "text" },
-      { name: "flag", type: "boolean" },
-      { name: "at", type: "timestamptz" },
-      { name: "doc", type: "jsonb" },
-    ]);
     const N = 20_000;
     const expected = (i: number) => ({
       id: String(i),
@@ -111,30 +108,21 @@ describe("copyIn", () => {
       at: i % 17 === 0 ? null : new Date(Date.UTC(2026, 0, 1) + i * 1000),
       doc: i % 19 === 0 ? null : { i, s: NASTY[i % NASTY.length], nested: { ok: true } },
     });
-    const cols = ["id", "label", "flag", "at", "doc"];
+    const columns = COLUMNS.filter((c) => c.name !== "amount");
     function* chunks() {
       for (let start = 0; start < N; start += 4_000) {
         const es = Array.from({ length: 4_000 }, (_, k) => expected(start + k));
-        const batch = toLoadBatch([
-          { name: "id", type: "bigint", values: es.map((e) => e.id) },
-          { name: "label", type: "text", values: es.map((e) => e.label) },
-          { name: "flag", type: "boolean", values: es.map((e) => e.flag) },
-          { name: "at", type: "timestamptz", values: es.map((e) => e.at) },
-          { name: "doc", type: "jsonb", values: es.map((e) => e.doc) },
-        ]);
-        yield* copyTextOf(batch.arrow, cols, 1_500);
+        const batch = toLoadBatch(
+          columns.map(({ name, type }) => ({ name, type, values: es.map((e) => e[name as keyof typeof e]) })),
+        );
+        yield* copyTextOf(
+          batch.arrow,
+          columns.map((c) => c.name),
+          1_500,
+        );
       }
     }
-    expect(await wh.copyIn(table, cols, chunks())).toBe(N);
-    const rows = await wh.query<{
-      id: string;
-      label: string | null;
-      flag: boolean | null;
-      at: Date | null;
-      doc: unknown;
-    }>(`SELECT id, label, flag, at, doc FROM copytest.arrow ORDER BY id`);
-    expect(rows).toHaveLength(N);
-    expectReadBack(rows, expected);
+    await expectRoundTrip("arrow", columns, chunks(), N, expected);
   });
 
   it("COPY text from Arrow refuses a NUL byte with the row and column named", () => {
