@@ -131,6 +131,25 @@ describe("erp_files source", () => {
       { invoice_no: "K-1002", d: "2026-10-02", gross_amount: "10.50", billing_ref: "" },
       { invoice_no: "K-1006", d: "2026-10-04", gross_amount: "99.99", billing_ref: "in_9" },
     ]);
+    // raw and staging keep the row as the export wrote it; only staging's columns are converted.
+    const payloads = await t.warehouse.query<{ r: unknown; s: unknown }>(
+      `SELECT r._trueup_payload AS r, s._trueup_payload AS s FROM raw.erp_files__invoices r
+         JOIN staging.erp_files__invoices s ON s.invoice_no = r._trueup_payload->>'invoice_no'
+        WHERE s.invoice_no = 'K-1001'`,
+    );
+    const asWritten = {
+      invoice_no: "K-1001",
+      customer_no: "C-1",
+      invoice_date: "01.10.2026",
+      due_date: "31.10.2026",
+      currency: "EUR",
+      net_amount: "1.000,00",
+      tax_amount: "190,00",
+      gross_amount: "1.190,00",
+      status: "open",
+      billing_ref: "in_1",
+    };
+    expect(payloads).toEqual([{ r: asWritten, s: asWritten }]);
     const rejects = await t.warehouse.query<{ position: string; field: string | null; reason: string }>(
       `SELECT position, field, reason FROM trueup.rejects WHERE stream = 'invoices' ORDER BY position`,
     );
