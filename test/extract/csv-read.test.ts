@@ -55,8 +55,18 @@ describe("CSV exports parsed in a worker thread", () => {
     });
     expect(records.find((r) => r.invoice_no === "K-40")?.memo).toBe("two\nlines; quoted");
     expect(records.find((r) => r.invoice_no === "K-41")?.memo).toBe("Zürich – 東京 €");
-    // the raw payloads, serialised in the worker, are the records' JSON
-    expect(inWorker.flatMap((b) => b.payloads)).toEqual(records.map((r) => JSON.stringify(r)));
+    // the raw payloads, serialised in the worker, are the rows as written (before conversion)
+    const payloads = inWorker.flatMap((b) => b.payloads.map((p) => JSON.parse(p) as Record<string, string>));
+    expect(payloads).toHaveLength(249);
+    expect(payloads[2]).toEqual({
+      invoice_no: "K-2",
+      customer: "C-2",
+      amount: "2.000,5",
+      invoice_date: "03.03.2026",
+      memo: "m2",
+    });
+    expect(payloads.find((p) => p.invoice_no === "K-40")?.memo).toBe("two\nlines; quoted");
+    expect(payloads.map((p) => p.invoice_no)).toEqual(records.map((r) => r.invoice_no));
     const rejects = inWorker.flatMap((b) => b.rejects);
     expect(rejects.map((r) => [r.position, r.field ?? null, r.recordKey ?? null])).toEqual([
       ["inv_1.csv:19", "amount", "K-17"],
