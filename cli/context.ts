@@ -1,9 +1,10 @@
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { readCredentials, type Credentials } from "../config/credentials.js";
-import { TrueupError, errorMessage } from "../core/errors.js";
+import { NotImplementedError, TrueupError, errorMessage } from "../core/errors.js";
 import { createLogger, redactText, setLogger, type Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
 
 export interface GlobalOptions {
@@ -66,4 +67,16 @@ export async function runCommand(
     await runCleanups();
   }
   process.exit(code);
+}
+
+/**
+ * On Snowflake, `trueup extract` loads (raw, staging, cursors, rejects); models, reconciliation
+ * and reverse ETL still run their Postgres statements, so their commands stop here, named,
+ * instead of failing on the first statement Snowflake rejects (docs/operations.md).
+ */
+export function requirePostgresRuntime(warehouse: Warehouse, command: string): void {
+  if (warehouse.dialect !== "postgres")
+    throw new NotImplementedError(
+      `\`trueup ${command}\` on Snowflake (extract loads there; \`trueup compile --dialect snowflake\` writes the SQL of every node)`,
+    );
 }

@@ -1,9 +1,10 @@
 import { reconcile } from "../reconcile/run.js";
-import type { CommandContext } from "./context.js";
+import { requirePostgresRuntime, type CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
   const { warehouse } = await ctx.warehouse();
+  requirePostgresRuntime(warehouse, "reconcile");
   const results = await reconcile({
     warehouse,
     config: ctx.loaded.config,

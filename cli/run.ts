@@ -3,7 +3,7 @@ import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
 import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
-import type { CommandContext } from "./context.js";
+import { requirePostgresRuntime, type CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export async function runPipelineCommand(
@@ -16,6 +16,7 @@ export async function runPipelineCommand(
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);
   const { warehouse } = await ctx.warehouse();
+  requirePostgresRuntime(warehouse, "run");
   const tty = process.stderr.isTTY && !ctx.json;
   const result = await runDag({
     dag,

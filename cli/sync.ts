@@ -1,6 +1,6 @@
 import { runSyncs } from "../reverse/run.js";
 import type { SyncRunResult } from "../reverse/sync.js";
-import type { CommandContext } from "./context.js";
+import { requirePostgresRuntime, type CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export interface SyncCommandOptions {
@@ -37,6 +37,7 @@ export async function syncCommand(
   opts: SyncCommandOptions,
 ): Promise<number> {
   const { warehouse } = await ctx.warehouse();
+  requirePostgresRuntime(warehouse, "sync");
   const results = await runSyncs({
     warehouse,
     config: ctx.loaded.config,

@@ -9,7 +9,7 @@ import { loadStream } from "../load/load-stream.js";
 import { readCursor } from "../load/state.js";
 import type { StreamLoadResult } from "../load/interfaces.js";
 import { RunRecorder } from "../orchestration/recorder.js";
-import type { Warehouse } from "../warehouse/interfaces.js";
+import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import type { Source, StreamHandle } from "./interfaces.js";
 import { SOURCES } from "./registry.js";
 
@@ -27,6 +27,8 @@ export interface ExtractOptions {
   sources?: Partial<Record<SourceSystem, Source>>;
   /** Record a run in trueup.runs (the CLI does; the DAG runner records its own). */
   recordRun?: boolean;
+  /** Where run history goes (trueup.runs): the warehouse unless given (Snowflake: the orchestrator's Postgres). */
+  history?: WarehouseSession;
   onProgress?: (p: StreamProgress) => void;
 }
 
@@ -119,7 +121,9 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
       }
     }
   }
-  const recorder = options.recordRun ? new RunRecorder(options.warehouse, options.runId) : undefined;
+  const recorder = options.recordRun
+    ? new RunRecorder(options.history ?? options.warehouse, options.runId)
+    : undefined;
   await recorder?.start("extract", { selector: options.selection?.join(" ") });
   const limit = pLimit(options.concurrency ?? 4);
   const outcomes = await Promise.all(

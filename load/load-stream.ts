@@ -9,6 +9,15 @@ import type {
 } from "../warehouse/interfaces.js";
 import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
+import { SnowflakeSession } from "../warehouse/snowflake/session.js";
+import {
+  castFailures,
+  createLandingTable,
+  insertRaw,
+  landingTable,
+  mergeIntoStaging,
+  type BatchLoad,
+} from "../warehouse/snowflake/sql.js";
 import { rowsOf, toLoadBatch } from "./arrow.js";
 import type {
   ExtractBatch,
@@ -19,7 +28,7 @@ import type {
   TypeIssue,
 } from "./interfaces.js";
 import { flattenRecord } from "./naming.js";
-import { resetCursor, writeCursor } from "./state.js";
+import { insertReject, resetCursor, writeCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
 import { DOES_NOT_FIT, coerce, inferType, widen } from "./types.js";
 
@@ -64,6 +73,9 @@ export async function loadStream(
   // batch is copied straight in without asking staging first; the first key met (a unique
   // violation, rolled back to a savepoint and merged) turns the question back on.
   const keys: KeyProbe = { ask: true };
+  // Snowflake cannot change a column's type in place (only lengths and precision): there a value
+  // that would widen its column goes NULL in it and stays in the payload, reported.
+  const canWiden = wh.dialect === "postgres";
   let basis: StagingColumns = new Map();
   await wh.transaction(async (tx) => {
     await tx.lockForTransaction("ddl");
@@ -90,7 +102,8 @@ export async function loadStream(
     const fetched = (async () => {
       const next = await iterator.next();
       if (next.done) return undefined;
-      const ahead = against && (await prepareBatch(desc, next.value, options.runId, against, pause));
+      const ahead =
+        against && (await prepareBatch(desc, next.value, options.runId, against, canWiden, pause));
       return { batch: next.value, ahead };
     })();
     // Awaited once the current batch commits; a source failing before that is not "unhandled".
@@ -229,6 +242,7 @@ async function prepareBatch(
   batch: ExtractBatch,
   runId: string,
   basis: StagingColumns,
+  canWiden: boolean,
   pause?: Pause,
 ): Promise<Prepared> {
   const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
@@ -284,7 +298,7 @@ async function prepareBatch(
     else if (!have) target.set(col, t ?? "text");
     else if (have === "other") target.set(col, "text");
     else {
-      const w = widen(have, t) ?? have;
+      const w = canWiden ? (widen(have, t) ?? have) : have;
       if (w !== have) widened.push(col);
       target.set(col, w);
     }
@@ -361,14 +375,15 @@ async function loadBatch(
   /** Called once this batch's schema changes are made: the next batch may be prepared against them. */
   onSchemaSettled?: (columns: StagingColumns) => void,
 ): Promise<BatchOutcome> {
-  const raw = rawTable(desc.source, desc.stream);
   const staging = stagingTable(desc.source, desc.stream);
 
   // A batch prepared ahead is used if staging still has the columns it was prepared against.
   const existing = await stagingColumns(tx, staging);
   const prepared =
-    ahead && sameColumns(ahead.basis, existing) ? ahead : await prepareBatch(desc, batch, runId, existing);
-  const { rows, rejects, target, widened, allColumns, load, issues } = prepared;
+    ahead && sameColumns(ahead.basis, existing)
+      ? ahead
+      : await prepareBatch(desc, batch, runId, existing, tx.dialect === "postgres");
+  const { rows, rejects, target, widened, allColumns, issues } = prepared;
 
   let added: string[] = [];
   if (existing.size === 0) {
@@ -410,6 +425,38 @@ async function loadBatch(
     );
   }
 
+  const copyCols = [...names, ...STAGING_META.map((c) => c.name)];
+  // Rows the warehouse itself refused (Snowflake's COPY reports them; Postgres's fails whole).
+  const { rejects: refused, typeIssues: warehouseIssues } =
+    tx instanceof SnowflakeSession
+      ? await loadSnowflake(tx, desc, prepared, copyCols, log)
+      : (await loadPostgres(tx, desc, prepared, copyCols, probe), { rejects: [], typeIssues: 0 });
+
+  // 6. Rejects and the cursor, in the same transaction as the rows.
+  for (const r of [...rejects, ...refused]) await insertReject(tx, runId, desc.source, desc.stream, r);
+  if (batch.cursor) await writeCursor(tx, desc.source, desc.stream, batch.cursor, runId);
+  await batch.commit?.(tx);
+  return {
+    rows: rows.filter((r) => !r.deleted).length - refused.length,
+    deletes: rows.filter((r) => r.deleted).length,
+    rejects: rejects.length + refused.length,
+    typeIssues: issues.length + warehouseIssues,
+    added,
+    widened,
+  };
+}
+
+/** Steps 4 and 5 on Postgres: COPY into raw, then staging straight or through a merge. */
+async function loadPostgres(
+  tx: WarehouseSession,
+  desc: StreamDescriptor,
+  prepared: Prepared,
+  copyCols: readonly string[],
+  probe: KeyProbe,
+): Promise<void> {
+  const { rows, allColumns, load } = prepared;
+  const raw = rawTable(desc.source, desc.stream);
+  const staging = stagingTable(desc.source, desc.stream);
   // 4. Raw: append-only, untouched payload.
   if (rows.length) {
     const rawCols = RAW_COLUMNS.map((c) => c.name);
@@ -420,7 +467,6 @@ async function loadBatch(
   // invoices) the rows are copied straight into staging — no temp table, no sort, no merge.
   // Otherwise (and if the straight copy meets a key after all): COPY into a temp table shaped
   // like staging, then one merge statement.
-  const copyCols = [...names, ...STAGING_META.map((c) => c.name)];
   let merged = false;
   if (rows.length && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows, probe))) {
     await tx.query(`SAVEPOINT trueup_direct`);
@@ -474,32 +520,65 @@ async function loadBatch(
        ON CONFLICT (${pk}) DO UPDATE SET ${setList} ${newer}`,
     );
   }
+}
 
-  // 6. Rejects and the cursor, in the same transaction as the rows.
-  for (const r of rejects) {
-    await tx.query(
-      `INSERT INTO trueup.rejects (run_id, source, stream, position, record_key, field, reason, record)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        runId,
-        desc.source,
-        desc.stream,
-        r.position,
-        r.recordKey ?? null,
-        r.field ?? null,
-        r.reason,
-        r.record === undefined ? null : JSON.stringify(r.record),
-      ],
-    );
-  }
-  if (batch.cursor) await writeCursor(tx, desc.source, desc.stream, batch.cursor, runId);
-  await batch.commit?.(tx);
-  return {
-    rows: rows.filter((r) => !r.deleted).length,
-    deletes: rows.filter((r) => r.deleted).length,
-    rejects: rejects.length,
-    typeIssues: issues.length,
-    added,
-    widened,
+/**
+ * Steps 4 and 5 on Snowflake. Before the transaction's first write: the batch's landing table
+ * (DDL) and its stage files (PUT), since either would commit an open transaction. Then, in it:
+ * one COPY INTO the landing table, raw appended from it, one MERGE into staging (sql.ts). Rows
+ * the COPY refuses come back as rejects at their own positions; values Snowflake cannot take in
+ * their column's type go NULL there, stay in the payload and count as type issues.
+ */
+async function loadSnowflake(
+  tx: SnowflakeSession,
+  desc: StreamDescriptor,
+  prepared: Prepared,
+  copyCols: readonly string[],
+  log: Logger,
+): Promise<{ rejects: RejectRecord[]; typeIssues: number }> {
+  const { rows, allColumns, load } = prepared;
+  if (!rows.length) return { rejects: [], typeIssues: 0 };
+  const metaTypes = new Map(STAGING_META.map((c) => [c.name, c.type]));
+  const plan: BatchLoad = {
+    raw: physical(tx, rawTable(desc.source, desc.stream)),
+    staging: physical(tx, stagingTable(desc.source, desc.stream)),
+    source: desc.source,
+    columns: copyCols.map((name) => ({
+      name: tx.physicalName(name),
+      type: allColumns.get(name) ?? metaTypes.get(name) ?? "text",
+    })),
+    primaryKey: desc.primaryKey.map((k) => tx.physicalName(k)),
+    versionColumn:
+      desc.versionColumn && allColumns.has(desc.versionColumn)
+        ? tx.physicalName(desc.versionColumn)
+        : undefined,
   };
+  await tx.query(createLandingTable(plan));
+  // `_trueup_seq`: the order rows arrived in, the merge's tie-break after the version column.
+  let seq = 0;
+  const withSeq = [...rowsOf(load, copyCols)].map((chunk) => chunk.map((r) => [...r, seq++]));
+  const staged = await tx.stage(
+    landingTable(plan.staging),
+    [...copyCols, "_trueup_seq"],
+    withSeq,
+    plan.staging,
+  );
+  const { rejects } = await tx.copyStaged(
+    staged,
+    rows.map((r) => r.position),
+  );
+  const check = castFailures(plan);
+  const failures = check ? await tx.query<{ column: string; n: unknown; first_position: string }>(check) : [];
+  if (failures.length)
+    log.warn(
+      { issues: failures.map((f) => ({ column: f.column, count: Number(f.n), first: f.first_position })) },
+      "values Snowflake cannot take in their column type were kept in the payload only",
+    );
+  await tx.query(insertRaw(plan, RAW_COLUMNS));
+  await tx.query(mergeIntoStaging(plan));
+  return { rejects, typeIssues: failures.reduce((n, f) => n + Number(f.n), 0) };
+}
+
+function physical(tx: WarehouseSession, t: TableRef): TableRef {
+  return { schema: tx.physicalName(t.schema), name: tx.physicalName(t.name) };
 }

@@ -1,5 +1,6 @@
 import type { WarehouseSession } from "../warehouse/interfaces.js";
-import type { Cursor } from "./interfaces.js";
+import { SAVE_CURSOR } from "../warehouse/snowflake/sql.js";
+import type { Cursor, RejectRecord } from "./interfaces.js";
 
 /**
  * Extraction state lives in the warehouse next to the data it describes (as in dlt), in
@@ -11,11 +12,28 @@ export async function readCursor(
   source: string,
   stream: string,
 ): Promise<Cursor | undefined> {
-  const rows = await db.query<{ cursor: Cursor | null }>(
-    `SELECT cursor FROM trueup.extract_state WHERE source = $1 AND stream = $2`,
+  const rows = await db.query<{ cursor: Cursor | string | null }>(
+    `SELECT "cursor" FROM trueup.extract_state WHERE "source" = $1 AND "stream" = $2`,
     [source, stream],
   );
-  return rows[0]?.cursor ?? undefined;
+  return parsed(rows[0]?.cursor ?? null) ?? undefined;
+}
+
+/** Every stream's cursor of one source. */
+export async function readCursors(
+  db: WarehouseSession,
+  source: string,
+): Promise<{ stream: string; cursor: Cursor | null }[]> {
+  const rows = await db.query<{ stream: string; cursor: Cursor | string | null }>(
+    `SELECT "stream", "cursor" FROM trueup.extract_state WHERE "source" = $1`,
+    [source],
+  );
+  return rows.map((r) => ({ stream: r.stream, cursor: parsed(r.cursor) }));
+}
+
+/** Snowflake's driver may hand a VARIANT back as its JSON text. */
+function parsed(cursor: Cursor | string | null): Cursor | null {
+  return typeof cursor === "string" ? (JSON.parse(cursor) as Cursor) : cursor;
 }
 
 export async function writeCursor(
@@ -25,6 +43,10 @@ export async function writeCursor(
   cursor: Cursor,
   runId: string,
 ): Promise<void> {
+  if (db.dialect === "snowflake") {
+    await db.query(SAVE_CURSOR, [source, stream, JSON.stringify(cursor), runId]);
+    return;
+  }
   await db.query(
     `INSERT INTO trueup.extract_state (source, stream, cursor, updated_at, run_id)
      VALUES ($1, $2, $3, now(), $4)
@@ -35,4 +57,32 @@ export async function writeCursor(
 
 export async function resetCursor(db: WarehouseSession, source: string, stream: string): Promise<void> {
   await db.query(`DELETE FROM trueup.extract_state WHERE source = $1 AND stream = $2`, [source, stream]);
+}
+
+/** A rejected record, in the same transaction as the batch it came with. */
+export async function insertReject(
+  db: WarehouseSession,
+  runId: string,
+  source: string,
+  stream: string,
+  r: RejectRecord,
+): Promise<void> {
+  // Snowflake takes PARSE_JSON in a SELECT, not in VALUES; Postgres casts the text to jsonb.
+  await db.query(
+    db.dialect === "snowflake"
+      ? `INSERT INTO "trueup"."rejects" ("run_id", "source", "stream", "position", "record_key", "field", "reason", "record")
+         SELECT $1, $2, $3, $4, $5, $6, $7, PARSE_JSON($8)`
+      : `INSERT INTO trueup.rejects (run_id, source, stream, position, record_key, field, reason, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      runId,
+      source,
+      stream,
+      r.position,
+      r.recordKey ?? null,
+      r.field ?? null,
+      r.reason,
+      r.record === undefined ? null : JSON.stringify(r.record),
+    ],
+  );
 }

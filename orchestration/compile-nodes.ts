@@ -69,29 +69,32 @@ function loadSql(d: StreamDescriptor, dialect: Dialect): string {
   const stagingCols = [...declared, ...STAGING_META];
   const header = `-- ${d.source}.${d.stream}: raw append, staging merge (one row per ${d.primaryKey.join(", ")}${d.versionColumn ? `, latest ${d.versionColumn} wins` : ""}), cursor — one transaction per batch`;
   if (dialect === "snowflake") {
-    const batch = { schema: staging.schema, name: `_trueup_batch_${staging.name}` };
+    const load: sf.BatchLoad = {
+      raw,
+      staging,
+      source: d.source,
+      columns: stagingCols,
+      primaryKey: d.primaryKey,
+      versionColumn: d.versionColumn,
+    };
+    // In the order load-stream sends them: DDL and PUT before the first write (either would
+    // commit an open transaction), then COPY, raw, merge and cursor in one transaction.
     return [
       header,
       sf.createTable(raw, RAW_COLUMNS),
       sf.createTable(staging, stagingCols, d.primaryKey),
-      ...sf.createBatchTable(batch, staging),
+      sf.createLandingTable(load),
+      sf.putFiles(`<batch dir>/batch-*.csv.gz`, staging),
       "BEGIN",
-      sf.putFiles(`<batch dir>/raw-*.csv.gz`, raw),
-      sf.copyFromStage(raw, RAW_COLUMNS),
-      sf.validateLastCopy(raw),
-      sf.putFiles(`<batch dir>/staging-*.csv.gz`, batch),
-      sf.copyFromStage(batch, [...stagingCols, { name: "_trueup_seq", type: "bigint" }]),
-      sf.validateLastCopy(batch),
-      sf.mergeIntoStaging({
-        staging,
-        batch,
-        columns: stagingCols.map((c) => c.name),
-        primaryKey: d.primaryKey,
-        versionColumn: d.versionColumn,
-      }),
+      sf.copyIntoLanding(load),
+      sf.validateLastCopy(sf.landingTable(staging)),
+      sf.castFailures(load),
+      sf.insertRaw(load, RAW_COLUMNS),
+      sf.mergeIntoStaging(load),
       sf.SAVE_CURSOR,
       "COMMIT",
     ]
+      .filter((s) => s !== undefined)
       .map((s) => `${s};`)
       .join("\n\n");
   }

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { NotImplementedError, ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/errors.js";
 import { logger } from "../core/log.js";
 import type { Config } from "../config/schema.js";
 import type { Warehouse } from "./interfaces.js";
@@ -7,6 +7,7 @@ import { migrate } from "./migrations/migrate.js";
 import { startEmbedded, type EmbeddedHandle } from "./postgres/embedded.js";
 import { PostgresWarehouse } from "./postgres/warehouse.js";
 import { parseSnowflakeUrl } from "./snowflake/connection.js";
+import { SnowflakeWarehouse } from "./snowflake/warehouse.js";
 
 export interface OpenWarehouseOptions {
   /** Overrides WAREHOUSE_URL / config. */
@@ -57,12 +58,9 @@ export async function openWarehouse(
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     warehouse = await PostgresWarehouse.connect({ url, maxConnections: config.warehouse.maxConnections });
   } else if (url.startsWith("snowflake://")) {
-    parseSnowflakeUrl(url, env); // configuration mistakes first, named
-    // The Snowflake dialect, connection and load SQL exist (warehouse/snowflake/, `trueup compile
-    // --dialect snowflake`); running nodes there is not wired yet (docs/operations.md).
-    throw new NotImplementedError(
-      "running nodes on Snowflake (WAREHOUSE_URL=snowflake://…); `trueup compile --dialect snowflake` writes their SQL",
-    );
+    warehouse = await SnowflakeWarehouse.connect(parseSnowflakeUrl(url, env), {
+      maxConnections: config.warehouse.maxConnections,
+    });
   } else {
     throw new ConfigError(
       `WAREHOUSE_URL must start with postgres:// or snowflake:// (got a value starting ${JSON.stringify(url.slice(0, 12))}); unset it to use the embedded Postgres`,

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { ConfigError } from "../../core/errors.js";
 import type { Source, SourceContext, StreamHandle } from "../interfaces.js";
-import { fileStreamDescriptor, readCsvFile } from "./source.js";
+import { fileStreamDescriptor, readCsvFile, recordFileLoad } from "./source.js";
 
 /**
  * Reference data the models need besides the vendors': daily FX rates (`FX_RATES_FILE`, or
@@ -64,17 +64,15 @@ export const referenceSource: Source = {
             yield {
               ...batch,
               commit: async (tx) => {
-                await tx.query(
-                  `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
-                   VALUES ('reference', $1, $2, 'fx_rates', $3, $4, $5) ON CONFLICT DO NOTHING`,
-                  [
-                    path.basename(file),
-                    checksum,
-                    batch.records.length,
-                    batch.rejects?.length ?? 0,
-                    ctx.runId,
-                  ],
-                );
+                await recordFileLoad(tx, {
+                  source: "reference",
+                  file: path.basename(file),
+                  checksum,
+                  stream: "fx_rates",
+                  rows: batch.records.length,
+                  rejects: batch.rejects?.length ?? 0,
+                  runId: ctx.runId,
+                });
               },
             };
           }

@@ -54,6 +54,31 @@ async function alreadyLoaded(db: WarehouseSession, file: string, checksum: strin
   return rows.length > 0;
 }
 
+/** The file as loaded, in the transaction of its last rows (once per name and checksum). */
+export async function recordFileLoad(
+  tx: WarehouseSession,
+  f: {
+    source: string;
+    file: string;
+    checksum: string;
+    stream: string;
+    rows: number;
+    rejects: number;
+    runId: string;
+  },
+): Promise<void> {
+  // Snowflake has no ON CONFLICT (and enforces no primary key): it tests first.
+  await tx.query(
+    tx.dialect === "snowflake"
+      ? `INSERT INTO "trueup"."file_loads" ("source", "file_name", "checksum", "stream", "rows", "rejects", "run_id")
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM "trueup"."file_loads"
+          WHERE "source" = $1 AND "file_name" = $2 AND "checksum" = $3)`
+      : `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [f.source, f.file, f.checksum, f.stream, f.rows, f.rejects, f.runId],
+  );
+}
+
 /**
  * Reads one file into batches (parsed in a worker thread, see csv-read.ts); the last batch
  * records the file as loaded, in the same transaction as its rows.
@@ -81,11 +106,15 @@ export async function* readCsvFile(
       payloads,
       rejects,
       commit: async (tx) => {
-        await tx.query(
-          `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
-           VALUES ('erp_files', $1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [name, checksum, pattern.stream, loaded, rejected, runId],
-        );
+        await recordFileLoad(tx, {
+          source: "erp_files",
+          file: name,
+          checksum,
+          stream: pattern.stream,
+          rows: loaded,
+          rejects: rejected,
+          runId,
+        });
       },
     };
   }

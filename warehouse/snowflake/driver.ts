@@ -100,6 +100,9 @@ export class SnowflakeDriver implements Driver {
       role: c.role,
       application: "trueup",
       authenticator: c.authenticator,
+      // Numbers as text: ids and money must never pass through a JS float (as with pg's int8
+      // and numeric in warehouse/postgres); dates as text, as Snowflake formats them.
+      fetchAsString: ["Number", "Date"],
       ...(c.privateKey ? { privateKey: plainKey(c.privateKey, c.privateKeyPass) } : { password: c.password }),
     });
     await new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));

@@ -41,23 +41,58 @@ export function putFiles(localGlob: string, t: TableRef): string {
 }
 
 /**
- * COPY INTO from the table's stage. JSON columns are parsed on the way (`PARSE_JSON`); a row that
+ * A batch's landing table: every column VARCHAR (plus `_trueup_seq`, the order rows arrived in),
+ * so the COPY INTO it is a plain column-for-column load that VALIDATE can report on (Snowflake's
+ * VALIDATE refuses COPY statements that transform in a SELECT) and no value is refused for its
+ * type there: types are applied by the statements below, value by value (`typed`). One per
+ * stream, replaced every batch; temporary, so it lives in the loading session only. Created
+ * before BEGIN: DDL commits implicitly in Snowflake.
+ */
+export function landingTable(staging: TableRef): TableRef {
+  return { schema: staging.schema, name: `_trueup_batch__${staging.name}` };
+}
+
+export interface BatchLoad {
+  raw: TableRef;
+  staging: TableRef;
+  /** The source system, written to raw's `_trueup_source`. */
+  source: string;
+  /** Staging's columns in the files' order (the landing table adds `_trueup_seq` after them). */
+  columns: readonly ColumnSpec[];
+  primaryKey: readonly string[];
+  versionColumn?: string;
+}
+
+export function createLandingTable(load: BatchLoad): string {
+  const cols = load.columns.map((c) => `${q(c.name)} VARCHAR`);
+  return `CREATE OR REPLACE TEMPORARY TABLE ${table(landingTable(load.staging))} (\n  ${[...cols, `"_trueup_seq" NUMBER(38,0)`].join(",\n  ")}\n)`;
+}
+
+/**
+ * COPY INTO a table from a table's stage, column for column (no transformation). A row that
  * fails is skipped (`ON_ERROR = CONTINUE`) and reported by `VALIDATE` afterwards, as a reject.
  */
 export function copyFromStage(
   t: TableRef,
-  columns: readonly ColumnSpec[],
+  columns: readonly string[],
   stage: TableRef = t,
   files?: readonly string[],
 ): string {
-  const select = columns
-    .map((c, i) => (c.type === "jsonb" ? `PARSE_JSON($${i + 1})` : `$${i + 1}`))
-    .join(", ");
-  const only = files?.length ? ` FILES = (${files.map(quoteLiteral).join(", ")})` : "";
-  return `COPY INTO ${table(t)} (${columns.map((c) => q(c.name)).join(", ")})
-  FROM (SELECT ${select} FROM ${tableStage(stage)})${only}
+  const only = files?.length ? `\n  FILES = (${files.map(quoteLiteral).join(", ")})` : "";
+  return `COPY INTO ${table(t)} (${columns.map(q).join(", ")})
+  FROM ${tableStage(stage)}${only}
   FILE_FORMAT = (${STAGE_FILE_FORMAT})
   ON_ERROR = CONTINUE PURGE = TRUE`;
+}
+
+/** A landing table's batch COPY: staging's columns, then `_trueup_seq`, from staging's stage. */
+export function copyIntoLanding(load: BatchLoad, files?: readonly string[]): string {
+  return copyFromStage(
+    landingTable(load.staging),
+    [...load.columns.map((c) => c.name), "_trueup_seq"],
+    load.staging,
+    files,
+  );
 }
 
 /** The rows the last COPY INTO of this session skipped, with Snowflake's reason. */
@@ -65,30 +100,64 @@ export function validateLastCopy(t: TableRef): string {
   return `SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE(${table(t)}, JOB_ID => '_last'))`;
 }
 
+/** A landing column's text as its logical type; NULL where the text does not convert. */
+export function typed(c: Pick<ColumnSpec, "name" | "type">, alias = ""): string {
+  const ref = `${alias}${q(c.name)}`;
+  switch (c.type) {
+    case "text":
+      return ref;
+    case "bigint":
+      return `TRY_TO_NUMBER(${ref}, 38, 0)`;
+    case "numeric":
+      return `TRY_TO_NUMBER(${ref}, 38, 10)`;
+    case "double":
+      return `TRY_TO_DOUBLE(${ref})`;
+    case "boolean":
+      return `TRY_TO_BOOLEAN(${ref})`;
+    case "timestamptz":
+      return `TRY_TO_TIMESTAMP_TZ(${ref})`;
+    case "date":
+      return `TRY_TO_DATE(${ref})`;
+    case "jsonb":
+      return `TRY_PARSE_JSON(${ref})`;
+  }
+}
+
 /**
- * The batch table a stream's rows are copied into before the merge, with the order rows arrived
- * in (`_trueup_seq`). Created before BEGIN: DDL commits implicitly in Snowflake.
+ * Values Snowflake cannot take in their column's type (trueup checked them already; this catches
+ * what only Snowflake refuses, such as a number beyond 38 digits): per column, how many and the
+ * first row's position. They go NULL in staging and stay in the payload, as on Postgres.
  */
-export function createBatchTable(batch: TableRef, staging: TableRef): string[] {
-  return [
-    `CREATE OR REPLACE TEMPORARY TABLE ${table(batch)} LIKE ${table(staging)}`,
-    `ALTER TABLE ${table(batch)} ADD COLUMN "_trueup_seq" NUMBER(38,0)`,
-  ];
+export function castFailures(load: BatchLoad): string | undefined {
+  const checked = load.columns.filter((c) => c.type !== "text");
+  if (!checked.length) return undefined;
+  const landing = table(landingTable(load.staging));
+  const parts = checked.map(
+    (c) =>
+      `SELECT ${quoteLiteral(c.name)} AS "column", "_trueup_position" AS "position" FROM ${landing} WHERE ${q(c.name)} IS NOT NULL AND ${typed(c)} IS NULL`,
+  );
+  return `SELECT "column", COUNT(*) AS "n", MIN("position") AS "first_position" FROM (\n  ${parts.join("\n  UNION ALL ")}\n) GROUP BY "column"`;
+}
+
+/** Raw's append: the landed rows with their bookkeeping, in arrival order. */
+export function insertRaw(load: BatchLoad, rawColumns: readonly ColumnSpec[]): string {
+  const values = rawColumns.map((c) =>
+    c.name === "_trueup_source" ? `${quoteLiteral(load.source)} AS ${q(c.name)}` : typed(c),
+  );
+  return `INSERT INTO ${table(load.raw)} (${rawColumns.map((c) => q(c.name)).join(", ")})
+SELECT ${values.join(", ")}
+  FROM ${table(landingTable(load.staging))} ORDER BY "_trueup_seq"`;
 }
 
 /**
  * One row per key into staging, latest version wins (the stream's cursor column, then the order
  * rows arrived in); a tombstone marks the row deleted and keeps the values it does not carry
- * (and the last full payload).
+ * (and the last full payload). Values are typed first, then ranked, so the version compares as
+ * a timestamp, not as text.
  */
-export function mergeIntoStaging(options: {
-  staging: TableRef;
-  batch: TableRef;
-  columns: readonly string[];
-  primaryKey: readonly string[];
-  versionColumn?: string;
-}): string {
-  const { columns, primaryKey, versionColumn } = options;
+export function mergeIntoStaging(load: BatchLoad): string {
+  const { primaryKey, versionColumn } = load;
+  const columns = load.columns.map((c) => c.name);
   const v = versionColumn ? q(versionColumn) : undefined;
   const order = `${v ? `${v} DESC NULLS LAST, ` : ""}"_trueup_seq" DESC`;
   const live = columns.filter((c) => !primaryKey.includes(c));
@@ -103,9 +172,13 @@ export function mergeIntoStaging(options: {
     )
     .join(",\n    ");
   const newer = v ? ` AND (t.${v} IS NULL OR s.${v} IS NULL OR s.${v} >= t.${v})` : "";
-  return `MERGE INTO ${table(options.staging)} t
+  const values = load.columns.map((c) => `${typed(c)} AS ${q(c.name)}`);
+  return `MERGE INTO ${table(load.staging)} t
 USING (
-  SELECT * FROM ${table(options.batch)}
+  SELECT * FROM (
+    SELECT ${values.join(", ")}, "_trueup_seq"
+      FROM ${table(landingTable(load.staging))}
+  )
   QUALIFY ROW_NUMBER() OVER (PARTITION BY ${primaryKey.map(q).join(", ")} ORDER BY ${order}) = 1
 ) s
 ON ${primaryKey.map((k) => `t.${q(k)} = s.${q(k)}`).join(" AND ")}

@@ -1,4 +1,5 @@
 import type { ExtractBatch, StreamDescriptor } from "../../../load/interfaces.js";
+import { readCursors } from "../../../load/state.js";
 import type { HttpClient, HttpResponse } from "../../http/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
 import { enabledStreams } from "../shared.js";
@@ -53,9 +54,10 @@ export const stripeSource: Source = {
     let shared: Promise<{ now: number; events: Obj[] }> | undefined;
     const sharedEvents = (): Promise<{ now: number; events: Obj[] }> =>
       (shared ??= (async () => {
-        const states = await ctx.warehouse.query<{ stream: string; cursor: StripeCursor | null }>(
-          `SELECT stream, cursor FROM trueup.extract_state WHERE source = 'stripe'`,
-        );
+        const states = (await readCursors(ctx.warehouse, "stripe")) as {
+          stream: string;
+          cursor: StripeCursor | null;
+        }[];
         const since = Math.min(
           ...states
             .filter((r) => names.includes(r.stream as never) && r.cursor?.phase === "incremental")

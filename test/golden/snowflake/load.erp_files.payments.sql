@@ -21,33 +21,47 @@ CREATE TABLE IF NOT EXISTS "staging"."erp_files__payments" (
   PRIMARY KEY ("payment_no")
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging"."_trueup_batch_erp_files__payments" LIKE "staging"."erp_files__payments";
+CREATE OR REPLACE TEMPORARY TABLE "staging"."_trueup_batch__erp_files__payments" (
+  "payment_date" VARCHAR,
+  "amount" VARCHAR,
+  "payment_no" VARCHAR,
+  "_trueup_payload" VARCHAR,
+  "_trueup_deleted" VARCHAR,
+  "_trueup_run_id" VARCHAR,
+  "_trueup_loaded_at" VARCHAR,
+  "_trueup_position" VARCHAR,
+  "_trueup_seq" NUMBER(38,0)
+);
 
-ALTER TABLE "staging"."_trueup_batch_erp_files__payments" ADD COLUMN "_trueup_seq" NUMBER(38,0);
+PUT 'file://<batch dir>/batch-*.csv.gz' @"staging".%"erp_files__payments" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
 
 BEGIN;
 
-PUT 'file://<batch dir>/raw-*.csv.gz' @"raw".%"erp_files__payments" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
-
-COPY INTO "raw"."erp_files__payments" ("_trueup_run_id", "_trueup_loaded_at", "_trueup_source", "_trueup_position", "_trueup_deleted", "_trueup_payload")
-  FROM (SELECT $1, $2, $3, $4, $5, PARSE_JSON($6) FROM @"raw".%"erp_files__payments")
+COPY INTO "staging"."_trueup_batch__erp_files__payments" ("payment_date", "amount", "payment_no", "_trueup_payload", "_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position", "_trueup_seq")
+  FROM @"staging".%"erp_files__payments"
   FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\N') EMPTY_FIELD_AS_NULL = FALSE)
   ON_ERROR = CONTINUE PURGE = TRUE;
 
-SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("raw"."erp_files__payments", JOB_ID => '_last'));
+SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("staging"."_trueup_batch__erp_files__payments", JOB_ID => '_last'));
 
-PUT 'file://<batch dir>/staging-*.csv.gz' @"staging".%"_trueup_batch_erp_files__payments" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
+SELECT "column", COUNT(*) AS "n", MIN("position") AS "first_position" FROM (
+  SELECT 'payment_date' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__payments" WHERE "payment_date" IS NOT NULL AND TRY_TO_DATE("payment_date") IS NULL
+  UNION ALL SELECT 'amount' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__payments" WHERE "amount" IS NOT NULL AND TRY_TO_NUMBER("amount", 38, 10) IS NULL
+  UNION ALL SELECT '_trueup_payload' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__payments" WHERE "_trueup_payload" IS NOT NULL AND TRY_PARSE_JSON("_trueup_payload") IS NULL
+  UNION ALL SELECT '_trueup_deleted' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__payments" WHERE "_trueup_deleted" IS NOT NULL AND TRY_TO_BOOLEAN("_trueup_deleted") IS NULL
+  UNION ALL SELECT '_trueup_loaded_at' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__payments" WHERE "_trueup_loaded_at" IS NOT NULL AND TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") IS NULL
+) GROUP BY "column";
 
-COPY INTO "staging"."_trueup_batch_erp_files__payments" ("payment_date", "amount", "payment_no", "_trueup_payload", "_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position", "_trueup_seq")
-  FROM (SELECT $1, $2, $3, PARSE_JSON($4), $5, $6, $7, $8, $9 FROM @"staging".%"_trueup_batch_erp_files__payments")
-  FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\N') EMPTY_FIELD_AS_NULL = FALSE)
-  ON_ERROR = CONTINUE PURGE = TRUE;
-
-SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("staging"."_trueup_batch_erp_files__payments", JOB_ID => '_last'));
+INSERT INTO "raw"."erp_files__payments" ("_trueup_run_id", "_trueup_loaded_at", "_trueup_source", "_trueup_position", "_trueup_deleted", "_trueup_payload")
+SELECT "_trueup_run_id", TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at"), 'erp_files' AS "_trueup_source", "_trueup_position", TRY_TO_BOOLEAN("_trueup_deleted"), TRY_PARSE_JSON("_trueup_payload")
+  FROM "staging"."_trueup_batch__erp_files__payments" ORDER BY "_trueup_seq";
 
 MERGE INTO "staging"."erp_files__payments" t
 USING (
-  SELECT * FROM "staging"."_trueup_batch_erp_files__payments"
+  SELECT * FROM (
+    SELECT TRY_TO_DATE("payment_date") AS "payment_date", TRY_TO_NUMBER("amount", 38, 10) AS "amount", "payment_no" AS "payment_no", TRY_PARSE_JSON("_trueup_payload") AS "_trueup_payload", TRY_TO_BOOLEAN("_trueup_deleted") AS "_trueup_deleted", "_trueup_run_id" AS "_trueup_run_id", TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") AS "_trueup_loaded_at", "_trueup_position" AS "_trueup_position", "_trueup_seq"
+      FROM "staging"."_trueup_batch__erp_files__payments"
+  )
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "payment_no" ORDER BY "_trueup_seq" DESC) = 1
 ) s
 ON t."payment_no" = s."payment_no"

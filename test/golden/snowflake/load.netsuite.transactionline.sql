@@ -20,33 +20,45 @@ CREATE TABLE IF NOT EXISTS "staging"."netsuite__transactionline" (
   PRIMARY KEY ("id")
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging"."_trueup_batch_netsuite__transactionline" LIKE "staging"."netsuite__transactionline";
+CREATE OR REPLACE TEMPORARY TABLE "staging"."_trueup_batch__netsuite__transactionline" (
+  "id" VARCHAR,
+  "trueup_lastmodified" VARCHAR,
+  "_trueup_payload" VARCHAR,
+  "_trueup_deleted" VARCHAR,
+  "_trueup_run_id" VARCHAR,
+  "_trueup_loaded_at" VARCHAR,
+  "_trueup_position" VARCHAR,
+  "_trueup_seq" NUMBER(38,0)
+);
 
-ALTER TABLE "staging"."_trueup_batch_netsuite__transactionline" ADD COLUMN "_trueup_seq" NUMBER(38,0);
+PUT 'file://<batch dir>/batch-*.csv.gz' @"staging".%"netsuite__transactionline" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
 
 BEGIN;
 
-PUT 'file://<batch dir>/raw-*.csv.gz' @"raw".%"netsuite__transactionline" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
-
-COPY INTO "raw"."netsuite__transactionline" ("_trueup_run_id", "_trueup_loaded_at", "_trueup_source", "_trueup_position", "_trueup_deleted", "_trueup_payload")
-  FROM (SELECT $1, $2, $3, $4, $5, PARSE_JSON($6) FROM @"raw".%"netsuite__transactionline")
+COPY INTO "staging"."_trueup_batch__netsuite__transactionline" ("id", "trueup_lastmodified", "_trueup_payload", "_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position", "_trueup_seq")
+  FROM @"staging".%"netsuite__transactionline"
   FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\N') EMPTY_FIELD_AS_NULL = FALSE)
   ON_ERROR = CONTINUE PURGE = TRUE;
 
-SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("raw"."netsuite__transactionline", JOB_ID => '_last'));
+SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("staging"."_trueup_batch__netsuite__transactionline", JOB_ID => '_last'));
 
-PUT 'file://<batch dir>/staging-*.csv.gz' @"staging".%"_trueup_batch_netsuite__transactionline" AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
+SELECT "column", COUNT(*) AS "n", MIN("position") AS "first_position" FROM (
+  SELECT 'trueup_lastmodified' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__netsuite__transactionline" WHERE "trueup_lastmodified" IS NOT NULL AND TRY_TO_TIMESTAMP_TZ("trueup_lastmodified") IS NULL
+  UNION ALL SELECT '_trueup_payload' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__netsuite__transactionline" WHERE "_trueup_payload" IS NOT NULL AND TRY_PARSE_JSON("_trueup_payload") IS NULL
+  UNION ALL SELECT '_trueup_deleted' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__netsuite__transactionline" WHERE "_trueup_deleted" IS NOT NULL AND TRY_TO_BOOLEAN("_trueup_deleted") IS NULL
+  UNION ALL SELECT '_trueup_loaded_at' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__netsuite__transactionline" WHERE "_trueup_loaded_at" IS NOT NULL AND TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") IS NULL
+) GROUP BY "column";
 
-COPY INTO "staging"."_trueup_batch_netsuite__transactionline" ("id", "trueup_lastmodified", "_trueup_payload", "_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position", "_trueup_seq")
-  FROM (SELECT $1, $2, PARSE_JSON($3), $4, $5, $6, $7, $8 FROM @"staging".%"_trueup_batch_netsuite__transactionline")
-  FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\N') EMPTY_FIELD_AS_NULL = FALSE)
-  ON_ERROR = CONTINUE PURGE = TRUE;
-
-SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("staging"."_trueup_batch_netsuite__transactionline", JOB_ID => '_last'));
+INSERT INTO "raw"."netsuite__transactionline" ("_trueup_run_id", "_trueup_loaded_at", "_trueup_source", "_trueup_position", "_trueup_deleted", "_trueup_payload")
+SELECT "_trueup_run_id", TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at"), 'netsuite' AS "_trueup_source", "_trueup_position", TRY_TO_BOOLEAN("_trueup_deleted"), TRY_PARSE_JSON("_trueup_payload")
+  FROM "staging"."_trueup_batch__netsuite__transactionline" ORDER BY "_trueup_seq";
 
 MERGE INTO "staging"."netsuite__transactionline" t
 USING (
-  SELECT * FROM "staging"."_trueup_batch_netsuite__transactionline"
+  SELECT * FROM (
+    SELECT "id" AS "id", TRY_TO_TIMESTAMP_TZ("trueup_lastmodified") AS "trueup_lastmodified", TRY_PARSE_JSON("_trueup_payload") AS "_trueup_payload", TRY_TO_BOOLEAN("_trueup_deleted") AS "_trueup_deleted", "_trueup_run_id" AS "_trueup_run_id", TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") AS "_trueup_loaded_at", "_trueup_position" AS "_trueup_position", "_trueup_seq"
+      FROM "staging"."_trueup_batch__netsuite__transactionline"
+  )
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "trueup_lastmodified" DESC NULLS LAST, "_trueup_seq" DESC) = 1
 ) s
 ON t."id" = s."id"
