@@ -36,8 +36,8 @@ export async function buildCommand(
       );
     return 0;
   }
+  requirePostgresRuntime(ctx, "build");
   const { warehouse } = await ctx.warehouse();
-  requirePostgresRuntime(warehouse, "build");
   const outcomes = await buildModels({
     warehouse,
     config,

@@ -4,7 +4,6 @@ import { NotImplementedError, TrueupError, errorMessage } from "../core/errors.j
 import { createLogger, redactText, setLogger, type Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
-import type { Warehouse } from "../warehouse/interfaces.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
 
 export interface GlobalOptions {
@@ -72,10 +71,12 @@ export async function runCommand(
 /**
  * On Snowflake, `trueup extract` loads (raw, staging, cursors, rejects); models, reconciliation
  * and reverse ETL still run their Postgres statements, so their commands stop here, named,
- * instead of failing on the first statement Snowflake rejects (docs/operations.md).
+ * before connecting, instead of failing on the first statement Snowflake rejects
+ * (docs/operations.md).
  */
-export function requirePostgresRuntime(warehouse: Warehouse, command: string): void {
-  if (warehouse.dialect !== "postgres")
+export function requirePostgresRuntime(ctx: CommandContext, command: string): void {
+  const url = process.env.WAREHOUSE_URL ?? ctx.loaded.config.warehouse.url;
+  if (url?.startsWith("snowflake://"))
     throw new NotImplementedError(
       `\`trueup ${command}\` on Snowflake (extract loads there; \`trueup compile --dialect snowflake\` writes the SQL of every node)`,
     );

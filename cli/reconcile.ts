@@ -3,8 +3,8 @@ import { requirePostgresRuntime, type CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
+  requirePostgresRuntime(ctx, "reconcile");
   const { warehouse } = await ctx.warehouse();
-  requirePostgresRuntime(warehouse, "reconcile");
   const results = await reconcile({
     warehouse,
     config: ctx.loaded.config,

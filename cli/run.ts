@@ -15,8 +15,8 @@ export async function runPipelineCommand(
   const models = await loadModelDefinitions(config);
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);
+  requirePostgresRuntime(ctx, "run");
   const { warehouse } = await ctx.warehouse();
-  requirePostgresRuntime(warehouse, "run");
   const tty = process.stderr.isTTY && !ctx.json;
   const result = await runDag({
     dag,

@@ -36,8 +36,8 @@ export async function syncCommand(
   names: string[],
   opts: SyncCommandOptions,
 ): Promise<number> {
+  requirePostgresRuntime(ctx, "sync");
   const { warehouse } = await ctx.warehouse();
-  requirePostgresRuntime(warehouse, "sync");
   const results = await runSyncs({
     warehouse,
     config: ctx.loaded.config,

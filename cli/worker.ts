@@ -41,8 +41,8 @@ export async function openOrchestrator(
 }
 
 export async function workerCommand(ctx: CommandContext, opts: { concurrency?: number }): Promise<number> {
+  requirePostgresRuntime(ctx, "worker");
   const { orchestrator, warehouse } = await openOrchestrator(ctx);
-  requirePostgresRuntime(warehouse, "worker");
   const models = await loadModelDefinitions(ctx.loaded.config);
   const handle = await startWorker({
     orchestrator,
