@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WarehouseError } from "../../core/errors.js";
-import { SnowflakeConnection } from "../../warehouse/snowflake/driver.js";
+import { parseSnowflakeUrl } from "../../warehouse/snowflake/connection.js";
+import { SnowflakeConnection, SnowflakeDriver } from "../../warehouse/snowflake/driver.js";
 import {
   TransactionRunner,
   kyselyOn,
@@ -103,5 +104,18 @@ describe("a Snowflake transaction", () => {
     expect(sent[0]).toBe("BEGIN");
     expect(sent[1]).toMatch(/^insert into "trueup"\."rejects" \("reason", "record"\) values \(\?, \?\)$/);
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe("connecting to Snowflake", () => {
+  it("gives up on an unreachable account after the login timeout, naming the account", async () => {
+    const config = parseSnowflakeUrl("snowflake://u@no-such-account-trueup-test/DB/SCH", {
+      SNOWFLAKE_PASSWORD: "x",
+    });
+    const driver = new SnowflakeDriver(config, 1, 1_500);
+    await expect(driver.acquireConnection()).rejects.toThrow(
+      /no answer from Snowflake account no-such-account-trueup-test within 2 s/,
+    );
+    await driver.destroy();
   });
 });

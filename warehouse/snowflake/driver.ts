@@ -6,6 +6,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { WarehouseError } from "../../core/errors.js";
 import type { SnowflakeConnectionConfig } from "./connection.js";
 
 /** The part of snowflake-sdk's connection trueup uses. */
@@ -82,6 +83,11 @@ export class SnowflakeDriver implements Driver {
   constructor(
     private readonly config: SnowflakeConnectionConfig,
     private readonly max = 4,
+    /**
+     * How long a login may take. snowflake-sdk retries an unreachable account (a typo, no
+     * network) for minutes without a word; trueup gives up after this, naming the account.
+     */
+    private readonly connectTimeoutMs = 60_000,
   ) {}
 
   async init(): Promise<void> {}
@@ -105,7 +111,22 @@ export class SnowflakeDriver implements Driver {
       fetchAsString: ["Number", "Date"],
       ...(c.privateKey ? { privateKey: plainKey(c.privateKey, c.privateKeyPass) } : { password: c.password }),
     });
-    await new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new WarehouseError(
+            `no answer from Snowflake account ${c.account} within ${Math.round(this.connectTimeoutMs / 1000)} s: ` +
+              `check the account in WAREHOUSE_URL (snowflake://USER@ACCOUNT/…) and the network`,
+          ),
+        );
+        raw.destroy(() => {});
+      }, this.connectTimeoutMs);
+      raw.connect((err) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
     const conn = new SnowflakeConnection(raw);
     this.all.add(conn);
     // Binds that are ISO strings land in TIMESTAMP_TZ columns with their offset. trueup quotes
