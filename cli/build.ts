@@ -1,7 +1,7 @@
 import { buildModels } from "../models/build.js";
 import { loadModelDefinitions, modelDag } from "../models/project.js";
 import { select } from "../orchestration/select.js";
-import { requirePostgresRuntime, type CommandContext } from "./context.js";
+import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export async function buildCommand(
@@ -36,7 +36,6 @@ export async function buildCommand(
       );
     return 0;
   }
-  requirePostgresRuntime(ctx, "build");
   const { warehouse } = await ctx.warehouse();
   const outcomes = await buildModels({
     warehouse,

@@ -69,8 +69,8 @@ export async function runCommand(
 }
 
 /**
- * On Snowflake, `trueup extract` loads (raw, staging, cursors, rejects); models, reconciliation
- * and reverse ETL still run their Postgres statements, so their commands stop here, named,
+ * On Snowflake, `trueup extract` loads (raw, staging, cursors, rejects) and `trueup build` builds
+ * models; reconciliation, reverse ETL and the DAG runner still issue Postgres statements, so their commands stop here, named,
  * before connecting, instead of failing on the first statement Snowflake rejects
  * (docs/operations.md).
  */
@@ -78,6 +78,6 @@ export function requirePostgresRuntime(ctx: CommandContext, command: string): vo
   const url = process.env.WAREHOUSE_URL ?? ctx.loaded.config.warehouse.url;
   if (url?.startsWith("snowflake://"))
     throw new NotImplementedError(
-      `\`trueup ${command}\` on Snowflake (extract loads there; \`trueup compile --dialect snowflake\` writes the SQL of every node)`,
+      `\`trueup ${command}\` on Snowflake (extract and build run there; \`trueup compile --dialect snowflake\` writes the SQL of every node)`,
     );
 }

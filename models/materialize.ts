@@ -1,4 +1,5 @@
 import { quoteLiteral } from "../warehouse/identifiers.js";
+import { SNOWFLAKE_TYPES } from "../warehouse/snowflake/types.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import type { ModelDefinition } from "./interfaces.js";
 
@@ -58,6 +59,7 @@ export async function materialize(
   return wh.transaction(async (tx) => {
     await tx.lockForTransaction("ddl");
     await tx.ensureSchema(schema);
+    if (tx.dialect === "snowflake") return materializeSnowflake(tx, def, compiled, options, schema);
     const rel = tx.quoteTable({ schema, name: def.name });
     const kind = await relationKind(tx, schema, def.name);
 
@@ -117,4 +119,80 @@ export async function materialize(
     await tx.query(`DROP TABLE ${batch}`);
     return { rows: await count(tx, rel), touched: Number(result[0]!.n), mode: "incremental-merge" };
   });
+}
+
+/**
+ * Snowflake: DDL commits on its own there, so the swap is `CREATE OR REPLACE` (atomic: readers
+ * see the old relation until the new one is complete), and an incremental build makes its
+ * scratch table and new columns first, then writes once (one MERGE, the transaction's only
+ * write). Snowflake has no unique indexes: the model's unique-key test is what checks the key.
+ */
+async function materializeSnowflake(
+  tx: WarehouseSession,
+  def: ModelDefinition,
+  compiled: { full: string; incremental?: string },
+  options: { fullRefresh?: boolean },
+  schema: string,
+): Promise<MaterializeResult> {
+  const rel = tx.quoteTable({ schema, name: def.name });
+  const found = await tx.query<{ table_type: string }>(
+    `SELECT table_type FROM information_schema.tables WHERE table_schema = UPPER($1) AND table_name = UPPER($2)`,
+    [tx.physicalName(schema), tx.physicalName(def.name)],
+  );
+  const kind: Kind = found[0] ? (found[0].table_type === "VIEW" ? "view" : "table") : undefined;
+  const describe = `COMMENT = ${quoteLiteral(def.description)}`;
+  const commentColumns = async () => {
+    const cols = new Set((await tx.columns({ schema, name: def.name })).map((c) => c.name));
+    for (const [column, doc] of Object.entries(def.columns ?? {}))
+      if (cols.has(column))
+        await tx.query(
+          `COMMENT ON COLUMN ${rel}.${tx.quoteIdent(column)} IS ${quoteLiteral(doc.description)}`,
+        );
+  };
+
+  if (def.materialized === "view") {
+    if (kind === "table") await tx.query(`DROP TABLE ${rel}`);
+    await tx.query(`CREATE OR REPLACE VIEW ${rel} ${describe} AS ${compiled.full}`);
+    return { rows: await count(tx, rel), touched: 0, mode: "view" };
+  }
+  const merge =
+    def.materialized === "incremental" && kind === "table" && !options.fullRefresh && compiled.incremental;
+  if (!merge) {
+    if (kind === "view") await tx.query(`DROP VIEW ${rel}`);
+    await tx.query(`CREATE OR REPLACE TABLE ${rel} ${describe} AS ${compiled.full}`);
+    await commentColumns();
+    const rows = await count(tx, rel);
+    return { rows, touched: rows, mode: def.materialized === "incremental" ? "incremental-full" : "table" };
+  }
+
+  // Temporary: it lives in this session only and is replaced by the next build of the model.
+  const batchRef = { schema, name: `${def.name}__trueup_batch` };
+  const batch = tx.quoteTable(batchRef);
+  await tx.query(`CREATE OR REPLACE TEMPORARY TABLE ${batch} AS ${compiled.incremental}`);
+  const incoming = await tx.columns(batchRef);
+  const existing = new Set((await tx.columns({ schema, name: def.name })).map((c) => c.name));
+  for (const c of incoming) {
+    if (!existing.has(c.name))
+      await tx.query(
+        `ALTER TABLE ${rel} ADD COLUMN ${tx.quoteIdent(c.name)} ${c.type === "other" ? c.nativeType : SNOWFLAKE_TYPES[c.type]}`,
+      );
+  }
+  const cols = incoming.map((c) => tx.quoteIdent(c.name));
+  const key = def.uniqueKey!.map((c) => tx.quoteIdent(c));
+  const rest = cols.filter((c) => !key.includes(c));
+  // Only rows whose values really changed are written: an unchanged row is not touched.
+  const result = await tx.query<Record<string, unknown>>(
+    `MERGE INTO ${rel} t USING ${batch} s ON ${key.map((k) => `t.${k} = s.${k}`).join(" AND ")}
+     ${
+       rest.length
+         ? `WHEN MATCHED AND (${rest.map((c) => `t.${c} IS DISTINCT FROM s.${c}`).join(" OR ")}) THEN UPDATE SET ${rest.map((c) => `t.${c} = s.${c}`).join(", ")}`
+         : ""
+     }
+     WHEN NOT MATCHED THEN INSERT (${cols.join(", ")}) VALUES (${cols.map((c) => `s.${c}`).join(", ")})`,
+  );
+  // MERGE answers with one row: "number of rows inserted", "number of rows updated".
+  const touched = Object.entries(result[0] ?? {})
+    .filter(([k]) => /^number of rows (inserted|updated)$/.test(k))
+    .reduce((n, [, v]) => n + Number(v), 0);
+  return { rows: await count(tx, rel), touched, mode: "incremental-merge" };
 }

@@ -8,6 +8,8 @@ import { runExtract } from "../../extract/run-extract.js";
 import { loadStream, readCursor } from "../../load/index.js";
 import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
 import type { Warehouse } from "../../warehouse/interfaces.js";
+import { materialize } from "../../models/materialize.js";
+import type { ModelDefinition } from "../../models/interfaces.js";
 import { openWarehouse } from "../../warehouse/open.js";
 
 /**
@@ -33,6 +35,10 @@ beforeAll(async () => {
   wh = (await openWarehouse(config, { url })).warehouse;
 });
 afterAll(async () => {
+  for (const name of [`v_${suffix}`, `t_${suffix}`, `i_${suffix}`]) {
+    await wh?.query(`DROP VIEW IF EXISTS "canonical"."${name}"`).catch(() => undefined);
+    await wh?.query(`DROP TABLE IF EXISTS "canonical"."${name}"`).catch(() => undefined);
+  }
   for (const schema of ["raw", "staging"])
     for (const name of [`erp_files__${suffix}`, `api__${suffix}`])
       await wh?.query(`DROP TABLE IF EXISTS "${schema}"."${name}"`);
@@ -149,5 +155,43 @@ describe("loading into a live Snowflake", () => {
     ).rejects.toThrow(/crash before commit/);
     expect(await wh.query(`SELECT count(*) AS n FROM "raw"."api__${suffix}"`)).toEqual([{ n: "4" }]);
     expect(await readCursor(wh, "api", suffix)).toEqual({ at: 2 });
+  });
+
+  it("builds models as views, swapped tables and incremental merges (run after the merge test)", async () => {
+    const model = (name: string, materialized: ModelDefinition["materialized"]): ModelDefinition => ({
+      name,
+      materialized,
+      uniqueKey: ["id"],
+      description: `live test ${materialized}`,
+      columns: { name: { description: "the name" } },
+      sql: () => "",
+    });
+    const select = `SELECT "id", "name" FROM "staging"."api__${suffix}"`;
+    expect(await materialize(wh, model(`v_${suffix}`, "view"), { full: select })).toMatchObject({
+      rows: 2,
+      mode: "view",
+    });
+    expect(await materialize(wh, model(`t_${suffix}`, "table"), { full: select })).toMatchObject({
+      rows: 2,
+      mode: "table",
+    });
+    // Built twice: a swap keeps one copy of each row.
+    expect(await materialize(wh, model(`t_${suffix}`, "table"), { full: select })).toMatchObject({ rows: 2 });
+    const inc = model(`i_${suffix}`, "incremental");
+    expect(await materialize(wh, inc, { full: select, incremental: select })).toMatchObject({
+      mode: "incremental-full",
+      rows: 2,
+    });
+    // Nothing changed: the merge touches nothing; one changed and one new row: two touched.
+    expect(await materialize(wh, inc, { full: select, incremental: select })).toMatchObject({
+      mode: "incremental-merge",
+      touched: 0,
+    });
+    const changed = `SELECT '0001' AS "id", 'Acme v3' AS "name" UNION ALL SELECT '0009', 'New'`;
+    expect(await materialize(wh, inc, { full: select, incremental: changed })).toMatchObject({
+      mode: "incremental-merge",
+      touched: 2,
+      rows: 3,
+    });
   });
 });

@@ -165,7 +165,7 @@ describe("WAREHOUSE_URL=snowflake://…", () => {
   });
 
   it("stops the commands that do not run on Snowflake yet, by name, before connecting", async () => {
-    for (const command of ["build", "reconcile", "sync"]) {
+    for (const command of ["reconcile", "sync", "run"]) {
       const r = await runCli([command], {
         cwd: REPO_ROOT,
         env: { WAREHOUSE_URL: "snowflake://u@acct/DB/SCH", SNOWFLAKE_PASSWORD: "x" },
