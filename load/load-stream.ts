@@ -27,7 +27,7 @@ import type {
   StreamLoadResult,
   TypeIssue,
 } from "./interfaces.js";
-import { flattenRecord } from "./naming.js";
+import { flattenRecord, snakeCase } from "./naming.js";
 import { insertReject, resetCursor, writeCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
 import { DOES_NOT_FIT, coerce, inferType, widen } from "./types.js";
@@ -165,15 +165,16 @@ async function allKeysNew(
   staging: { schema: string; name: string },
   primaryKey: readonly string[],
   types: ReadonlyMap<string, ColumnType>,
-  rows: readonly { flat: Map<string, unknown>; deleted: boolean }[],
+  rows: Kept,
   probe: KeyProbe,
 ): Promise<boolean> {
   if (primaryKey.length !== 1) return false;
   const key = primaryKey[0]!;
+  const values = rows.values.get(key);
   const keys = new Set<string>();
-  for (const r of rows) {
-    if (r.deleted) return false; // a tombstone keeps the last known values: that needs the merge
-    const k = String(r.flat.get(key));
+  for (let i = 0; i < rows.count; i++) {
+    if (rows.deleted[i]) return false; // a tombstone keeps the last known values: that needs the merge
+    const k = String(values?.[i]);
     if (keys.has(k)) return false;
     keys.add(k);
   }
@@ -204,14 +205,19 @@ interface BatchOutcome {
   widened: string[];
 }
 
-type Row = {
-  flat: Map<string, unknown>;
-  payload: Record<string, unknown>;
-  /** The payload's JSON text, when the source serialised it. */
-  payloadText?: string;
-  position?: string;
-  deleted: boolean;
-};
+/**
+ * The batch's rows that have their key, column-major: each flattened field's values (aligned;
+ * `undefined` where a row lacks the field), with each row's position, payload and tombstone flag.
+ */
+interface Kept {
+  count: number;
+  values: Map<string, unknown[]>;
+  positions: (string | undefined)[];
+  /** The payload's JSON text, when the source serialised it (else `payloads` holds the record). */
+  payloadTexts: (string | undefined)[];
+  payloads: (Record<string, unknown> | undefined)[];
+  deleted: boolean[];
+}
 
 /** Staging's columns as `tx.columns` reports them (empty: no table yet). */
 type StagingColumns = ReadonlyMap<string, ColumnType | "other">;
@@ -222,7 +228,7 @@ type StagingColumns = ReadonlyMap<string, ColumnType | "other">;
  */
 interface Prepared {
   basis: StagingColumns;
-  rows: Row[];
+  rows: Kept;
   rejects: RejectRecord[];
   /** Column types for this batch (declared, kept, widened or new). */
   target: Map<string, ColumnType>;
@@ -249,7 +255,36 @@ async function prepareBatch(
   const loadedAt = new Date().toISOString();
 
   // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
-  const rows: Row[] = [];
+  const rows: Kept = {
+    count: 0,
+    values: new Map(),
+    positions: [],
+    payloadTexts: [],
+    payloads: [],
+    deleted: [],
+  };
+  const column = (name: string) => {
+    let values = rows.values.get(name);
+    if (!values) rows.values.set(name, (values = []));
+    return values;
+  };
+  const keep = (
+    position: string | undefined,
+    deleted: boolean,
+    payloadText?: string,
+    payload?: Record<string, unknown>,
+  ) => {
+    rows.positions.push(position);
+    rows.payloadTexts.push(payloadText);
+    rows.payloads.push(payload);
+    rows.deleted.push(deleted);
+    return rows.count++;
+  };
+  const missingKey = (get: (k: string) => unknown) =>
+    desc.primaryKey.find((k) => {
+      const v = get(k);
+      return v === null || v === undefined || v === "";
+    });
   const take = async (
     records: Record<string, unknown>[],
     deleted: boolean,
@@ -261,9 +296,7 @@ async function prepareBatch(
       const record = records[i]!;
       const flat = flattenRecord(record, desc.flattenDepth ?? 2);
       const position = positions?.[i];
-      const missing = desc.primaryKey.find(
-        (k) => flat.get(k) === null || flat.get(k) === undefined || flat.get(k) === "",
-      );
+      const missing = missingKey((k) => flat.get(k));
       if (missing) {
         rejects.push({
           position: position ?? "?",
@@ -273,11 +306,50 @@ async function prepareBatch(
         });
         continue;
       }
-      rows.push({ flat, payload: record, payloadText: payloads?.[i], position, deleted });
+      const row = keep(position, deleted, payloads?.[i], record);
+      flat.forEach((v, k) => (column(k)[row] = v));
     }
   };
-  await take(batch.records, false, batch.positions, batch.payloads);
+  if (batch.columns) await takeColumns(batch.columns);
+  else await take(batch.records, false, batch.positions, batch.payloads);
   await take(batch.deletes ?? [], true);
+  for (const values of rows.values.values()) values.length = rows.count; // fields absent at the end
+
+  /**
+   * Column-major records (the CSV worker's): no object or Map per row. Names map to columns as
+   * `flattenRecord` maps a record's keys (a later field of the same column wins, as in a record).
+   */
+  async function takeColumns(cols: NonNullable<ExtractBatch["columns"]>) {
+    const n = batch.positions?.length ?? cols.values[0]?.length ?? 0;
+    const byName = new Map<string, unknown[]>();
+    cols.names.forEach((name, c) => byName.set(snakeCase(name), cols.values[c]!));
+    const key = desc.primaryKey.map((k) => byName.get(k));
+    const good: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const missing = missingKey((k) => key[desc.primaryKey.indexOf(k)]?.[i]);
+      if (!missing) {
+        good.push(i);
+        continue;
+      }
+      const text = batch.payloads?.[i];
+      rejects.push({
+        position: batch.positions?.[i] ?? "?",
+        field: missing,
+        reason: `missing primary key field ${missing}`,
+        record: text
+          ? (JSON.parse(text) as unknown)
+          : Object.fromEntries(cols.names.map((c, j) => [c, cols.values[j]![i]])),
+      });
+    }
+    const all = good.length === n;
+    for (const i of good) keep(batch.positions?.[i], false, batch.payloads?.[i]);
+    if (pause) await pause();
+    for (const [name, values] of byName) {
+      const out = column(name);
+      if (all && out.length === 0) rows.values.set(name, values);
+      else for (const i of good) out.push(values[i]);
+    }
+  }
 
   // 2. Schema: declared types win; otherwise infer, and widen an existing column when needed.
   const inferred = new Map<string, ColumnType | undefined>();
@@ -286,7 +358,7 @@ async function prepareBatch(
     const have = inferred.get(k);
     if (t !== have || !inferred.has(k)) inferred.set(k, widen(have, t));
   };
-  for (const r of rows) r.flat.forEach(infer);
+  for (const [name, values] of rows.values) for (const v of values) infer(v, name);
   const declared = desc.columnTypes ?? {};
   const target = new Map<string, ColumnType>();
   const widened: string[] = [];
@@ -318,36 +390,37 @@ async function prepareBatch(
   const columns: { name: string; type: ColumnType; values: unknown[] }[] = [];
   for (const [name, type] of allColumns) {
     if (pause) await pause();
-    columns.push({
-      name,
-      type,
-      values: rows.map((r) => {
-        const v = r.flat.get(name);
-        const c = coerce(v, type);
-        if (c !== DOES_NOT_FIT) return c;
+    const given = rows.values.get(name);
+    const values: unknown[] = new Array(rows.count);
+    for (let i = 0; i < rows.count; i++) {
+      const v = given?.[i];
+      const c = coerce(v, type);
+      if (c !== DOES_NOT_FIT) values[i] = c;
+      else {
         issues.push({
           column: name,
           expected: type,
           value: String(JSON.stringify(v)).slice(0, 200),
-          position: r.position,
+          position: rows.positions[i],
         });
-        return null;
-      }),
-    });
+        values[i] = null;
+      }
+    }
+    columns.push({ name, type, values });
   }
   columns.push(
     // Serialised once: the same text goes to raw and to staging (COPY parses jsonb from text).
     {
       name: "_trueup_payload",
       type: "jsonb",
-      values: rows.map((r) => r.payloadText ?? JSON.stringify(r.payload)),
+      values: rows.payloadTexts.map((t, i) => t ?? JSON.stringify(rows.payloads[i])),
     },
-    { name: "_trueup_deleted", type: "boolean", values: rows.map((r) => r.deleted) },
-    { name: "_trueup_run_id", type: "text", values: rows.map(() => runId) },
-    { name: "_trueup_loaded_at", type: "timestamptz", values: rows.map(() => loadedAt) },
-    { name: "_trueup_position", type: "text", values: rows.map((r) => r.position ?? null) },
+    { name: "_trueup_deleted", type: "boolean", values: rows.deleted },
+    { name: "_trueup_run_id", type: "text", values: new Array(rows.count).fill(runId) },
+    { name: "_trueup_loaded_at", type: "timestamptz", values: new Array(rows.count).fill(loadedAt) },
+    { name: "_trueup_position", type: "text", values: rows.positions.map((p) => p ?? null) },
     // Raw's own column (staging does not have it): raw is copied from the same batch.
-    { name: "_trueup_source", type: "text", values: rows.map(() => desc.source) },
+    { name: "_trueup_source", type: "text", values: new Array(rows.count).fill(desc.source) },
   );
   if (pause) await pause();
   const load = toLoadBatch(columns);
@@ -437,8 +510,8 @@ async function loadBatch(
   if (batch.cursor) await writeCursor(tx, desc.source, desc.stream, batch.cursor, runId);
   await batch.commit?.(tx);
   return {
-    rows: rows.filter((r) => !r.deleted).length - refused.length,
-    deletes: rows.filter((r) => r.deleted).length,
+    rows: rows.deleted.filter((d) => !d).length - refused.length,
+    deletes: rows.deleted.filter((d) => d).length,
     rejects: rejects.length + refused.length,
     typeIssues: issues.length + warehouseIssues,
     added,
@@ -458,7 +531,7 @@ async function loadPostgres(
   const raw = rawTable(desc.source, desc.stream);
   const staging = stagingTable(desc.source, desc.stream);
   // 4. Raw: append-only, untouched payload.
-  if (rows.length) {
+  if (rows.count) {
     const rawCols = RAW_COLUMNS.map((c) => c.name);
     await tx.copyIn(raw, rawCols, copyChunks(tx, load, rawCols));
   }
@@ -468,7 +541,7 @@ async function loadPostgres(
   // Otherwise (and if the straight copy meets a key after all): COPY into a temp table shaped
   // like staging, then one merge statement.
   let merged = false;
-  if (rows.length && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows, probe))) {
+  if (rows.count && (await allKeysNew(tx, staging, desc.primaryKey, allColumns, rows, probe))) {
     await tx.query(`SAVEPOINT trueup_direct`);
     try {
       await tx.copyIn(staging, copyCols, copyChunks(tx, load, copyCols));
@@ -481,7 +554,7 @@ async function loadPostgres(
       probe.ask = true;
     }
   }
-  if (rows.length && !merged) {
+  if (rows.count && !merged) {
     const tmp = `_trueup_batch_${Math.random().toString(36).slice(2, 10)}`;
     await tx.query(
       `CREATE TEMP TABLE ${tx.quoteIdent(tmp)} (LIKE ${tx.quoteTable(staging)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
@@ -537,7 +610,7 @@ async function loadSnowflake(
   log: Logger,
 ): Promise<{ rejects: RejectRecord[]; typeIssues: number }> {
   const { rows, allColumns, load } = prepared;
-  if (!rows.length) return { rejects: [], typeIssues: 0 };
+  if (!rows.count) return { rejects: [], typeIssues: 0 };
   const metaTypes = new Map(STAGING_META.map((c) => [c.name, c.type]));
   const plan: BatchLoad = {
     raw: physical(tx, rawTable(desc.source, desc.stream)),
@@ -563,10 +636,7 @@ async function loadSnowflake(
     withSeq,
     plan.staging,
   );
-  const { rejects } = await tx.copyStaged(
-    staged,
-    rows.map((r) => r.position),
-  );
+  const { rejects } = await tx.copyStaged(staged, rows.positions);
   const check = castFailures(plan);
   const failures = check ? await tx.query<{ column: string; n: unknown; first_position: string }>(check) : [];
   if (failures.length)

@@ -69,7 +69,7 @@ export const referenceSource: Source = {
                   file: path.basename(file),
                   checksum,
                   stream: "fx_rates",
-                  rows: batch.records.length,
+                  rows: batch.positions?.length ?? batch.records.length,
                   rejects: batch.rejects?.length ?? 0,
                   runId: ctx.runId,
                 });

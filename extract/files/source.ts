@@ -93,15 +93,16 @@ export async function* readCsvFile(
   let loaded = 0;
   let rejected = 0;
   for await (const batch of csvBatchesInWorker(file, pattern, BATCH_ROWS)) {
-    loaded += batch.records.length;
+    loaded += batch.positions.length;
     rejected += batch.rejects.length;
-    const { records, positions, payloads, rejects } = batch;
+    const { columns, positions, payloads, rejects } = batch;
     if (!batch.last) {
-      yield { records, positions, payloads, rejects };
+      yield { records: [], columns, positions, payloads, rejects };
       continue;
     }
     yield {
-      records,
+      records: [],
+      columns,
       positions,
       payloads,
       rejects,

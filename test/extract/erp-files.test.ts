@@ -115,12 +115,13 @@ describe("erp_files source", () => {
       "K-1004;C-4;03.10.2026;02.11.2026;EUR;abc;0;1;open;", // not a number
       "K-1005;C-5;03.10.2026", // wrong column count
       "K-1006;C-6;04.10.2026;03.11.2026;GBP;99,99;0;99,99;void;in_9",
+      ";C-7;05.10.2026;04.11.2026;EUR;5,00;0;5,00;open;", // no key
     ]);
     const first = await cli([]);
     expect(first.stderr).not.toMatch(/unexpected/);
     const out = JSON.parse(first.stdout);
     const inv = out.streams.find((s: { stream: string }) => s.stream === "invoices");
-    expect(inv).toMatchObject({ status: "succeeded", rows: 3, rejects: 3 });
+    expect(inv).toMatchObject({ status: "succeeded", rows: 3, rejects: 4 });
     expect(first.code).toBe(0);
 
     const rows = await t.warehouse.query(
@@ -157,8 +158,10 @@ describe("erp_files source", () => {
       ["invoices_2026-10.csv:4", "invoice_date"],
       ["invoices_2026-10.csv:5", "net_amount"],
       ["invoices_2026-10.csv:6", null],
+      ["invoices_2026-10.csv:8", "invoice_no"],
     ]);
     expect(rejects[2]!.reason).toMatch(/column/i);
+    expect(rejects[3]!.reason).toBe("missing primary key field invoice_no");
 
     // Same file again: skipped by name + checksum, nothing new lands in raw.
     const second = JSON.parse((await cli([])).stdout);

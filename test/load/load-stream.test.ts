@@ -324,6 +324,60 @@ describe("loadStream", () => {
     expect(await readCursor(wh, "zendesk", "broken")).toEqual({ p: 3 });
   });
 
+  it("column-major batches (the CSV worker's) load exactly as the same records do", async () => {
+    const wh = t.warehouse;
+    // Mixed case names (snake_cased), a null, a row without its key, a merge on a repeated key.
+    const records = [
+      { Id: "1", Amount: "10.5", Note: "a" },
+      { Id: "2", Amount: null, Note: "b" },
+      { Id: "", Amount: "3", Note: "no key" },
+      { Id: "1", Amount: "11.5", Note: "a2" },
+    ];
+    const positions = records.map((_, i) => `f.csv:${i + 2}`);
+    const payloads = records.map((r) => JSON.stringify(r));
+    const names = ["Id", "Amount", "Note"];
+    const columns = { names, values: names.map((n) => records.map((r) => r[n as keyof typeof r])) };
+    const desc = (stream: string): StreamDescriptor => ({
+      source: "erp_files",
+      stream,
+      primaryKey: ["id"],
+      columnTypes: { amount: "numeric" },
+    });
+    const asRecords = await loadStream(
+      wh,
+      desc("as_records"),
+      from([{ records, positions, payloads, cursor: { f: 1 } }]),
+      { runId: "r" },
+    );
+    const asColumns = await loadStream(
+      wh,
+      desc("as_columns"),
+      from([{ records: [], columns, positions, payloads, cursor: { f: 1 } }]),
+      { runId: "r" },
+    );
+    expect(asColumns).toEqual({ ...asRecords, stream: "as_columns" });
+    expect(asColumns).toMatchObject({ rows: 3, rejects: 1 });
+    const content = (table: string) =>
+      wh.query(
+        `SELECT id, amount, note, _trueup_position, _trueup_payload FROM staging.${table} ORDER BY id`,
+      );
+    expect(await content("erp_files__as_columns")).toEqual(await content("erp_files__as_records"));
+    expect((await content("erp_files__as_columns")).map((r) => [r.id, r.amount, r.note])).toEqual([
+      ["1", "11.5", "a2"],
+      ["2", null, "b"],
+    ]);
+    const raw = (table: string) =>
+      wh.query(`SELECT _trueup_position, _trueup_payload FROM raw.${table} ORDER BY _trueup_position`);
+    expect(await raw("erp_files__as_columns")).toEqual(await raw("erp_files__as_records"));
+    const rejected = await wh.query(
+      `SELECT stream, position, field, record FROM trueup.rejects WHERE stream IN ('as_records', 'as_columns') ORDER BY stream`,
+    );
+    expect(rejected).toEqual([
+      { stream: "as_columns", position: "f.csv:4", field: "id", record: records[2] },
+      { stream: "as_records", position: "f.csv:4", field: "id", record: records[2] },
+    ]);
+  });
+
   it("a batch prepared ahead is prepared again when staging changed meanwhile", async () => {
     const wh = t.warehouse;
     const desc: StreamDescriptor = {
