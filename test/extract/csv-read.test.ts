@@ -90,6 +90,13 @@ describe("CSV exports parsed in a worker thread", () => {
     );
   });
 
+  it("a file that cannot be read is an error of the read, not of the process", async () => {
+    await expect(all(parseCsvBatches(path.join(dir, "missing.csv"), pattern, 10))).rejects.toThrow(/ENOENT/);
+    await expect(all(csvBatchesInWorker(path.join(dir, "missing.csv"), pattern, 10))).rejects.toThrow(
+      /reading missing\.csv: ENOENT/,
+    );
+  });
+
   it("stops the worker when the consumer stops early", async () => {
     const file = path.join(dir, "inv_2.csv");
     writeFileSync(
