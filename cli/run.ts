@@ -5,6 +5,7 @@ import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
 import { requirePostgresRuntime, type CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
+import { openOrchestrator } from "./worker.js";
 
 export async function runPipelineCommand(
   ctx: CommandContext,
@@ -17,12 +18,15 @@ export async function runPipelineCommand(
   const selected = select(dag, opts.select);
   requirePostgresRuntime(ctx, "run");
   const { warehouse } = await ctx.warehouse();
+  // Run history stays on Postgres: the warehouse itself, or (Snowflake) the orchestrator's.
+  const history = warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;
   const tty = process.stderr.isTTY && !ctx.json;
   const result = await runDag({
     dag,
     selected,
     selector: opts.select,
     command: "run",
+    history,
     context: {
       warehouse,
       config,

@@ -3,6 +3,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Dag } from "./dag.js";
 import { executorFor, type NodeContext } from "./executors.js";
 import type { PipelineNode } from "./pipeline.js";
+import type { WarehouseSession } from "../warehouse/interfaces.js";
 import { RunRecorder } from "./recorder.js";
 
 export interface NodeOutcome {
@@ -23,6 +24,8 @@ export interface RunOptions {
   command?: string;
   selector?: string;
   onNode?: (o: NodeOutcome | { node: string; status: "running" }) => void;
+  /** Where run history goes (trueup.runs, node_runs): the warehouse unless given (Snowflake: the orchestrator's Postgres). */
+  history?: WarehouseSession;
 }
 
 /**
@@ -36,7 +39,7 @@ export async function runDag(
   const { dag, context } = options;
   const selected = options.selected ?? new Set(dag.nodes.keys());
   const order = dag.order(selected);
-  const recorder = new RunRecorder(context.warehouse, context.runId);
+  const recorder = new RunRecorder(options.history ?? context.warehouse, context.runId);
   await recorder.start(options.command ?? "run", {
     selector: options.selector,
     asOf: new Date(context.asOf),
