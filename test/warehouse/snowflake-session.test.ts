@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { WarehouseError } from "../../core/errors.js";
 import { parseSnowflakeUrl } from "../../warehouse/snowflake/connection.js";
-import { SnowflakeConnection, SnowflakeDriver } from "../../warehouse/snowflake/driver.js";
+import { SnowflakeDriver } from "../../warehouse/snowflake/driver.js";
 import {
   TransactionRunner,
   kyselyOn,
   snowflakeBinds,
   statementKind,
 } from "../../warehouse/snowflake/session.js";
+import { recordingConnection } from "../helpers/snowflake.js";
 
 /**
  * The parts of the Snowflake runtime that decide what is sent, checked without an account (the
@@ -39,25 +40,8 @@ describe("Snowflake statements", () => {
 });
 
 describe("a Snowflake transaction", () => {
-  /** snowflake-sdk's connection as the driver uses it: statements recorded, no server. */
-  function connection() {
-    const sent: string[] = [];
-    const raw = {
-      connect: () => {},
-      destroy: () => {},
-      execute: (o: {
-        sqlText: string;
-        complete: (err: undefined, stmt: object, rows: unknown[]) => void;
-      }) => {
-        sent.push(o.sqlText);
-        o.complete(undefined, {}, []);
-      },
-    };
-    return { conn: new SnowflakeConnection(raw as never), sent };
-  }
-
   it("begins at its first write, after the DDL and PUTs before it", async () => {
-    const { conn, sent } = connection();
+    const { conn, sent } = recordingConnection();
     const tx = new TransactionRunner(conn);
     await tx.run(`SELECT 1 FROM information_schema.tables`, []);
     await tx.run(`ALTER TABLE "staging"."s" ADD COLUMN IF NOT EXISTS "x" VARCHAR`, []);
@@ -70,7 +54,7 @@ describe("a Snowflake transaction", () => {
       [],
     );
     expect(tx.began).toBe(true);
-    expect(sent.map((s) => s.split(" ")[0])).toEqual([
+    expect(sent.map((s) => s.sql.split(" ")[0])).toEqual([
       "SELECT",
       "ALTER",
       "CREATE",
@@ -82,18 +66,18 @@ describe("a Snowflake transaction", () => {
   });
 
   it("refuses DDL and PUT once it has begun (Snowflake would commit it halfway)", async () => {
-    const { conn, sent } = connection();
+    const { conn, sent } = recordingConnection();
     const tx = new TransactionRunner(conn);
     await tx.run(`INSERT INTO "trueup"."rejects" ("reason") SELECT 'x'`, []);
     await expect(tx.run(`ALTER TABLE "staging"."s" ADD COLUMN "y" VARCHAR`, [])).rejects.toThrow(
       WarehouseError,
     );
     await expect(tx.run(`PUT 'file:///tmp/y.csv.gz' @"raw".%"r"`, [])).rejects.toThrow(/halfway/);
-    expect(sent).toEqual(["BEGIN", `INSERT INTO "trueup"."rejects" ("reason") SELECT 'x'`]);
+    expect(sent.map((s) => s.sql)).toEqual(["BEGIN", `INSERT INTO "trueup"."rejects" ("reason") SELECT 'x'`]);
   });
 
   it("runs the session's kysely statements through the same transaction", async () => {
-    const { conn, sent } = connection();
+    const { conn, sent } = recordingConnection();
     const tx = new TransactionRunner(conn);
     const db = kyselyOn(tx);
     await db
@@ -101,9 +85,10 @@ describe("a Snowflake transaction", () => {
       .values({ reason: "x", record: { a: 1 } })
       .execute();
     await expect(db.schema.createTable("t").addColumn("a", "varchar").execute()).rejects.toThrow(/halfway/);
-    expect(sent[0]).toBe("BEGIN");
-    expect(sent[1]).toMatch(/^insert into "trueup"\."rejects" \("reason", "record"\) values \(\?, \?\)$/);
-    expect(sent).toHaveLength(2);
+    const [begin, insert, ...rest] = sent.map((s) => s.sql);
+    expect(begin).toBe("BEGIN");
+    expect(insert).toMatch(/^insert into "trueup"\."rejects" \("reason", "record"\) values \(\?, \?\)$/);
+    expect(rest).toEqual([]);
   });
 });
 

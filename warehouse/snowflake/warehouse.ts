@@ -7,16 +7,23 @@ import { SnowflakeDialect } from "./dialect.js";
 import { SnowflakeDriver, type SnowflakeConnection } from "./driver.js";
 import { SnowflakeSession, TransactionRunner, kyselyOn, type StatementRunner } from "./session.js";
 
+/** Where the warehouse's connections come from: the driver's pool (or, in tests, one connection). */
+interface ConnectionSource {
+  acquire(): Promise<SnowflakeConnection>;
+  release(conn: SnowflakeConnection): Promise<void>;
+  destroy(): Promise<void>;
+}
+
 /** Each statement on a pooled connection, in autocommit. */
 class PoolRunner implements StatementRunner {
-  constructor(private readonly driver: SnowflakeDriver) {}
+  constructor(private readonly source: ConnectionSource) {}
 
   async run(sql: string, binds: readonly unknown[]) {
-    const conn = (await this.driver.acquireConnection()) as SnowflakeConnection;
+    const conn = await this.source.acquire();
     try {
       return await conn.run(sql, binds);
     } finally {
-      await this.driver.releaseConnection(conn);
+      await this.source.release(conn);
     }
   }
 }
@@ -27,16 +34,16 @@ class PoolRunner implements StatementRunner {
  * (see TransactionRunner). graphile-worker and run history stay on Postgres (cli/worker.ts).
  */
 export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
-  readonly displayUrl: string;
   private closed = false;
 
   private constructor(
-    private readonly driver: SnowflakeDriver,
-    config: SnowflakeConnectionConfig,
-    maxConnections: number,
+    private readonly source: ConnectionSource,
+    readonly displayUrl: string,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    db?: Kysely<any>,
   ) {
-    super(new PoolRunner(driver), new Kysely({ dialect: new SnowflakeDialect(config, maxConnections) }));
-    this.displayUrl = config.display;
+    const runner = new PoolRunner(source);
+    super(runner, db ?? kyselyOn(runner));
   }
 
   static async connect(
@@ -46,7 +53,16 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
     for (const secret of [config.password, config.privateKeyPass]) if (secret) registerSecret(secret);
     const max = options.maxConnections ?? 4;
     const driver = new SnowflakeDriver(config, max);
-    const wh = new SnowflakeWarehouse(driver, config, max);
+    const source: ConnectionSource = {
+      acquire: async () => (await driver.acquireConnection()) as SnowflakeConnection,
+      release: (conn) => driver.releaseConnection(conn),
+      destroy: () => driver.destroy(),
+    };
+    const wh = new SnowflakeWarehouse(
+      source,
+      config.display,
+      new Kysely({ dialect: new SnowflakeDialect(config, max) }),
+    );
     try {
       await wh.query("SELECT 1");
     } catch (err) {
@@ -60,8 +76,19 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
     return wh;
   }
 
+  /**
+   * The warehouse over one connection that is open already, every statement and transaction on
+   * it (one at a time). For checking what trueup sends over a connection that records it.
+   */
+  static on(conn: SnowflakeConnection, displayUrl = "snowflake://(one connection)"): SnowflakeWarehouse {
+    return new SnowflakeWarehouse(
+      { acquire: async () => conn, release: async () => {}, destroy: async () => {} },
+      displayUrl,
+    );
+  }
+
   async transaction<T>(fn: (tx: WarehouseSession) => Promise<T>): Promise<T> {
-    const conn = (await this.driver.acquireConnection()) as SnowflakeConnection;
+    const conn = await this.source.acquire();
     const runner = new TransactionRunner(conn);
     const session = new SnowflakeSession(runner, kyselyOn(runner));
     try {
@@ -73,7 +100,7 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
       throw err;
     } finally {
       await session.cleanup();
-      await this.driver.releaseConnection(conn);
+      await this.source.release(conn);
     }
   }
 
@@ -81,6 +108,6 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     await this.db.destroy();
-    await this.driver.destroy();
+    await this.source.destroy();
   }
 }
