@@ -1,9 +1,8 @@
 import { reconcile } from "../reconcile/run.js";
-import { requirePostgresRuntime, type CommandContext } from "./context.js";
+import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
-  requirePostgresRuntime(ctx, "reconcile");
   const { warehouse } = await ctx.warehouse();
   const results = await reconcile({
     warehouse,
@@ -14,7 +13,13 @@ export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: strin
   });
   const rows = await warehouse
     .query<{ category: string; open: string; amount_usd: string; oldest: string | null }>(
-      `SELECT category, count(*) FILTER (WHERE status = 'open') AS open,
+      warehouse.dialect === "snowflake"
+        ? // Snowflake has no aggregate FILTER; IFF gives the same per-category figures.
+          `SELECT category, COUNT_IF(status = 'open') AS "open",
+            coalesce(sum(IFF(status = 'open', amount_usd, NULL)), 0) AS amount_usd,
+            min(IFF(status = 'open', first_seen_at, NULL)) AS oldest
+       FROM "recon"."discrepancy" GROUP BY category ORDER BY category`
+        : `SELECT category, count(*) FILTER (WHERE status = 'open') AS open,
             coalesce(sum(amount_usd) FILTER (WHERE status = 'open'), 0) AS amount_usd,
             min(first_seen_at) FILTER (WHERE status = 'open') AS oldest
        FROM recon.discrepancy GROUP BY category ORDER BY category`,

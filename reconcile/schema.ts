@@ -1,12 +1,36 @@
+import { quoteIdentifier as q, quoteLiteral } from "../warehouse/identifiers.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 
 /**
  * The `recon` schema finance reads. `discrepancy` keeps every discrepancy ever found, open or
  * resolved (nothing is deleted); `discrepancy_events` is its lifecycle log; `history` a daily
  * snapshot for trend charts; `summary` and `open_discrepancies` are views shaped for BI.
- * Idempotent DDL, run before each reconciliation.
+ * Idempotent DDL, run before each reconciliation. The descriptions are shared by both dialects.
  */
-const STATEMENTS = [
+const DISCREPANCY_DESCRIPTION =
+  "Every discrepancy trueup has found, one row per category and key, open or resolved. Nothing is deleted: a discrepancy that disappears is resolved with a timestamp, one that comes back reopens.";
+const EVENTS_DESCRIPTION =
+  "Lifecycle log: when each discrepancy opened, resolved or reopened, and in which run.";
+const HISTORY_DESCRIPTION = "Open discrepancies per day, category, entity and currency: the trend chart.";
+const OPEN_DESCRIPTION = "Open discrepancies with their age: the exception queue finance works.";
+const SUMMARY_DESCRIPTION =
+  "Open discrepancies counted and summed by category, entity, currency and age bucket.";
+
+/** recon.discrepancy's column descriptions, in COMMENT ON COLUMN order. */
+const COLUMN_DESCRIPTIONS: Record<string, string> = {
+  category: "What disagrees (CONTRACTS §4), e.g. invoice_missing_in_erp.",
+  key: "system:native_id of the record the discrepancy is about.",
+  customer_id: "Canonical customer (canonical.customer.customer_id).",
+  left_value: "Value in left_system.",
+  right_value: "Value in right_system (NULL when the record is missing there).",
+  delta: "left minus right, in currency units, for amount discrepancies.",
+  amount_usd: "Amount at stake in the reporting currency, at the rate of the record date.",
+  status: "open or resolved.",
+  first_seen_at: "As-of time of the run that first found it.",
+  owner_team: "Team that works this category (config reconciliation.ownerTeams).",
+};
+
+const POSTGRES_STATEMENTS = [
   `CREATE SCHEMA IF NOT EXISTS recon`,
   `CREATE TABLE IF NOT EXISTS recon.discrepancy (
      category text NOT NULL,
@@ -31,17 +55,10 @@ const STATEMENTS = [
      last_run_id text,
      PRIMARY KEY (category, key)
    )`,
-  `COMMENT ON TABLE recon.discrepancy IS 'Every discrepancy trueup has found, one row per category and key, open or resolved. Nothing is deleted: a discrepancy that disappears is resolved with a timestamp, one that comes back reopens.'`,
-  `COMMENT ON COLUMN recon.discrepancy.category IS 'What disagrees (CONTRACTS §4), e.g. invoice_missing_in_erp.'`,
-  `COMMENT ON COLUMN recon.discrepancy.key IS 'system:native_id of the record the discrepancy is about.'`,
-  `COMMENT ON COLUMN recon.discrepancy.customer_id IS 'Canonical customer (canonical.customer.customer_id).'`,
-  `COMMENT ON COLUMN recon.discrepancy.left_value IS 'Value in left_system.'`,
-  `COMMENT ON COLUMN recon.discrepancy.right_value IS 'Value in right_system (NULL when the record is missing there).'`,
-  `COMMENT ON COLUMN recon.discrepancy.delta IS 'left minus right, in currency units, for amount discrepancies.'`,
-  `COMMENT ON COLUMN recon.discrepancy.amount_usd IS 'Amount at stake in the reporting currency, at the rate of the record date.'`,
-  `COMMENT ON COLUMN recon.discrepancy.status IS 'open or resolved.'`,
-  `COMMENT ON COLUMN recon.discrepancy.first_seen_at IS 'As-of time of the run that first found it.'`,
-  `COMMENT ON COLUMN recon.discrepancy.owner_team IS 'Team that works this category (config reconciliation.ownerTeams).'`,
+  `COMMENT ON TABLE recon.discrepancy IS ${quoteLiteral(DISCREPANCY_DESCRIPTION)}`,
+  ...Object.entries(COLUMN_DESCRIPTIONS).map(
+    ([column, doc]) => `COMMENT ON COLUMN recon.discrepancy.${column} IS ${quoteLiteral(doc)}`,
+  ),
   `CREATE INDEX IF NOT EXISTS discrepancy_status ON recon.discrepancy (status, category)`,
   `CREATE TABLE IF NOT EXISTS recon.discrepancy_events (
      id bigserial PRIMARY KEY,
@@ -51,7 +68,7 @@ const STATEMENTS = [
      key text NOT NULL,
      event text NOT NULL CHECK (event IN ('opened', 'reopened', 'resolved'))
    )`,
-  `COMMENT ON TABLE recon.discrepancy_events IS 'Lifecycle log: when each discrepancy opened, resolved or reopened, and in which run.'`,
+  `COMMENT ON TABLE recon.discrepancy_events IS ${quoteLiteral(EVENTS_DESCRIPTION)}`,
   `CREATE TABLE IF NOT EXISTS recon.history (
      day date NOT NULL,
      category text NOT NULL,
@@ -61,7 +78,7 @@ const STATEMENTS = [
      amount_usd numeric NOT NULL,
      PRIMARY KEY (day, category, entity, currency)
    )`,
-  `COMMENT ON TABLE recon.history IS 'Open discrepancies per day, category, entity and currency: the trend chart.'`,
+  `COMMENT ON TABLE recon.history IS ${quoteLiteral(HISTORY_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.open_discrepancies AS
      SELECT d.*, (CURRENT_DATE - CAST(d.first_seen_at AS date)) AS age_days,
             CASE WHEN CURRENT_DATE - CAST(d.first_seen_at AS date) <= 7 THEN '0-7 days'
@@ -69,17 +86,97 @@ const STATEMENTS = [
                  WHEN CURRENT_DATE - CAST(d.first_seen_at AS date) <= 90 THEN '31-90 days'
                  ELSE '90+ days' END AS age_bucket
        FROM recon.discrepancy d WHERE d.status = 'open'`,
-  `COMMENT ON VIEW recon.open_discrepancies IS 'Open discrepancies with their age: the exception queue finance works.'`,
+  `COMMENT ON VIEW recon.open_discrepancies IS ${quoteLiteral(OPEN_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.summary AS
      SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
             owner_team, count(*) AS open_count, coalesce(sum(amount_usd), 0) AS amount_usd,
             coalesce(sum(abs(delta)), 0) AS abs_delta
        FROM recon.open_discrepancies
       GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,
-  `COMMENT ON VIEW recon.summary IS 'Open discrepancies counted and summed by category, entity, currency and age bucket.'`,
+  `COMMENT ON VIEW recon.summary IS ${quoteLiteral(SUMMARY_DESCRIPTION)}`,
 ];
+
+/** A Snowflake column: quoted name, type, then its description (if any) inline. */
+function column(name: string, type: string): string {
+  const doc = COLUMN_DESCRIPTIONS[name];
+  return `${q(name)} ${type}${doc ? ` COMMENT ${quoteLiteral(doc)}` : ""}`;
+}
+
+/**
+ * Snowflake: the same tables in Snowflake types (warehouse/snowflake/types.ts), descriptions
+ * inline (one statement per object instead of one per comment: every DDL statement is a round
+ * trip that commits; a changed description reaches an existing table only by hand). No CHECK
+ * constraint (a recent Snowflake addition; the lifecycle writes only the listed values) and no
+ * index (standard tables have none); the primary keys are recorded, not enforced: the
+ * lifecycle statements keep one row per key. Event ids are AUTOINCREMENT ORDER (new columns
+ * default to NOORDER since Snowflake's 2024_01 bundle, whose ids need not increase) so they
+ * follow the order events were written, as bigserial's do. The views are replaced with COPY
+ * GRANTS so BI roles keep their access. All of it is DDL, so it runs before the
+ * reconciliation's first write (see runFamily).
+ */
+const SNOWFLAKE_STATEMENTS = [
+  `CREATE SCHEMA IF NOT EXISTS "recon"`,
+  `CREATE TABLE IF NOT EXISTS "recon"."discrepancy" (
+     ${column("category", "VARCHAR NOT NULL")},
+     ${column("key", "VARCHAR NOT NULL")},
+     ${column("family", "VARCHAR NOT NULL")},
+     ${column("customer_id", "VARCHAR")},
+     ${column("entity", "VARCHAR")},
+     ${column("left_system", "VARCHAR")},
+     ${column("left_value", "VARCHAR")},
+     ${column("right_system", "VARCHAR")},
+     ${column("right_value", "VARCHAR")},
+     ${column("delta", "NUMBER(38,10)")},
+     ${column("currency", "VARCHAR")},
+     ${column("amount_usd", "NUMBER(38,10)")},
+     ${column("detail", "VARIANT")},
+     ${column("status", "VARCHAR NOT NULL")},
+     ${column("first_seen_at", "TIMESTAMP_TZ NOT NULL")},
+     ${column("last_seen_at", "TIMESTAMP_TZ NOT NULL")},
+     ${column("resolved_at", "TIMESTAMP_TZ")},
+     ${column("reopened_count", "NUMBER(38,0) NOT NULL DEFAULT 0")},
+     ${column("owner_team", "VARCHAR NOT NULL")},
+     ${column("last_run_id", "VARCHAR")},
+     PRIMARY KEY ("category", "key")
+   ) COMMENT = ${quoteLiteral(DISCREPANCY_DESCRIPTION)}`,
+  `CREATE TABLE IF NOT EXISTS "recon"."discrepancy_events" (
+     "id" NUMBER(38,0) NOT NULL AUTOINCREMENT ORDER COMMENT 'Increasing in the order events were written.',
+     "run_id" VARCHAR NOT NULL,
+     "at" TIMESTAMP_TZ NOT NULL,
+     "category" VARCHAR NOT NULL,
+     "key" VARCHAR NOT NULL,
+     "event" VARCHAR NOT NULL COMMENT 'opened, reopened or resolved.',
+     PRIMARY KEY ("id")
+   ) COMMENT = ${quoteLiteral(EVENTS_DESCRIPTION)}`,
+  `CREATE TABLE IF NOT EXISTS "recon"."history" (
+     "day" DATE NOT NULL,
+     "category" VARCHAR NOT NULL,
+     "entity" VARCHAR NOT NULL,
+     "currency" VARCHAR NOT NULL,
+     "open_count" NUMBER(38,0) NOT NULL,
+     "amount_usd" NUMBER(38,10) NOT NULL,
+     PRIMARY KEY ("day", "category", "entity", "currency")
+   ) COMMENT = ${quoteLiteral(HISTORY_DESCRIPTION)}`,
+  `CREATE OR REPLACE VIEW "recon"."open_discrepancies" COPY GRANTS COMMENT = ${quoteLiteral(OPEN_DESCRIPTION)} AS
+     SELECT d.*, DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) AS age_days,
+            CASE WHEN DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) <= 7 THEN '0-7 days'
+                 WHEN DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) <= 30 THEN '8-30 days'
+                 WHEN DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) <= 90 THEN '31-90 days'
+                 ELSE '90+ days' END AS age_bucket
+       FROM "recon"."discrepancy" d WHERE d.status = 'open'`,
+  `CREATE OR REPLACE VIEW "recon"."summary" COPY GRANTS COMMENT = ${quoteLiteral(SUMMARY_DESCRIPTION)} AS
+     SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
+            owner_team, count(*) AS open_count, coalesce(sum(amount_usd), 0) AS amount_usd,
+            coalesce(sum(abs(delta)), 0) AS abs_delta
+       FROM "recon"."open_discrepancies"
+      GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,
+];
+
+function reconSchemaStatements(dialect: WarehouseSession["dialect"]): readonly string[] {
+  return dialect === "snowflake" ? SNOWFLAKE_STATEMENTS : POSTGRES_STATEMENTS;
+}
 
 export async function ensureReconSchema(tx: WarehouseSession): Promise<void> {
   await tx.lockForTransaction("ddl");
-  for (const s of STATEMENTS) await tx.query(s);
+  for (const s of reconSchemaStatements(tx.dialect)) await tx.query(s);
 }
