@@ -1,6 +1,6 @@
 import { runSyncs } from "../reverse/run.js";
 import type { SyncRunResult } from "../reverse/sync.js";
-import { requirePostgresRuntime, type CommandContext } from "./context.js";
+import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
 export interface SyncCommandOptions {
@@ -36,7 +36,6 @@ export async function syncCommand(
   names: string[],
   opts: SyncCommandOptions,
 ): Promise<number> {
-  requirePostgresRuntime(ctx, "sync");
   const { warehouse } = await ctx.warehouse();
   const results = await runSyncs({
     warehouse,

@@ -22,13 +22,17 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
     );
   }
   const key = `m.${db.quoteIdent(sync.matchKey.column)}`;
-  const rows = await db.query<{
-    record_id: string;
-    payload: FieldValues;
-    last: FieldValues | null;
-    retry: boolean;
-    total: string;
-  }>(planSql(sync, db.dialect), [sync.name]);
+  const snowflake = db.dialect === "snowflake";
+  // Snowflake's variant binds the sync's name once per `?` (see planSql).
+  const rows = (
+    await db.query<{
+      record_id: string;
+      payload: FieldValues | string;
+      last: FieldValues | string | null;
+      retry: boolean;
+      total: string;
+    }>(planSql(sync, db.dialect), snowflake ? [sync.name, sync.name] : [sync.name])
+  ).map((r) => ({ ...r, payload: json(r.payload)!, last: json(r.last) }));
   const total = rows.length
     ? Number(rows[0]!.total)
     : Number((await db.query<{ n: string }>(`SELECT count(DISTINCT ${key}) AS n FROM ${rel} m`))[0]!.n);
@@ -57,14 +61,19 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
   const deletions =
     sync.mode === "mirror"
       ? (
-          await db.query<{ record_id: string; destination_id: string; payload: FieldValues }>(
-            `SELECT st.record_id, st.destination_id, st.payload FROM reverse.sync_state st
+          await db.query<{ record_id: string; destination_id: string; payload: FieldValues | string }>(
+            snowflake
+              ? `SELECT st."record_id", st."destination_id", st."payload" FROM "reverse"."sync_state" st
+                  WHERE st."sync" = $1 AND st."created_by_sync" AND st."destination_id" IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM ${rel} m WHERE CAST(${key} AS VARCHAR) = st."record_id")
+                  ORDER BY st."record_id"`
+              : `SELECT st.record_id, st.destination_id, st.payload FROM reverse.sync_state st
               WHERE st.sync = $1 AND st.created_by_sync AND st.destination_id IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM ${rel} m WHERE CAST(${key} AS text) = st.record_id)
               ORDER BY st.record_id`,
             [sync.name],
           )
-        ).map((r) => ({ recordId: r.record_id, destinationId: r.destination_id, previous: r.payload }))
+        ).map((r) => ({ recordId: r.record_id, destinationId: r.destination_id, previous: json(r.payload)! }))
       : [];
   return {
     sync: sync.name,
@@ -112,9 +121,17 @@ export function planSql(sync: SyncConfig, dialect: Dialect): string {
 }
 
 async function isView(db: WarehouseSession, schema: string, name: string): Promise<boolean> {
+  // Snowflake keeps trueup's (quoted, case-ignored) names upper case in information_schema.
   const r = await db.query(
-    `SELECT 1 FROM information_schema.views WHERE table_schema = $1 AND table_name = $2`,
-    [schema, name],
+    db.dialect === "snowflake"
+      ? `SELECT 1 AS ok FROM information_schema.views WHERE table_schema = UPPER($1) AND table_name = UPPER($2)`
+      : `SELECT 1 FROM information_schema.views WHERE table_schema = $1 AND table_name = $2`,
+    db.dialect === "snowflake" ? [db.physicalName(schema), db.physicalName(name)] : [schema, name],
   );
   return r.length > 0;
+}
+
+/** Snowflake's driver may hand a VARIANT back as its JSON text. */
+function json(v: FieldValues | string | null): FieldValues | null {
+  return typeof v === "string" ? (JSON.parse(v) as FieldValues) : v;
 }

@@ -36,9 +36,13 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
     destinationFactory(config, options.credentials, { runId: options.runId, log: options.log });
   const results: SyncRunResult[] = [];
   if (options.approve?.length) {
+    // Snowflake takes no array binds: the ids go as a JSON array, unpacked with FLATTEN.
     const rows = await options.warehouse.query<{ plan_id: string; sync: string; status: string }>(
-      `SELECT plan_id, sync, status FROM reverse.plans WHERE plan_id = ANY($1)`,
-      [options.approve],
+      options.warehouse.dialect === "snowflake"
+        ? `SELECT "plan_id", "sync", "status" FROM "reverse"."plans"
+            WHERE "plan_id" IN (SELECT f.value::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON($1))) f)`
+        : `SELECT plan_id, sync, status FROM reverse.plans WHERE plan_id = ANY($1)`,
+      [options.warehouse.dialect === "snowflake" ? JSON.stringify(options.approve) : options.approve],
     );
     for (const id of options.approve) {
       const row = rows.find((r) => r.plan_id === id);

@@ -1,7 +1,7 @@
 import type { SyncConfig } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import type { Warehouse } from "../warehouse/interfaces.js";
+import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { CircuitBreakerError } from "./governance/errors.js";
 import { loadPendingPlan, markApplied, savePendingPlan } from "./governance/plans.js";
 import type { Destination, FieldValues, PlannedChange, SyncPlan, UpsertOutcome } from "./interfaces.js";
@@ -78,7 +78,9 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
   if (options.dryRun) return base;
   const log1 = async (r: SyncRunResult) => {
     await wh.query(
-      `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
+      wh.dialect === "snowflake"
+        ? SF.syncRun
+        : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
        VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
          planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
@@ -250,7 +252,9 @@ async function deliverBatch(
         // A created record's snapshot is exactly what was sent (fields left out of the plan,
         // unchanged since an earlier delivery to a record since deleted, then go out next run).
         await tx.query(
-          `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id, destination_id, created_by_sync)
+          tx.dialect === "snowflake"
+            ? SF.saveState(Object.keys(planned.fields).length)
+            : `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id, destination_id, created_by_sync)
            VALUES ($1, $2, $3, now(), $4, $5, $6)
            ON CONFLICT (sync, record_id) DO UPDATE SET
              payload = CASE WHEN EXCLUDED.created_by_sync THEN EXCLUDED.payload ELSE reverse.sync_state.payload || EXCLUDED.payload END,
@@ -264,6 +268,8 @@ async function deliverBatch(
             runId,
             destIds.get(c.recordId) ?? null,
             created.has(c.recordId),
+            // Snowflake: the keys merged into the snapshot, one OBJECT_INSERT each (see SF.saveState).
+            ...(tx.dialect === "snowflake" ? Object.keys(planned.fields) : []),
           ],
         );
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
@@ -292,18 +298,14 @@ async function deliverBatch(
         }
         continue;
       }
-      const [{ attempts }] = (await tx.query<{ attempts: number }>(
-        `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 1, $3, $4)
-         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = reverse.failures.attempts + 1, last_error = EXCLUDED.last_error,
-           payload = EXCLUDED.payload, updated_at = now()
-         RETURNING attempts`,
-        [sync.name, c.recordId, error, JSON.stringify(planned.fields)],
-      )) as [{ attempts: number }];
+      const attempts = await recordFailure(tx, sync.name, c.recordId, error, planned.fields);
       const dead = attempts >= sync.maxAttempts;
       if (dead) {
         result.deadLettered++;
         await tx.query(
-          `INSERT INTO reverse.dead_letters (sync, record_id, payload, error, attempts) VALUES ($1, $2, $3, $4, $5)`,
+          tx.dialect === "snowflake"
+            ? SF.deadLetter
+            : `INSERT INTO reverse.dead_letters (sync, record_id, payload, error, attempts) VALUES ($1, $2, $3, $4, $5)`,
           [sync.name, c.recordId, JSON.stringify(planned.fields), error, attempts],
         );
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
@@ -391,6 +393,32 @@ async function deleteBatch(
   });
 }
 
+/**
+ * A failed record's retry row, one attempt more; returns the attempts so far. Snowflake has no
+ * RETURNING: its MERGE is followed by a read of the row, in the same transaction.
+ */
+async function recordFailure(
+  tx: WarehouseSession,
+  syncName: string,
+  recordId: string,
+  error: string,
+  payload: FieldValues,
+): Promise<number> {
+  if (tx.dialect === "snowflake") {
+    await tx.query(SF.failure, [syncName, recordId, error, JSON.stringify(payload)]);
+    const [row] = await tx.query<{ attempts: unknown }>(SF.failureAttempts, [syncName, recordId]);
+    return Number(row?.attempts ?? 1);
+  }
+  const [{ attempts }] = (await tx.query<{ attempts: number }>(
+    `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 1, $3, $4)
+         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = reverse.failures.attempts + 1, last_error = EXCLUDED.last_error,
+           payload = EXCLUDED.payload, updated_at = now()
+         RETURNING attempts`,
+    [syncName, recordId, error, JSON.stringify(payload)],
+  )) as [{ attempts: number }];
+  return attempts;
+}
+
 async function audit(
   tx: Parameters<Parameters<Warehouse["transaction"]>[0]>[0],
   runId: string,
@@ -405,7 +433,9 @@ async function audit(
   planId: string | undefined,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id)
+    tx.dialect === "snowflake"
+      ? SF.audit
+      : `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       runId,
@@ -426,6 +456,7 @@ async function audit(
 
 /** Moves dead letters back into the retry queue (trueup sync --replay). */
 export async function replayDeadLetters(wh: Warehouse, syncName: string): Promise<number> {
+  if (wh.dialect === "snowflake") return replayDeadLettersSnowflake(wh, syncName);
   return wh.transaction(async (tx) => {
     const rows = await tx.query<{ record_id: string; payload: unknown; error: string }>(
       `UPDATE reverse.dead_letters SET replayed_at = now() WHERE sync = $1 AND replayed_at IS NULL RETURNING record_id, payload, error`,
@@ -441,3 +472,102 @@ export async function replayDeadLetters(wh: Warehouse, syncName: string): Promis
     return rows.length;
   });
 }
+
+/**
+ * Snowflake: the dead letters to replay are read first, then marked by id (no RETURNING), then
+ * queued as failures with a MERGE (no ON CONFLICT), all in one transaction.
+ */
+async function replayDeadLettersSnowflake(wh: Warehouse, syncName: string): Promise<number> {
+  return wh.transaction(async (tx) => {
+    const rows = await tx.query<{ id: unknown; record_id: string; payload: unknown; error: string }>(
+      SF.deadLettersToReplay,
+      [syncName],
+    );
+    if (!rows.length) return 0;
+    await tx.query(SF.markReplayed, [syncName, JSON.stringify(rows.map((r) => String(r.id)))]);
+    for (const r of rows)
+      await tx.query(SF.requeue, [syncName, r.record_id, `replayed: ${r.error}`, jsonText(r.payload)]);
+    return rows.length;
+  });
+}
+
+/** A VARIANT as JSON text: snowflake-sdk hands it back parsed or as its text. */
+function jsonText(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/**
+ * The Snowflake text of the statements above whose Postgres form Snowflake lacks: upserts are
+ * MERGEs (Snowflake records primary keys without enforcing them and has no ON CONFLICT), JSON
+ * goes in through PARSE_JSON in a SELECT (not allowed in VALUES), CURRENT_TIMESTAMP() for now().
+ * Binds are numbered as on Postgres (the session sends `$n` as `:n`).
+ */
+const SF = {
+  syncRun: `MERGE INTO "reverse"."sync_runs" t
+USING (SELECT $1 AS "run_id", $2 AS "sync", $3 AS "mode", $4 AS "status", $5 AS "planned", $6 AS "written",
+              $7 AS "verified", $8 AS "failed", $9 AS "dead_lettered", $10 AS "write_calls", $11 AS "message",
+              $12 AS "created", $13 AS "deleted") s
+ON t."run_id" = s."run_id" AND t."sync" = s."sync"
+WHEN MATCHED THEN UPDATE SET t."mode" = s."mode", t."status" = s."status", t."finished_at" = CURRENT_TIMESTAMP(),
+  t."planned" = s."planned", t."written" = s."written", t."verified" = s."verified", t."failed" = s."failed",
+  t."dead_lettered" = s."dead_lettered", t."write_calls" = s."write_calls", t."message" = s."message",
+  t."created" = s."created", t."deleted" = s."deleted"
+WHEN NOT MATCHED THEN INSERT ("run_id", "sync", "mode", "status", "finished_at", "planned", "written", "verified",
+    "failed", "dead_lettered", "write_calls", "message", "created", "deleted")
+  VALUES (s."run_id", s."sync", s."mode", s."status", CURRENT_TIMESTAMP(), s."planned", s."written", s."verified",
+    s."failed", s."dead_lettered", s."write_calls", s."message", s."created", s."deleted")`,
+
+  /**
+   * A verified record's snapshot. Postgres merges the payloads with `||`; Snowflake has no object
+   * merge, so each delivered key ($7…, one per key) is written over the old payload with
+   * OBJECT_INSERT (update flag TRUE; a JSON null value is kept, as `||` keeps it).
+   */
+  saveState(keys: number): string {
+    let merged = `t."payload"::OBJECT`;
+    for (let i = 0; i < keys; i++)
+      merged = `OBJECT_INSERT(${merged}, $${7 + i}, GET(s."payload", $${7 + i}), TRUE)`;
+    return `MERGE INTO "reverse"."sync_state" t
+USING (SELECT $1 AS "sync", $2 AS "record_id", PARSE_JSON($3) AS "payload", $4 AS "last_run_id",
+              $5 AS "destination_id", TO_BOOLEAN($6) AS "created_by_sync") s
+ON t."sync" = s."sync" AND t."record_id" = s."record_id"
+WHEN MATCHED THEN UPDATE SET
+  t."payload" = CASE WHEN s."created_by_sync" THEN s."payload" ELSE TO_VARIANT(${merged}) END,
+  t."last_sent_at" = CURRENT_TIMESTAMP(), t."last_run_id" = s."last_run_id",
+  t."destination_id" = COALESCE(s."destination_id", t."destination_id"),
+  t."created_by_sync" = t."created_by_sync" OR s."created_by_sync"
+WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "payload", "last_sent_at", "last_run_id", "destination_id", "created_by_sync")
+  VALUES (s."sync", s."record_id", s."payload", CURRENT_TIMESTAMP(), s."last_run_id", s."destination_id", s."created_by_sync")`;
+  },
+
+  failure: `MERGE INTO "reverse"."failures" t
+USING (SELECT $1 AS "sync", $2 AS "record_id", $3 AS "last_error", PARSE_JSON($4) AS "payload") s
+ON t."sync" = s."sync" AND t."record_id" = s."record_id"
+WHEN MATCHED THEN UPDATE SET t."attempts" = t."attempts" + 1, t."last_error" = s."last_error",
+  t."payload" = s."payload", t."updated_at" = CURRENT_TIMESTAMP()
+WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "attempts", "last_error", "payload")
+  VALUES (s."sync", s."record_id", 1, s."last_error", s."payload")`,
+
+  failureAttempts: `SELECT MAX("attempts") AS "attempts" FROM "reverse"."failures" WHERE "sync" = $1 AND "record_id" = $2`,
+
+  deadLetter: `INSERT INTO "reverse"."dead_letters" ("sync", "record_id", "payload", "error", "attempts")
+SELECT $1, $2, PARSE_JSON($3), $4, $5`,
+
+  audit: `INSERT INTO "reverse"."audit" ("run_id", "sync", "destination", "object", "record_id", "field", "before", "after",
+    "status", "response_id", "error", "plan_id")
+SELECT $1, $2, $3, $4, $5, $6, PARSE_JSON($7), PARSE_JSON($8), $9, $10, $11, $12`,
+
+  deadLettersToReplay: `SELECT "id", "record_id", "payload", "error" FROM "reverse"."dead_letters"
+WHERE "sync" = $1 AND "replayed_at" IS NULL ORDER BY "at", "id"`,
+
+  /** $2: the ids read, as a JSON array (Snowflake takes no array binds). */
+  markReplayed: `UPDATE "reverse"."dead_letters" SET "replayed_at" = CURRENT_TIMESTAMP()
+WHERE "sync" = $1 AND "replayed_at" IS NULL
+  AND "id" IN (SELECT f.value::NUMBER(38,0) FROM TABLE(FLATTEN(INPUT => PARSE_JSON($2))) f)`,
+
+  requeue: `MERGE INTO "reverse"."failures" t
+USING (SELECT $1 AS "sync", $2 AS "record_id", $3 AS "last_error", PARSE_JSON($4) AS "payload") s
+ON t."sync" = s."sync" AND t."record_id" = s."record_id"
+WHEN MATCHED THEN UPDATE SET t."attempts" = 0
+WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "attempts", "last_error", "payload")
+  VALUES (s."sync", s."record_id", 0, s."last_error", s."payload")`,
+};

@@ -22,8 +22,15 @@ export async function savePendingPlan(db: WarehouseSession, plan: SyncPlan, runI
     `UPDATE reverse.plans SET status = 'superseded' WHERE sync = $1 AND status = 'pending' AND plan_id <> $2`,
     [plan.sync, id],
   );
+  // Snowflake: no ON CONFLICT (and its primary keys are not enforced), so a MERGE inserts only a new id.
   await db.query(
-    `INSERT INTO reverse.plans (plan_id, sync, status, plan, created_run_id) VALUES ($1, $2, 'pending', $3, $4)
+    db.dialect === "snowflake"
+      ? `MERGE INTO "reverse"."plans" t
+         USING (SELECT $1 AS "plan_id", $2 AS "sync", PARSE_JSON($3) AS "plan", $4 AS "created_run_id") s
+         ON t."plan_id" = s."plan_id"
+         WHEN NOT MATCHED THEN INSERT ("plan_id", "sync", "status", "plan", "created_run_id")
+           VALUES (s."plan_id", s."sync", 'pending', s."plan", s."created_run_id")`
+      : `INSERT INTO reverse.plans (plan_id, sync, status, plan, created_run_id) VALUES ($1, $2, 'pending', $3, $4)
      ON CONFLICT (plan_id) DO NOTHING`,
     [id, plan.sync, JSON.stringify(plan), runId],
   );
@@ -31,19 +38,23 @@ export async function savePendingPlan(db: WarehouseSession, plan: SyncPlan, runI
 }
 
 export async function loadPendingPlan(db: WarehouseSession, id: string): Promise<SyncPlan> {
-  const [row] = await db.query<{ status: string; plan: SyncPlan }>(
+  const [row] = await db.query<{ status: string; plan: SyncPlan | string }>(
     `SELECT status, plan FROM reverse.plans WHERE plan_id = $1`,
     [id],
   );
   if (!row) throw new ApprovalError(`no plan ${id}: \`trueup sync --dry-run\` lists pending plans`);
   if (row.status !== "pending")
     throw new ApprovalError(`plan ${id} is ${row.status}, not pending; nothing was written`);
-  return row.plan;
+  // Snowflake's driver may hand a VARIANT back as its JSON text.
+  return typeof row.plan === "string" ? (JSON.parse(row.plan) as SyncPlan) : row.plan;
 }
 
 export async function markApplied(db: WarehouseSession, id: string, runId: string): Promise<void> {
   await db.query(
-    `UPDATE reverse.plans SET status = 'applied', applied_at = now(), applied_run_id = $2 WHERE plan_id = $1`,
+    db.dialect === "snowflake"
+      ? `UPDATE "reverse"."plans" SET "status" = 'applied', "applied_at" = CURRENT_TIMESTAMP(), "applied_run_id" = $2
+          WHERE "plan_id" = $1`
+      : `UPDATE reverse.plans SET status = 'applied', applied_at = now(), applied_run_id = $2 WHERE plan_id = $1`,
     [id, runId],
   );
 }

@@ -45,4 +45,87 @@ export const SNOWFLAKE_MIGRATIONS: readonly Migration[] = [
        ) COMMENT = 'Records that failed validation: where they came from (file:line, page, id), the field and why.'`,
     ],
   },
+  {
+    id: 3,
+    name: "reverse ETL: sync state, audit, failures, dead letters, plans, sync runs",
+    // Postgres migrations 3 and 4 in one: the same tables and columns, in Snowflake types. No CHECK
+    // constraints and no indexes exist here (the allowed values are in the column comments), and
+    // primary keys are recorded, not enforced: reverse/sync.ts, reverse/governance/plans.ts MERGE.
+    sql: [
+      `CREATE SCHEMA IF NOT EXISTS "reverse"`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."sync_state" (
+         "sync" VARCHAR NOT NULL,
+         "record_id" VARCHAR NOT NULL,
+         "payload" VARIANT NOT NULL,
+         "last_sent_at" TIMESTAMP_TZ NOT NULL,
+         "last_run_id" VARCHAR NOT NULL,
+         "created_by_sync" BOOLEAN NOT NULL DEFAULT FALSE COMMENT 'True when this sync created the record (upsert/mirror); mirror mode deletes only such records.',
+         "destination_id" VARCHAR,
+         PRIMARY KEY ("sync", "record_id")
+       ) COMMENT = 'Last payload each sync delivered (and verified) per destination record: the change-detection snapshot.'`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."audit" (
+         "id" NUMBER(38,0) AUTOINCREMENT PRIMARY KEY,
+         "run_id" VARCHAR NOT NULL,
+         "sync" VARCHAR NOT NULL,
+         "destination" VARCHAR NOT NULL,
+         "object" VARCHAR NOT NULL,
+         "record_id" VARCHAR NOT NULL,
+         "field" VARCHAR NOT NULL,
+         "before" VARIANT,
+         "after" VARIANT,
+         "status" VARCHAR NOT NULL COMMENT 'verified, mismatch, failed, dead_letter, created or deleted.',
+         "response_id" VARCHAR,
+         "error" VARCHAR,
+         "plan_id" VARCHAR,
+         "at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP()
+       ) COMMENT = 'Every field trueup wrote into a destination: before, after, outcome and the vendor response id. Enough to reverse any write.'`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."failures" (
+         "sync" VARCHAR NOT NULL,
+         "record_id" VARCHAR NOT NULL,
+         "attempts" NUMBER(38,0) NOT NULL,
+         "last_error" VARCHAR NOT NULL,
+         "payload" VARIANT NOT NULL,
+         "updated_at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         PRIMARY KEY ("sync", "record_id")
+       )`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."dead_letters" (
+         "id" NUMBER(38,0) AUTOINCREMENT PRIMARY KEY,
+         "sync" VARCHAR NOT NULL,
+         "record_id" VARCHAR NOT NULL,
+         "payload" VARIANT NOT NULL,
+         "error" VARCHAR NOT NULL,
+         "attempts" NUMBER(38,0) NOT NULL,
+         "at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         "replayed_at" TIMESTAMP_TZ
+       ) COMMENT = 'Records the destination kept rejecting, with its last error; trueup sync --replay retries them.'`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."plans" (
+         "plan_id" VARCHAR NOT NULL PRIMARY KEY,
+         "sync" VARCHAR NOT NULL,
+         "status" VARCHAR NOT NULL COMMENT 'pending, applied or superseded.',
+         "plan" VARIANT NOT NULL,
+         "created_at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         "created_run_id" VARCHAR NOT NULL,
+         "applied_at" TIMESTAMP_TZ,
+         "applied_run_id" VARCHAR
+       ) COMMENT = 'Correction plans awaiting approval (trueup sync --approve ID runs one exactly as planned).'`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."sync_runs" (
+         "run_id" VARCHAR NOT NULL,
+         "sync" VARCHAR NOT NULL,
+         "mode" VARCHAR NOT NULL,
+         "status" VARCHAR NOT NULL,
+         "started_at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         "finished_at" TIMESTAMP_TZ,
+         "planned" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "written" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "verified" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "failed" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "dead_lettered" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "write_calls" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "message" VARCHAR,
+         "created" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "deleted" NUMBER(38,0) NOT NULL DEFAULT 0,
+         PRIMARY KEY ("run_id", "sync")
+       ) COMMENT = 'One row per sync per run: what was planned, written, verified and failed.'`,
+    ],
+  },
 ];
