@@ -1,6 +1,6 @@
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { readCredentials, type Credentials } from "../config/credentials.js";
-import { NotImplementedError, TrueupError, errorMessage } from "../core/errors.js";
+import { TrueupError, errorMessage } from "../core/errors.js";
 import { createLogger, redactText, setLogger, type Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
@@ -66,18 +66,4 @@ export async function runCommand(
     await runCleanups();
   }
   process.exit(code);
-}
-
-/**
- * On Snowflake, `trueup extract` loads (raw, staging, cursors, rejects) and `trueup build` builds
- * models; reconciliation, reverse ETL and the DAG runner still issue Postgres statements, so their commands stop here, named,
- * before connecting, instead of failing on the first statement Snowflake rejects
- * (docs/operations.md).
- */
-export function requirePostgresRuntime(ctx: CommandContext, command: string): void {
-  const url = process.env.WAREHOUSE_URL ?? ctx.loaded.config.warehouse.url;
-  if (url?.startsWith("snowflake://"))
-    throw new NotImplementedError(
-      `\`trueup ${command}\` on Snowflake (extract and build run there; \`trueup compile --dialect snowflake\` writes the SQL of every node)`,
-    );
 }

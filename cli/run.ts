@@ -3,7 +3,7 @@ import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
 import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
-import { requirePostgresRuntime, type CommandContext } from "./context.js";
+import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 import { openOrchestrator } from "./worker.js";
 
@@ -16,7 +16,6 @@ export async function runPipelineCommand(
   const models = await loadModelDefinitions(config);
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);
-  requirePostgresRuntime(ctx, "run");
   const { warehouse } = await ctx.warehouse();
   // Run history stays on Postgres: the warehouse itself, or (Snowflake) the orchestrator's.
   const history = warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;

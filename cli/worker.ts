@@ -6,7 +6,7 @@ import { migrate } from "../warehouse/migrations/migrate.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
-import { requirePostgresRuntime, type CommandContext } from "./context.js";
+import type { CommandContext } from "./context.js";
 
 /**
  * The orchestrator database (graphile-worker's queue, run history): ORCHESTRATOR_DATABASE_URL,
@@ -41,7 +41,6 @@ export async function openOrchestrator(
 }
 
 export async function workerCommand(ctx: CommandContext, opts: { concurrency?: number }): Promise<number> {
-  requirePostgresRuntime(ctx, "worker");
   const { orchestrator, warehouse } = await openOrchestrator(ctx);
   const models = await loadModelDefinitions(ctx.loaded.config);
   const handle = await startWorker({

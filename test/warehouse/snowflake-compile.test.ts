@@ -3,7 +3,6 @@ import path from "node:path";
 import { Kysely } from "kysely";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config/load.js";
-import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { ConfigError } from "../../core/errors.js";
 import { compileNodes } from "../../orchestration/compile-nodes.js";
 import { parseSnowflakeUrl } from "../../warehouse/snowflake/connection.js";
@@ -162,17 +161,5 @@ describe("WAREHOUSE_URL=snowflake://…", () => {
     expect(() => parseSnowflakeUrl("snowflake://u@acct/DB/SCH?wh=X", { SNOWFLAKE_PASSWORD: "x" })).toThrow(
       /unknown parameters: wh/,
     );
-  });
-
-  it("stops the commands that do not run on Snowflake yet, by name, before connecting", async () => {
-    for (const command of ["reconcile", "sync", "run"]) {
-      const r = await runCli([command], {
-        cwd: REPO_ROOT,
-        env: { WAREHOUSE_URL: "snowflake://u@acct/DB/SCH", SNOWFLAKE_PASSWORD: "x" },
-      });
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`\`trueup ${command}\` on Snowflake`);
-      expect(r.stderr).toMatch(/not implemented yet/);
-    }
   });
 });
