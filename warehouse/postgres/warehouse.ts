@@ -29,6 +29,8 @@ export function maskUrl(url: string): string {
 export class PostgresWarehouse extends PostgresSession implements Warehouse {
   readonly displayUrl: string;
   private closed = false;
+  /** Connections not yet closed on the wire (see close()). */
+  private readonly open = new Set<pg.PoolClient>();
 
   private constructor(
     /** The pg pool, for libraries that take one (graphile-worker). */
@@ -54,6 +56,10 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on("error", () => {});
     const wh = new PostgresWarehouse(pool, options);
+    pool.on("connect", (client) => {
+      wh.open.add(client);
+      client.once("end", () => wh.open.delete(client));
+    });
     try {
       await wh.query("SELECT 1");
     } catch (err) {
@@ -95,6 +101,14 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
     // pool directly, so end it here too (else its idle clients outlive the warehouse and, when
     // an embedded server stops, die noisily in graphile-worker's error handlers).
     if (!this.pool.ended) await this.pool.end();
+    // pool.end() resolves once its clients are *asked* to end, not when their connections are
+    // closed: an embedded server stopped right after (onClose) would terminate those backends,
+    // and every client that saw it would report "terminating connection due to administrator
+    // command" (graphile-worker logs each as an error). Wait for the connections themselves.
+    await Promise.race([
+      Promise.all([...this.open].map((c) => new Promise((resolve) => c.once("end", resolve)))),
+      new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+    ]);
     await this.options.onClose?.();
   }
 }
