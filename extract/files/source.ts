@@ -93,9 +93,10 @@ export async function* readCsvFile(
   let loaded = 0;
   let rejected = 0;
   for await (const batch of csvBatchesInWorker(file, pattern, BATCH_ROWS)) {
-    loaded += batch.positions.length;
+    loaded += batch.lines.length;
     rejected += batch.rejects.length;
-    const { columns, positions, payloads, rejects } = batch;
+    const { columns, payloads, rejects } = batch;
+    const positions = Array.from(batch.lines, (line) => `${name}:${line}`);
     if (!batch.last) {
       yield { records: [], columns, positions, payloads, rejects };
       continue;

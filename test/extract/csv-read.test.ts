@@ -19,7 +19,7 @@ const pattern: ErpFilePattern = {
 
 /** A batch's column-major rows as one object per row, to compare with what the file holds. */
 function recordsOf(b: CsvBatch): Record<string, unknown>[] {
-  return b.positions.map((_, i) =>
+  return Array.from(b.lines, (_, i) =>
     Object.fromEntries(b.columns.names.map((n, c) => [n, b.columns.values[c]![i]])),
   );
 }
@@ -74,6 +74,12 @@ describe("CSV exports parsed in a worker thread", () => {
     });
     expect(payloads.find((p) => p.invoice_no === "K-40")?.memo).toBe("two\nlines; quoted");
     expect(payloads.map((p) => p.invoice_no)).toEqual(records.map((r) => r.invoice_no));
+    // Each good row's line (where it ends): the quoted two-line memo of K-40 moves the rest by one.
+    const lineOf = new Map(
+      inWorker.flatMap((b) => recordsOf(b).map((r, i) => [r.invoice_no, b.lines[i]] as const)),
+    );
+    expect([lineOf.get("K-0"), lineOf.get("K-16"), lineOf.get("K-18")]).toEqual([2, 18, 20]);
+    expect([lineOf.get("K-40"), lineOf.get("K-41"), lineOf.get("K-249")]).toEqual([43, 44, 252]);
     const rejects = inWorker.flatMap((b) => b.rejects);
     expect(rejects.map((r) => [r.position, r.field ?? null, r.recordKey ?? null])).toEqual([
       ["inv_1.csv:19", "amount", "K-17"],
