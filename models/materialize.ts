@@ -123,7 +123,8 @@ export async function materialize(
 
 /**
  * Snowflake: DDL commits on its own there, so the swap is `CREATE OR REPLACE` (atomic: readers
- * see the old relation until the new one is complete), and an incremental build makes its
+ * see the old relation until the new one is complete; COPY GRANTS keeps what BI roles were
+ * granted on it, which a plain replace drops), and an incremental build makes its
  * scratch table and new columns first, then writes once (one MERGE, the transaction's only
  * write). Snowflake has no unique indexes: the model's unique-key test is what checks the key.
  */
@@ -152,14 +153,14 @@ async function materializeSnowflake(
 
   if (def.materialized === "view") {
     if (kind === "table") await tx.query(`DROP TABLE ${rel}`);
-    await tx.query(`CREATE OR REPLACE VIEW ${rel} ${describe} AS ${compiled.full}`);
+    await tx.query(`CREATE OR REPLACE VIEW ${rel} COPY GRANTS ${describe} AS ${compiled.full}`);
     return { rows: await count(tx, rel), touched: 0, mode: "view" };
   }
   const merge =
     def.materialized === "incremental" && kind === "table" && !options.fullRefresh && compiled.incremental;
   if (!merge) {
     if (kind === "view") await tx.query(`DROP VIEW ${rel}`);
-    await tx.query(`CREATE OR REPLACE TABLE ${rel} ${describe} AS ${compiled.full}`);
+    await tx.query(`CREATE OR REPLACE TABLE ${rel} COPY GRANTS ${describe} AS ${compiled.full}`);
     await commentColumns();
     const rows = await count(tx, rel);
     return { rows, touched: rows, mode: def.materialized === "incremental" ? "incremental-full" : "table" };

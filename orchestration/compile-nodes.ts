@@ -78,7 +78,8 @@ function loadSql(d: StreamDescriptor, dialect: Dialect): string {
       versionColumn: d.versionColumn,
     };
     // In the order load-stream sends them: DDL and PUT before the first write (either would
-    // commit an open transaction), then COPY, raw, merge and cursor in one transaction.
+    // commit an open transaction), then COPY, raw, merge and cursor in one transaction, then the
+    // staged files removed (kept until then for VALIDATE).
     return [
       header,
       sf.createTable(raw, RAW_COLUMNS),
@@ -93,6 +94,7 @@ function loadSql(d: StreamDescriptor, dialect: Dialect): string {
       sf.mergeIntoStaging(load),
       sf.SAVE_CURSOR,
       "COMMIT",
+      sf.removeStaged(staging, "<batch prefix>"),
     ]
       .filter((s) => s !== undefined)
       .map((s) => `${s};`)

@@ -102,7 +102,9 @@ export function planSql(sync: SyncConfig, dialect: Dialect): string {
   // One row per key; a model with two rows for one record sends the first by key order.
   const src =
     dialect === "snowflake"
-      ? `SELECT ${key} AS record_id, ${obj} AS payload FROM ${rel} m WHERE ${key} IS NOT NULL
+      ? // Through JSON text and back: a DATE or NUMBER inside the object becomes what the stored
+        // snapshot holds (JSON strings and numbers), so an unchanged record compares equal.
+        `SELECT ${key} AS record_id, PARSE_JSON(TO_JSON(${obj})) AS payload FROM ${rel} m WHERE ${key} IS NOT NULL
          QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${key}) = 1`
       : `SELECT DISTINCT ON (${key}) ${key} AS record_id, ${obj} AS payload
          FROM ${rel} m WHERE ${key} IS NOT NULL ORDER BY ${key}`;

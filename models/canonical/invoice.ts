@@ -99,10 +99,10 @@ export const invoice = defineModel({
       ) z WHERE rb = 1 AND re = 1
     ),
     m3cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(CAST(e.erp_date AS date) - CAST(b.finalized_at AS date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(${ctx.d.daysBetween("b.finalized_at", "e.erp_date")}) AS gap
         FROM billing_c b JOIN erp_c e
           ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
-         AND abs(CAST(e.erp_date AS date) - CAST(b.finalized_at AS date)) <= ${Math.max(window, 1) * 2}
+         AND abs(${ctx.d.daysBetween("b.finalized_at", "e.erp_date")}) <= ${Math.max(window, 1) * 2}
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)

@@ -68,10 +68,10 @@ export const payment = defineModel({
       ) z WHERE rb = 1 AND re = 1
     ),
     m2cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(e.erp_date - CAST(b.paid_at AS date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(${ctx.d.daysBetween("b.paid_at", "e.erp_date")}) AS gap
         FROM billing b JOIN erp e
           ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
-         AND abs(e.erp_date - CAST(b.paid_at AS date)) <= ${window}
+         AND abs(${ctx.d.daysBetween("b.paid_at", "e.erp_date")}) <= ${window}
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.system = e.system AND m1.erp_id = e.erp_id)

@@ -70,9 +70,16 @@ export function fxJoin(ctx: ModelContext, alias: string, currency: string, date:
 }
 
 export function usdRate(ctx: ModelContext, alias: string, currency: string, date: string): string {
-  return `CASE WHEN upper(${currency}) = 'USD' THEN 1 ELSE COALESCE(${alias}.usd_per_unit, (SELECT r.usd_per_unit FROM ${ctx.ref("fx_rate")} r
+  // Snowflake refuses a correlated subquery that is one row only by its LIMIT; an aggregate with
+  // no GROUP BY is one row by construction: the rate of the latest earlier date (MAX_BY).
+  const latest =
+    ctx.d.name === "snowflake"
+      ? `(SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM ${ctx.ref("fx_rate")} r
+            WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date))`
+      : `(SELECT r.usd_per_unit FROM ${ctx.ref("fx_rate")} r
             WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date)
-            ORDER BY r.rate_date DESC LIMIT 1)) END`;
+            ORDER BY r.rate_date DESC LIMIT 1)`;
+  return `CASE WHEN upper(${currency}) = 'USD' THEN 1 ELSE COALESCE(${alias}.usd_per_unit, ${latest}) END`;
 }
 
 /** A text field of the record as the source returned it (robust to fields a world never sent). */

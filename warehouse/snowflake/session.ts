@@ -141,6 +141,8 @@ export interface StagedLoad {
 export class SnowflakeSession implements WarehouseSession {
   readonly dialect = "snowflake" as const;
   private readonly localDirs = new Set<string>();
+  /** Files PUT to table stages by this session, removed when its transaction has ended. */
+  private readonly remote: { stage: TableRef; prefix: string }[] = [];
 
   constructor(
     protected readonly runner: StatementRunner,
@@ -249,8 +251,10 @@ export class SnowflakeSession implements WarehouseSession {
       }
     }
     const files = await writeStageFiles(dir, prefix, rows());
-    if (files.length)
+    if (files.length) {
       await this.query(S.putFiles(path.join(dir, `${prefix}-*.csv.gz`), this.physicalTable(stage)));
+      this.remote.push({ stage: this.physicalTable(stage), prefix });
+    }
     return { table, columns, stage, files, dir };
   }
 
@@ -313,9 +317,15 @@ export class SnowflakeSession implements WarehouseSession {
     return loaded;
   }
 
-  /** Local stage files left by a failed load. */
-  async cleanup(): Promise<void> {
+  /**
+   * After the transaction: local stage files left by a failed load, and the files this session
+   * PUT to table stages (kept through the COPY so VALIDATE could read them) removed with `run`,
+   * which must be outside any transaction (REMOVE is a file operation, like PUT).
+   */
+  async cleanup(run?: (sql: string) => Promise<unknown>): Promise<void> {
     await Promise.all([...this.localDirs].map((d) => this.dropLocal(d)));
+    for (const { stage, prefix } of this.remote.splice(0))
+      await run?.(S.removeStaged(stage, prefix)).catch(() => undefined);
   }
 
   private async dropLocal(dir: string): Promise<void> {

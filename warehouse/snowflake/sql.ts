@@ -71,6 +71,8 @@ export function createLandingTable(load: BatchLoad): string {
 /**
  * COPY INTO a table from a table's stage, column for column (no transformation). A row that
  * fails is skipped (`ON_ERROR = CONTINUE`) and reported by `VALIDATE` afterwards, as a reject.
+ * The files stay until then (VALIDATE reads them again; purged ones are reported as missing)
+ * and are removed after the transaction (`removeStaged`).
  */
 export function copyFromStage(
   t: TableRef,
@@ -82,7 +84,7 @@ export function copyFromStage(
   return `COPY INTO ${table(t)} (${columns.map(q).join(", ")})
   FROM ${tableStage(stage)}${only}
   FILE_FORMAT = (${STAGE_FILE_FORMAT})
-  ON_ERROR = CONTINUE PURGE = TRUE`;
+  ON_ERROR = CONTINUE PURGE = FALSE`;
 }
 
 /** A landing table's batch COPY: staging's columns, then `_trueup_seq`, from staging's stage. */
@@ -93,6 +95,13 @@ export function copyIntoLanding(load: BatchLoad, files?: readonly string[]): str
     load.staging,
     files,
   );
+}
+
+/** A batch's staged files, removed once the transaction that loaded them has ended. */
+export function removeStaged(stage: TableRef, prefix: string): string {
+  // The prefix ends in random hex: any character other than a name's matches itself loosely.
+  const pattern = prefix.replace(/[^A-Za-z0-9_-]/g, ".");
+  return `REMOVE ${tableStage(stage)} PATTERN = ${quoteLiteral(`.*${pattern}-[0-9]+[.]csv[.]gz`)}`;
 }
 
 /** The rows the last COPY INTO of this session skipped, with Snowflake's reason. */
@@ -134,9 +143,10 @@ export function castFailures(load: BatchLoad): string | undefined {
   const landing = table(landingTable(load.staging));
   const parts = checked.map(
     (c) =>
-      `SELECT ${quoteLiteral(c.name)} AS "column", "_trueup_position" AS "position" FROM ${landing} WHERE ${q(c.name)} IS NOT NULL AND ${typed(c)} IS NULL`,
+      `SELECT ${quoteLiteral(c.name)} AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM ${landing} WHERE ${q(c.name)} IS NOT NULL AND ${typed(c)} IS NULL`,
   );
-  return `SELECT "column", COUNT(*) AS "n", MIN("position") AS "first_position" FROM (\n  ${parts.join("\n  UNION ALL ")}\n) GROUP BY "column"`;
+  // The first failing row in arrival order (positions are text: "page 10" < "page 2").
+  return `SELECT "column", COUNT(*) AS "n", MIN_BY("position", "seq") AS "first_position" FROM (\n  ${parts.join("\n  UNION ALL ")}\n) GROUP BY "column"`;
 }
 
 /** Raw's append: the landed rows with their bookkeeping, in arrival order. */

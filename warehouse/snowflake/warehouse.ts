@@ -1,7 +1,7 @@
 import { Kysely } from "kysely";
 import { WarehouseError } from "../../core/errors.js";
 import { registerSecret } from "../../core/log.js";
-import type { Warehouse, WarehouseSession } from "../interfaces.js";
+import type { CopyChunk, TableRef, Warehouse, WarehouseSession } from "../interfaces.js";
 import type { SnowflakeConnectionConfig } from "./connection.js";
 import { SnowflakeDialect } from "./dialect.js";
 import { SnowflakeDriver, type SnowflakeConnection } from "./driver.js";
@@ -99,9 +99,21 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
       if (runner.began) await conn.run("ROLLBACK").catch(() => {});
       throw err;
     } finally {
-      await session.cleanup();
+      await session.cleanup((sql) => conn.run(sql));
       await this.source.release(conn);
     }
+  }
+
+  /**
+   * Outside a transaction too, a bulk load runs on one connection: VALIDATE reports the last
+   * COPY of its own session, and the staged files are removed after.
+   */
+  override async copyIn(
+    table: TableRef,
+    columns: readonly string[],
+    batches: AsyncIterable<CopyChunk> | Iterable<CopyChunk>,
+  ): Promise<number> {
+    return this.transaction((tx) => tx.copyIn(table, columns, batches));
   }
 
   async close(): Promise<void> {

@@ -46,19 +46,19 @@ BEGIN;
 COPY INTO "staging"."_trueup_batch__erp_files__invoices" ("invoice_date", "due_date", "net_amount", "tax_amount", "gross_amount", "invoice_no", "_trueup_payload", "_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position", "_trueup_seq")
   FROM @"staging".%"erp_files__invoices"
   FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\N') EMPTY_FIELD_AS_NULL = FALSE)
-  ON_ERROR = CONTINUE PURGE = TRUE;
+  ON_ERROR = CONTINUE PURGE = FALSE;
 
 SELECT "ERROR", "FILE", "LINE", "CHARACTER", "COLUMN_NAME", "ROW_NUMBER", "REJECTED_RECORD" FROM TABLE(VALIDATE("staging"."_trueup_batch__erp_files__invoices", JOB_ID => '_last'));
 
-SELECT "column", COUNT(*) AS "n", MIN("position") AS "first_position" FROM (
-  SELECT 'invoice_date' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "invoice_date" IS NOT NULL AND TRY_TO_DATE("invoice_date") IS NULL
-  UNION ALL SELECT 'due_date' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "due_date" IS NOT NULL AND TRY_TO_DATE("due_date") IS NULL
-  UNION ALL SELECT 'net_amount' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "net_amount" IS NOT NULL AND TRY_TO_NUMBER("net_amount", 38, 10) IS NULL
-  UNION ALL SELECT 'tax_amount' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "tax_amount" IS NOT NULL AND TRY_TO_NUMBER("tax_amount", 38, 10) IS NULL
-  UNION ALL SELECT 'gross_amount' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "gross_amount" IS NOT NULL AND TRY_TO_NUMBER("gross_amount", 38, 10) IS NULL
-  UNION ALL SELECT '_trueup_payload' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_payload" IS NOT NULL AND TRY_PARSE_JSON("_trueup_payload") IS NULL
-  UNION ALL SELECT '_trueup_deleted' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_deleted" IS NOT NULL AND TRY_TO_BOOLEAN("_trueup_deleted") IS NULL
-  UNION ALL SELECT '_trueup_loaded_at' AS "column", "_trueup_position" AS "position" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_loaded_at" IS NOT NULL AND TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") IS NULL
+SELECT "column", COUNT(*) AS "n", MIN_BY("position", "seq") AS "first_position" FROM (
+  SELECT 'invoice_date' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "invoice_date" IS NOT NULL AND TRY_TO_DATE("invoice_date") IS NULL
+  UNION ALL SELECT 'due_date' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "due_date" IS NOT NULL AND TRY_TO_DATE("due_date") IS NULL
+  UNION ALL SELECT 'net_amount' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "net_amount" IS NOT NULL AND TRY_TO_NUMBER("net_amount", 38, 10) IS NULL
+  UNION ALL SELECT 'tax_amount' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "tax_amount" IS NOT NULL AND TRY_TO_NUMBER("tax_amount", 38, 10) IS NULL
+  UNION ALL SELECT 'gross_amount' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "gross_amount" IS NOT NULL AND TRY_TO_NUMBER("gross_amount", 38, 10) IS NULL
+  UNION ALL SELECT '_trueup_payload' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_payload" IS NOT NULL AND TRY_PARSE_JSON("_trueup_payload") IS NULL
+  UNION ALL SELECT '_trueup_deleted' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_deleted" IS NOT NULL AND TRY_TO_BOOLEAN("_trueup_deleted") IS NULL
+  UNION ALL SELECT '_trueup_loaded_at' AS "column", "_trueup_position" AS "position", "_trueup_seq" AS "seq" FROM "staging"."_trueup_batch__erp_files__invoices" WHERE "_trueup_loaded_at" IS NOT NULL AND TRY_TO_TIMESTAMP_TZ("_trueup_loaded_at") IS NULL
 ) GROUP BY "column";
 
 INSERT INTO "raw"."erp_files__invoices" ("_trueup_run_id", "_trueup_loaded_at", "_trueup_source", "_trueup_position", "_trueup_deleted", "_trueup_payload")
@@ -96,3 +96,5 @@ WHEN NOT MATCHED THEN INSERT ("source", "stream", "cursor", "updated_at", "run_i
   VALUES (s."source", s."stream", s."cursor", CURRENT_TIMESTAMP(), s."run_id");
 
 COMMIT;
+
+REMOVE @"staging".%"erp_files__invoices" PATTERN = '.*.batch.prefix.-[0-9]+[.]csv[.]gz';

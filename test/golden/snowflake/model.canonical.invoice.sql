@@ -54,10 +54,10 @@ WITH billing AS (
       ) z WHERE rb = 1 AND re = 1
     ),
     m3cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(CAST(e.erp_date AS date) - CAST(b.finalized_at AS date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.finalized_at, e.erp_date)) AS gap
         FROM billing_c b JOIN erp_c e
           ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= 0.01
-         AND abs(CAST(e.erp_date AS date) - CAST(b.finalized_at AS date)) <= 6
+         AND abs(DATEDIFF('day', b.finalized_at, e.erp_date)) <= 6
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)
@@ -115,9 +115,8 @@ WITH billing AS (
         FROM erp_c e
        WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT r.usd_per_unit FROM "canonical"."fx_rate" r
-            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.invoice_date AS date)
-            ORDER BY r.rate_date DESC LIMIT 1)) END, 2) AS amount_usd
+    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
+            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.invoice_date AS date))) END, 2) AS amount_usd
       FROM paired p
       LEFT JOIN "canonical"."customer" c ON c.customer_id = p.customer_id
       LEFT JOIN "canonical"."fx_rate" fx ON fx.currency = upper(p.currency) AND fx.rate_date = CAST(p.invoice_date AS date);

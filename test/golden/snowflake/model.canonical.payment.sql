@@ -37,10 +37,10 @@ WITH billing AS (
       ) z WHERE rb = 1 AND re = 1
     ),
     m2cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(e.erp_date - CAST(b.paid_at AS date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.paid_at, e.erp_date)) AS gap
         FROM billing b JOIN erp e
           ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= 0.01
-         AND abs(e.erp_date - CAST(b.paid_at AS date)) <= 6
+         AND abs(DATEDIFF('day', b.paid_at, e.erp_date)) <= 6
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m1 WHERE m1.system = e.system AND m1.erp_id = e.erp_id)
@@ -92,9 +92,8 @@ WITH billing AS (
              e.amount, e.erp_date, NULL, e.currency, e.erp_date, e.amount
         FROM erp e WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT r.usd_per_unit FROM "canonical"."fx_rate" r
-            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.payment_date AS date)
-            ORDER BY r.rate_date DESC LIMIT 1)) END, 2) AS amount_usd
+    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
+            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.payment_date AS date))) END, 2) AS amount_usd
       FROM paired p
       LEFT JOIN "canonical"."customer" c ON c.customer_id = p.customer_id
       LEFT JOIN "canonical"."fx_rate" fx ON fx.currency = upper(p.currency) AND fx.rate_date = CAST(p.payment_date AS date);

@@ -1,6 +1,6 @@
 -- sync.zendesk_support_tier_correction: change detection
 WITH src AS (
-       SELECT CAST(m."zendesk_organization_id" AS varchar) AS record_id, OBJECT_CONSTRUCT_KEEP_NULL('organization_fields.support_tier', m."contract_support_tier") AS payload FROM "canonical"."support_tier_corrections" m WHERE CAST(m."zendesk_organization_id" AS varchar) IS NOT NULL
+       SELECT CAST(m."zendesk_organization_id" AS varchar) AS record_id, PARSE_JSON(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL('organization_fields.support_tier', m."contract_support_tier"))) AS payload FROM "canonical"."support_tier_corrections" m WHERE CAST(m."zendesk_organization_id" AS varchar) IS NOT NULL
          QUALIFY ROW_NUMBER() OVER (PARTITION BY CAST(m."zendesk_organization_id" AS varchar) ORDER BY CAST(m."zendesk_organization_id" AS varchar)) = 1
      ),
      st AS (SELECT record_id, payload FROM reverse.sync_state WHERE sync = ?),
