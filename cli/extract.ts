@@ -1,6 +1,6 @@
 import { runExtract } from "../extract/run-extract.js";
 import type { CommandContext } from "./context.js";
-import { openOrchestrator } from "./worker.js";
+import { runHistory } from "./worker.js";
 import { streamProgress } from "./progress.js";
 import { formatTable } from "./table.js";
 
@@ -10,8 +10,7 @@ export async function extractCommand(
   opts: { fullRefresh?: boolean },
 ): Promise<number> {
   const { warehouse } = await ctx.warehouse();
-  // Run history stays on Postgres: the warehouse itself, or (Snowflake) the orchestrator's.
-  const history = warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;
+  const history = await runHistory(ctx);
   const progress = ctx.json ? undefined : streamProgress();
   const outcomes = await runExtract({
     warehouse,

@@ -5,7 +5,7 @@ import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
 import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
-import { openOrchestrator } from "./worker.js";
+import { runHistory } from "./worker.js";
 
 export async function runPipelineCommand(
   ctx: CommandContext,
@@ -17,8 +17,7 @@ export async function runPipelineCommand(
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);
   const { warehouse } = await ctx.warehouse();
-  // Run history stays on Postgres: the warehouse itself, or (Snowflake) the orchestrator's.
-  const history = warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;
+  const history = await runHistory(ctx);
   const tty = process.stderr.isTTY && !ctx.json;
   const result = await runDag({
     dag,

@@ -1,6 +1,6 @@
 import { listRuns } from "../orchestration/history.js";
 import type { CommandContext } from "./context.js";
-import { openOrchestrator } from "./worker.js";
+import { runHistory } from "./worker.js";
 import { formatTable } from "./table.js";
 
 function seconds(a: Date | null, b: Date | null): string {
@@ -8,10 +8,7 @@ function seconds(a: Date | null, b: Date | null): string {
 }
 
 export async function printRuns(ctx: CommandContext, limit: number): Promise<number> {
-  // Run history is in the warehouse on Postgres; on Snowflake, in the orchestrator's Postgres.
-  const { warehouse } = await ctx.warehouse();
-  const history = warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;
-  const runs = await listRuns(history, limit);
+  const runs = await listRuns(await runHistory(ctx), limit);
   if (ctx.json) {
     ctx.printJson(runs);
     return 0;

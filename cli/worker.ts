@@ -3,7 +3,7 @@ import { onShutdown } from "../core/shutdown.js";
 import { loadModelDefinitions } from "../models/project.js";
 import { startWorker } from "../orchestration/worker.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
-import type { Warehouse } from "../warehouse/interfaces.js";
+import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
 import type { CommandContext } from "./context.js";
@@ -38,6 +38,15 @@ export async function openOrchestrator(
   onShutdown(() => orchestrator.close());
   await migrate(orchestrator);
   return { orchestrator, warehouse };
+}
+
+/**
+ * Where `trueup.runs` and `node_runs` are written and read: the warehouse when it is Postgres
+ * (as always), else (Snowflake) the orchestrator's Postgres.
+ */
+export async function runHistory(ctx: CommandContext): Promise<WarehouseSession> {
+  const { warehouse } = await ctx.warehouse();
+  return warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(ctx)).orchestrator;
 }
 
 export async function workerCommand(ctx: CommandContext, opts: { concurrency?: number }): Promise<number> {

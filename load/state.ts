@@ -1,5 +1,6 @@
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 import { SAVE_CURSOR } from "../warehouse/snowflake/sql.js";
+import { fromVariant } from "../warehouse/snowflake/types.js";
 import type { Cursor, RejectRecord } from "./interfaces.js";
 
 /**
@@ -16,7 +17,7 @@ export async function readCursor(
     `SELECT "cursor" FROM trueup.extract_state WHERE "source" = $1 AND "stream" = $2`,
     [source, stream],
   );
-  return parsed(rows[0]?.cursor ?? null) ?? undefined;
+  return fromVariant(rows[0]?.cursor ?? null) ?? undefined;
 }
 
 /** Every stream's cursor of one source. */
@@ -28,12 +29,7 @@ export async function readCursors(
     `SELECT "stream", "cursor" FROM trueup.extract_state WHERE "source" = $1`,
     [source],
   );
-  return rows.map((r) => ({ stream: r.stream, cursor: parsed(r.cursor) }));
-}
-
-/** Snowflake's driver may hand a VARIANT back as its JSON text. */
-function parsed(cursor: Cursor | string | null): Cursor | null {
-  return typeof cursor === "string" ? (JSON.parse(cursor) as Cursor) : cursor;
+  return rows.map((r) => ({ stream: r.stream, cursor: fromVariant(r.cursor) }));
 }
 
 export async function writeCursor(

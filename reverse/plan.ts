@@ -4,6 +4,7 @@ import { ConfigError } from "../core/errors.js";
 import { sqlDialect } from "../models/dialects.js";
 import { quoteIdentifier } from "../warehouse/identifiers.js";
 import type { Dialect, WarehouseSession } from "../warehouse/interfaces.js";
+import { fromVariant } from "../warehouse/snowflake/types.js";
 import type { FieldValues, PlannedChange, SyncPlan } from "./interfaces.js";
 
 /**
@@ -32,7 +33,7 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
       retry: boolean;
       total: string;
     }>(planSql(sync, db.dialect), snowflake ? [sync.name, sync.name] : [sync.name])
-  ).map((r) => ({ ...r, payload: json(r.payload)!, last: json(r.last) }));
+  ).map((r) => ({ ...r, payload: fromVariant(r.payload)!, last: fromVariant(r.last) }));
   const total = rows.length
     ? Number(rows[0]!.total)
     : Number((await db.query<{ n: string }>(`SELECT count(DISTINCT ${key}) AS n FROM ${rel} m`))[0]!.n);
@@ -73,7 +74,11 @@ export async function planSync(db: WarehouseSession, sync: SyncConfig): Promise<
               ORDER BY st.record_id`,
             [sync.name],
           )
-        ).map((r) => ({ recordId: r.record_id, destinationId: r.destination_id, previous: json(r.payload)! }))
+        ).map((r) => ({
+          recordId: r.record_id,
+          destinationId: r.destination_id,
+          previous: fromVariant(r.payload)!,
+        }))
       : [];
   return {
     sync: sync.name,
@@ -131,9 +136,4 @@ async function isView(db: WarehouseSession, schema: string, name: string): Promi
     db.dialect === "snowflake" ? [db.physicalName(schema), db.physicalName(name)] : [schema, name],
   );
   return r.length > 0;
-}
-
-/** Snowflake's driver may hand a VARIANT back as its JSON text. */
-function json(v: FieldValues | string | null): FieldValues | null {
-  return typeof v === "string" ? (JSON.parse(v) as FieldValues) : v;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { WarehouseSession } from "../../warehouse/interfaces.js";
 import type { SyncPlan } from "../interfaces.js";
+import { fromVariant } from "../../warehouse/snowflake/types.js";
 import { ApprovalError } from "./errors.js";
 
 /**
@@ -45,8 +46,7 @@ export async function loadPendingPlan(db: WarehouseSession, id: string): Promise
   if (!row) throw new ApprovalError(`no plan ${id}: \`trueup sync --dry-run\` lists pending plans`);
   if (row.status !== "pending")
     throw new ApprovalError(`plan ${id} is ${row.status}, not pending; nothing was written`);
-  // Snowflake's driver may hand a VARIANT back as its JSON text.
-  return typeof row.plan === "string" ? (JSON.parse(row.plan) as SyncPlan) : row.plan;
+  return fromVariant(row.plan)!;
 }
 
 export async function markApplied(db: WarehouseSession, id: string, runId: string): Promise<void> {

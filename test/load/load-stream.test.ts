@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStream, readCursor } from "../../load/index.js";
 import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+import { from } from "../helpers/batches.js";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -10,10 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.drop();
 });
-
-async function* from(batches: ExtractBatch[]): AsyncGenerator<ExtractBatch> {
-  for (const b of batches) yield b;
-}
 
 const accounts: StreamDescriptor = {
   source: "salesforce",

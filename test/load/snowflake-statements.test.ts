@@ -4,11 +4,12 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { loadStream } from "../../load/load-stream.js";
-import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
+import type { StreamDescriptor } from "../../load/interfaces.js";
 import { postgresOnlyConstructs } from "../../warehouse/snowflake/lint.js";
 import { statementKind } from "../../warehouse/snowflake/session.js";
 import { SnowflakeWarehouse } from "../../warehouse/snowflake/warehouse.js";
 import { recordingConnection } from "../helpers/snowflake.js";
+import { from } from "../helpers/batches.js";
 
 /**
  * `trueup extract`'s load on Snowflake, checked without an account: the real loadStream over a
@@ -16,9 +17,6 @@ import { recordingConnection } from "../helpers/snowflake.js";
  * staged files are read back when it is sent) and answers as Snowflake would. The live suite
  * (test/snowflake-live/load.test.ts) runs the same against Snowflake.
  */
-async function* from(batches: ExtractBatch[]): AsyncGenerator<ExtractBatch> {
-  for (const b of batches) yield b;
-}
 
 describe("loading a stream on Snowflake", () => {
   it("stages each batch before its transaction, then COPY, raw, MERGE, rejects and cursor in one", async () => {

@@ -6,11 +6,12 @@ import { parseConfig } from "../../config/load.js";
 import { createLogger } from "../../core/log.js";
 import { runExtract } from "../../extract/run-extract.js";
 import { loadStream, readCursor } from "../../load/index.js";
-import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
+import type { StreamDescriptor } from "../../load/interfaces.js";
 import type { Warehouse } from "../../warehouse/interfaces.js";
 import { materialize } from "../../models/materialize.js";
 import type { ModelDefinition } from "../../models/interfaces.js";
 import { openWarehouse } from "../../warehouse/open.js";
+import { from } from "../helpers/batches.js";
 
 /**
  * Loading into a live Snowflake, the way `trueup extract` does: tables in the `raw`, `staging`
@@ -25,10 +26,6 @@ const suffix = `live_${Date.now().toString(36)}`;
 const log = createLogger({ level: "silent", destination: { write: () => true } as never, pretty: false });
 let wh: Warehouse;
 const dir = mkdtempSync(path.join(tmpdir(), "trueup-sf-live-"));
-
-async function* from(batches: ExtractBatch[]): AsyncGenerator<ExtractBatch> {
-  for (const b of batches) yield b;
-}
 
 beforeAll(async () => {
   const config = parseConfig({ models: { builtin: false } });

@@ -39,3 +39,11 @@ export function logicalType(dataType: string, scale: number | null): ColumnType 
       return "other";
   }
 }
+
+/**
+ * A VARIANT column's value as trueup wrote it: snowflake-sdk parses VARIANTs, but hands one back
+ * as JSON text depending on its configuration; Postgres's jsonb arrives parsed.
+ */
+export function fromVariant<T>(value: T | string | null): T | null {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
