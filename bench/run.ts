@@ -289,6 +289,12 @@ async function loadFigures(): Promise<void> {
     load.postgres_contract_vs_copy!,
   );
   record(
+    "load: staging alone from a file already in its shape / psql \\copy",
+    "ratio",
+    load.staging_floor_vs_copy!,
+    "upper bound for any loader keeping the contract",
+  );
+  record(
     "load: trueup / Postgres doing the contract's work itself",
     "ratio",
     load.trueup_vs_postgres_contract!,
