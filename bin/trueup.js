@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// trueup ships as TypeScript and runs through tsx, so `npx trueup` works from a clone with no build
-// step, and user config files (trueup.config.ts) load the same way.
-import { register } from "tsx/esm/api";
+// In a checkout the TypeScript sources are here and run through tsx, so `npx trueup` needs no build
+// step; an installed package has only the compiled dist/ (built by `prepack`) and runs that.
+import { existsSync } from "node:fs";
 
-register();
-await import("../cli/main.ts");
+const source = new URL("../cli/main.ts", import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(source.href);
+} else {
+  await import("../dist/cli/main.js");
+}
