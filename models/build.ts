@@ -4,7 +4,7 @@ import type { Logger } from "../core/log.js";
 import { tableName } from "../load/naming.js";
 import { select } from "../orchestration/select.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
-import { compileModel } from "./compile.js";
+import { compileModel, modelIndex } from "./compile.js";
 import { compileTests } from "./data-tests.js";
 import type { ModelContext, ModelDefinition } from "./interfaces.js";
 import { materialize, type MaterializeResult } from "./materialize.js";
@@ -46,11 +46,7 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
   const asOf = options.asOf ?? new Date().toISOString();
   const dag = modelDag(options.models, { dialect: wh.dialect, config: options.config, asOf });
   const chosen = select(dag, options.select);
-  const byName = new Map<string, { schema: string; name: string }>();
-  for (const n of dag.nodes.values()) {
-    byName.set(n.model.relation.name, n.model.relation);
-    byName.set(n.id, n.model.relation);
-  }
+  const byName = modelIndex([...dag.nodes.values()].map((n) => n.model.relation));
   const failed = new Set<string>();
   const outcomes: ModelOutcome[] = [];
   for (const id of dag.order(chosen)) {

@@ -34,8 +34,17 @@ export function compileModel(
   const self = relationOf(def);
   const ctx: ModelContext = {
     ref(name) {
-      const target = options.models.get(name) ?? options.models.get(name.split(".").pop()!);
-      if (!target) throw new ConfigError(`model ${def.name}: ref("${name}") names no model`);
+      const target = options.models.get(name);
+      if (target === AMBIGUOUS) {
+        throw new ConfigError(
+          `model ${modelId(def)}: ref("${name}") could be several models; qualify it as ref("schema.${name}")`,
+        );
+      }
+      if (!target) {
+        throw new ConfigError(
+          `model ${modelId(def)}: ref("${name}") names no model; write ref("schema.name") of a model in the project (see \`trueup build --list\`)`,
+        );
+      }
       refs.add(`${target.schema}.${target.name}`);
       return `${d.quote(target.schema)}.${d.quote(target.name)}`;
     },
@@ -56,18 +65,37 @@ export function compileModel(
   return { sql, refs: [...refs].sort(), sources: [...sources.values()] };
 }
 
+/** Marks an unqualified name that more than one model has: ref() must then name the schema. */
+const AMBIGUOUS = { schema: "", name: "" };
+
+/**
+ * The ref() lookup: every model by `schema.name`, and by bare name: the canonical model of that
+ * name (the built-in models ref each other by bare name, and a project's own `analytics.invoice`
+ * must not change what they read), else the one model that has it. Throws when two models build
+ * one relation.
+ */
+export function modelIndex(
+  relations: Iterable<{ schema: string; name: string }>,
+): Map<string, { schema: string; name: string }> {
+  const index = new Map<string, { schema: string; name: string }>();
+  for (const r of relations) {
+    const id = `${r.schema}.${r.name}`;
+    if (index.has(id)) throw new ConfigError(`two models build ${id}; rename or remove one of them`);
+    index.set(id, r);
+    const bare = index.get(r.name);
+    if (r.schema === "canonical") index.set(r.name, r);
+    else if (!bare) index.set(r.name, r);
+    else if (bare.schema !== "canonical") index.set(r.name, AMBIGUOUS);
+  }
+  return index;
+}
+
 /** Resolves every model's dependencies by compiling it once. */
 export function resolveModels(
   defs: readonly ModelDefinition[],
   options: Omit<CompileOptions, "models">,
 ): ModelNode[] {
-  const models = new Map<string, { schema: string; name: string }>();
-  for (const def of defs) {
-    const r = relationOf(def);
-    if (models.has(r.name)) throw new ConfigError(`two models are named ${r.name}`);
-    models.set(r.name, r);
-    models.set(`${r.schema}.${r.name}`, r);
-  }
+  const models = modelIndex(defs.map(relationOf));
   return defs.map((definition) => {
     if (definition.materialized === "incremental" && !definition.uniqueKey?.length) {
       throw new ConfigError(`model ${definition.name} is incremental and needs a uniqueKey`);

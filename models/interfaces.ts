@@ -42,6 +42,8 @@ export interface ModelDefinition {
   columns?: Record<string, ColumnDoc>;
   tests?: ModelTest[];
   sql: (ctx: ModelContext) => string;
+  /** Where the model is defined (a project-relative path), so errors can name it; set by the loader. */
+  file?: string;
 }
 
 /** Dialect helpers: one model text compiles for Postgres and Snowflake. */

@@ -3,7 +3,7 @@ import { SOURCES } from "../extract/registry.js";
 import { fileStreamDescriptor } from "../extract/files/source.js";
 import type { StreamDescriptor } from "../load/interfaces.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "../load/tables.js";
-import { compileModel, relationOf, resolveModels } from "../models/compile.js";
+import { compileModel, modelIndex, relationOf, resolveModels } from "../models/compile.js";
 import { canonicalModels } from "../models/canonical/index.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import { compileFamily, ruleContextFor } from "../reconcile/engine.js";
@@ -149,12 +149,7 @@ export function compileNodes(
   for (const d of declaredDescriptors(config))
     out.push({ node: `load.${d.source}.${d.stream}`, kind: "load", sql: loadSql(d, dialect) });
   const nodes = resolveModels(models, { dialect, config, asOf });
-  const known = new Map(
-    nodes.flatMap((n) => [
-      [n.relation.name, n.relation] as const,
-      [`${n.relation.schema}.${n.relation.name}`, n.relation] as const,
-    ]),
-  );
+  const known = modelIndex(nodes.map((n) => n.relation));
   for (const n of nodes) {
     const { sql } = compileModel(n.definition, { dialect, config, asOf, models: known });
     out.push({
