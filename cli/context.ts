@@ -1,7 +1,8 @@
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { readCredentials, type Credentials } from "../config/credentials.js";
 import { TrueupError, errorMessage } from "../core/errors.js";
-import { createLogger, redactText, setLogger, type Logger } from "../core/log.js";
+import { createLogger, setLogger, type Logger } from "../core/log.js";
+import { redactText } from "../core/redact.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
@@ -19,8 +20,19 @@ export interface CommandContext {
   /** Opens (and on exit closes) the configured warehouse; the embedded one is started if needed. */
   warehouse(): Promise<OpenedWarehouse>;
   json: boolean;
+  /** Command output on stdout, redacted of every credential (core/redact.ts). */
   print(text: string): void;
+  /** `--json` output, redacted likewise (the JSON stays valid: masks are plain text). */
   printJson(value: unknown): void;
+  /**
+   * Output whose credentials are the point of it (the sandbox's environment, the connection
+   * string `demo --serve` hands to psql): printed as is. Nothing else may use it.
+   */
+  printRevealing(text: string): void;
+}
+
+function writeLine(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
 /**
@@ -53,8 +65,9 @@ export async function runCommand(
         });
         return opened;
       },
-      print: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
-      printJson: (value) => process.stdout.write(JSON.stringify(value, null, 2) + "\n"),
+      print: (text) => writeLine(redactText(text)),
+      printJson: (value) => writeLine(redactText(JSON.stringify(value, null, 2))),
+      printRevealing: writeLine,
     };
     code = (await fn(ctx)) ?? 0;
   } catch (err) {

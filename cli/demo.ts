@@ -153,7 +153,10 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     ctx.print(`\nreport: ${report}`);
   }
   if (opts.serve) {
-    ctx.print(`\nwarehouse: ${url.toString()}\n(psql or a BI tool can read it; Ctrl-C stops everything)`);
+    // The connection string is for psql or a BI tool, password included.
+    ctx.printRevealing(
+      `\nwarehouse: ${url.toString()}\n(psql or a BI tool can read it; Ctrl-C stops everything)`,
+    );
     await new Promise(() => undefined);
   }
   return status === "succeeded" ? 0 : 1;

@@ -31,11 +31,15 @@ export async function sandboxCommand(ctx: CommandContext, opts: SandboxCommandOp
   onShutdown(() => sandbox.close());
   const text = envFileText(sandbox.env);
   if (opts.envFile) writeFileSync(opts.envFile, text);
-  if (ctx.json) ctx.printJson({ world: worldDir, urls: sandbox.urls, env: sandbox.env, faults: opts.faults });
+  // The sandbox's own credentials are what this command hands out: printed unmasked.
+  if (ctx.json)
+    ctx.printRevealing(
+      JSON.stringify({ world: worldDir, urls: sandbox.urls, env: sandbox.env, faults: opts.faults }, null, 2),
+    );
   else {
     ctx.print(`sandbox serving ${worldDir} (faults: ${opts.faults})`);
     for (const [system, url] of Object.entries(sandbox.urls)) ctx.print(`  ${system.padEnd(10)} ${url}`);
-    ctx.print(`\n${text}`);
+    ctx.printRevealing(`\n${text}`);
     if (opts.envFile) ctx.print(`wrote ${opts.envFile}`);
     ctx.print(
       "admin: GET /__sandbox/requests, PATCH|GET|DELETE /__sandbox/{system}/{object}/{id}; Ctrl-C stops",

@@ -1,3 +1,4 @@
+import { redactText } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 import { SAVE_CURSOR } from "../warehouse/snowflake/sql.js";
 import { fromVariant } from "../warehouse/snowflake/types.js";
@@ -77,7 +78,7 @@ export async function insertReject(
       r.position,
       r.recordKey ?? null,
       r.field ?? null,
-      r.reason,
+      redactText(r.reason),
       r.record === undefined ? null : JSON.stringify(r.record),
     ],
   );

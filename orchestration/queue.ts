@@ -1,3 +1,4 @@
+import { redactText, redactedJson } from "../core/redact.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import type { Dag } from "./dag.js";
 import type { PipelineNode } from "./pipeline.js";
@@ -104,7 +105,7 @@ export async function completeNode(
       `UPDATE trueup.node_runs SET status = 'succeeded', finished_at = now(), rows = $3, details = $4, error = NULL,
               completions = completions + 1
         WHERE run_id = $1 AND node = $2`,
-      [runId, nodeId, completion.rows ?? null, JSON.stringify(completion.details ?? {})],
+      [runId, nodeId, completion.rows ?? null, redactedJson(completion.details ?? {})],
     );
     const statuses = new Map(
       (
@@ -125,7 +126,7 @@ export async function completeNode(
   } else {
     await tx.query(
       `UPDATE trueup.node_runs SET status = 'failed', finished_at = now(), error = $3 WHERE run_id = $1 AND node = $2`,
-      [runId, nodeId, completion.error],
+      [runId, nodeId, redactText(completion.error)],
     );
     const skipped = [...dag.descendants(nodeId)].filter((d) => selected.has(d));
     if (skipped.length) {

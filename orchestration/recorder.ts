@@ -1,4 +1,5 @@
 import os from "node:os";
+import { redactText, redactedJson } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 
 /**
@@ -41,8 +42,9 @@ export class RunRecorder {
         node,
         outcome.status,
         outcome.rows ?? null,
-        outcome.error ?? null,
-        JSON.stringify(outcome.details ?? {}),
+        // Error texts and details are stored redacted: a vendor's error may echo a credential.
+        outcome.error == null ? null : redactText(outcome.error),
+        redactedJson(outcome.details ?? {}),
       ],
     );
   }
@@ -54,7 +56,7 @@ export class RunRecorder {
   ): Promise<void> {
     await this.db.query(
       `UPDATE trueup.runs SET status = $2, finished_at = now(), summary = $3, error = $4 WHERE run_id = $1`,
-      [this.runId, status, JSON.stringify(summary), error ?? null],
+      [this.runId, status, redactedJson(summary), error == null ? null : redactText(error)],
     );
   }
 }

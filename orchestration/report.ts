@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/schema.js";
+import { redactText } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 import { sourceFreshness, type Freshness } from "./freshness.js";
 
@@ -226,7 +227,8 @@ export async function writeReport(
   const data = await collectReport(db, config, runId);
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `report-${runId}.html`);
-  await fs.writeFile(file, renderReport(data));
+  // Node errors come from vendors, which may echo a credential: the page is redacted whole.
+  await fs.writeFile(file, redactText(renderReport(data)));
   await fs.copyFile(file, path.join(dir, "latest.html"));
   return file;
 }

@@ -12,6 +12,7 @@ import {
 import type { Credentials } from "../config/credentials.js";
 import type { Config } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
+import { redactError, redactText } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import type { ModelDefinition } from "../models/interfaces.js";
@@ -159,7 +160,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       });
       await finish({ status: "succeeded", rows: r.rows, details: r.details });
     } catch (err) {
-      const error = errorMessage(err);
+      const error = redactText(errorMessage(err));
       const last = helpers.job.attempts >= helpers.job.max_attempts;
       if (err instanceof PermanentNodeError || last) {
         nodeLog.error({ err, attempts: helpers.job.attempts }, "node failed");
@@ -172,7 +173,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         `UPDATE trueup.node_runs SET status = 'pending', error = $3 WHERE run_id = $1 AND node = $2`,
         [runId, nodeId, `attempt ${helpers.job.attempts}: ${error}`],
       );
-      throw err;
+      // graphile-worker stores the message in its jobs table.
+      throw redactError(err);
     }
   };
 

@@ -1,7 +1,12 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { registerSecret } from "../../core/redact.js";
 import type { AuthPlugin } from "./interfaces.js";
 
+// Every header value built here is registered as a secret, so it is masked wherever it surfaces
+// (a trace line, a vendor echoing it); an OAuth 1.0a signature changes per request and is masked
+// by its parameter name instead.
 export function bearerAuth(token: string): AuthPlugin {
+  registerSecret(token);
   return {
     kind: "bearer",
     apply: (req) => {
@@ -12,6 +17,8 @@ export function bearerAuth(token: string): AuthPlugin {
 
 export function basicAuth(username: string, password: string): AuthPlugin {
   const value = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  registerSecret(password);
+  registerSecret(`${username}:${password}`);
   return {
     kind: "basic",
     apply: (req) => {
@@ -56,6 +63,7 @@ export function oauth1Signature(baseString: string, consumerSecret: string, toke
 
 /** NetSuite token-based authentication: OAuth 1.0a with HMAC-SHA256, realm = account id. */
 export function oauth1Auth(c: OAuth1Credentials): AuthPlugin {
+  for (const secret of [c.consumerKey, c.consumerSecret, c.tokenId, c.tokenSecret]) registerSecret(secret);
   return {
     kind: "oauth1",
     apply: (req) => {

@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { redactText } from "../../core/redact.js";
 import { HttpError, QuotaExhaustedError, safeUrl, vendorMessage } from "./errors.js";
 import type {
   HttpClient,
@@ -11,6 +12,9 @@ import type {
 } from "./interfaces.js";
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** How much of a response body a trace line shows; the line says how long the whole body was. */
+const TRACE_BODY_CHARS = 2000;
 
 function buildUrl(baseUrl: string, path: string, query?: Record<string, QueryValue>): URL {
   const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(baseUrl.replace(/\/$/, "") + path);
@@ -94,6 +98,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (bucket) await bucket.take();
     stats.requests++;
     const where = `${options.source} ${method} ${safeUrl(url.toString())}`;
+    const tracing = log.isLevelEnabled("trace");
+    // Headers go in whole: the logger masks Authorization and every registered credential.
+    if (tracing) log.trace({ method, url: safeUrl(url.toString()), headers }, "http request");
+    const startedAt = Date.now();
     let res: Response;
     let text: string;
     try {
@@ -101,8 +109,35 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       text = await res.text();
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      return new Attempt(true, new Error(`${where}: network error (${cause}): ${(err as Error).message}`));
+      return new Attempt(
+        true,
+        new Error(redactText(`${where}: network error (${cause}): ${(err as Error).message}`)),
+      );
     }
+    if (tracing)
+      log.trace(
+        {
+          method,
+          url: safeUrl(url.toString()),
+          status: res.status,
+          ms: Date.now() - startedAt,
+          headers: Object.fromEntries(res.headers),
+          bodyChars: text.length,
+          body: text.length > TRACE_BODY_CHARS ? `${text.slice(0, TRACE_BODY_CHARS)}…` : text,
+        },
+        "http response",
+      );
+    else
+      log.debug(
+        {
+          method,
+          url: safeUrl(url.toString()),
+          status: res.status,
+          ms: Date.now() - startedAt,
+          bytes: text.length,
+        },
+        "http request",
+      );
     stats.bytes += text.length;
     let parsed: unknown = text;
     const isJson = (res.headers.get("content-type") ?? "").includes("json") || /^\s*[[{]/.test(text);
@@ -127,7 +162,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const shouldRetry = res.headers.get("stripe-should-retry");
     const retryable =
       shouldRetry === "true" ? true : shouldRetry === "false" ? false : RETRYABLE_STATUS.has(res.status);
-    const message = `${where} → ${res.status}${vendorMessage(parsed) ? `: ${vendorMessage(parsed)}` : ""}`;
+    // Vendors echo credentials in their errors (Stripe: "Invalid API Key provided: sk_…").
+    const message = redactText(
+      `${where} → ${res.status}${vendorMessage(parsed) ? `: ${vendorMessage(parsed)}` : ""}`,
+    );
     return new Attempt(
       retryable,
       new HttpError(message, res.status, safeUrl(url.toString()), parsed, retryable),

@@ -42,10 +42,11 @@ export function vendorMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-/** URL safe to print: query values that look like secrets are masked. */
+/** URL safe to print: a userinfo password and query values that look like secrets are masked. */
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (u.password) u.password = "****";
     for (const k of [...u.searchParams.keys()])
       if (/token|key|secret|password|signature/i.test(k)) u.searchParams.set(k, "****");
     return u.toString();

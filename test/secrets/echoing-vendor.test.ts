@@ -1,0 +1,212 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../config/load.js";
+import { writeReport } from "../../orchestration/report.js";
+import { REPO_ROOT, runCli, type CliResult } from "../helpers/cli.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+
+/**
+ * A vendor that echoes whatever credential it was sent in its error bodies (as Stripe does with
+ * "Invalid API Key provided: sk_…"), plus credentials that are not ours. Every command's output,
+ * the HTML report and a pg_dump of the warehouse must hold none of them, in any encoding.
+ */
+
+const hex = (n: number) => randomBytes(n).toString("hex");
+// Characters that change under URL- and JSON-encoding, so each encoded form is a distinct string.
+const secrets = {
+  STRIPE_API_KEY: `sk_test_${hex(12)}`,
+  SALESFORCE_ACCESS_TOKEN: `00D${hex(6)}!AQ${hex(12)}+/=`,
+  NETSUITE_CONSUMER_KEY: `ck${hex(16)}`,
+  NETSUITE_CONSUMER_SECRET: `cs${hex(16)}`,
+  NETSUITE_TOKEN_ID: `ti${hex(16)}`,
+  NETSUITE_TOKEN_SECRET: `ts${hex(16)}`,
+  ZENDESK_API_TOKEN: `zd${hex(10)}"&<x>`,
+};
+const warehousePassword = `pw:${hex(8)}@/?#`;
+const zendeskEmail = "ops@example.com";
+/** Keys a vendor echoes that trueup was never given. */
+const foreign = [`sk_live_${hex(12)}`, `rk_test_${hex(12)}`];
+
+/** Every form a secret may travel in: as is, URL-encoded (both ways), JSON-escaped, base64. */
+function formsOf(s: string): string[] {
+  const forms = [
+    s,
+    encodeURIComponent(s),
+    encodeURIComponent(s).replace(/%20/g, "+"),
+    JSON.stringify(s).slice(1, -1),
+    Buffer.from(s).toString("base64"),
+    Buffer.from(s).toString("base64url"),
+  ];
+  return [...new Set(forms)];
+}
+const basic = `${zendeskEmail}/token:${secrets.ZENDESK_API_TOKEN}`;
+const needles = [
+  ...Object.values(secrets).flatMap(formsOf),
+  ...formsOf(warehousePassword),
+  ...formsOf(basic),
+  ...foreign,
+];
+
+function findLeaks(where: string, text: string): string[] {
+  return needles.filter((n) => text.includes(n)).map((n) => `${where} holds ${JSON.stringify(n)}`);
+}
+
+/** The answer each vendor gives a request: 401, echoing the Authorization header it got. */
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const auth = req.headers.authorization ?? "";
+  const url = req.url ?? "";
+  const send = (body: unknown) => {
+    res.writeHead(401, { "content-type": "application/json", "www-authenticate": auth });
+    res.end(JSON.stringify(body));
+  };
+  if (url.startsWith("/v1/"))
+    return send({
+      error: {
+        type: "invalid_request_error",
+        message: `Invalid API Key provided: ${auth.replace(/^Bearer /, "")} (also seen: ${foreign.join(", ")})`,
+      },
+    });
+  if (url.startsWith("/services/data"))
+    return send([
+      { errorCode: "INVALID_SESSION_ID", message: `Session expired or invalid. Authorization: ${auth}` },
+    ]);
+  if (url.startsWith("/services/rest"))
+    return send({
+      title: "Unauthorized",
+      "o:errorDetails": [{ "o:errorCode": "INVALID_LOGIN", detail: `Invalid login attempt: ${auth}` }],
+    });
+  if (url.startsWith("/api/v2")) {
+    const decoded = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString();
+    return send({ error: "Couldn't authenticate you", description: `${auth} (${decoded})` });
+  }
+  res.writeHead(404).end();
+}
+
+let t: TestDatabase;
+let server: Server;
+let base: string;
+let env: NodeJS.ProcessEnv;
+const outputs: { name: string; result: CliResult }[] = [];
+const reportDir = mkdtempSync(path.join(tmpdir(), "trueup-secrets-"));
+
+async function cli(name: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const result = await runCli(args, { cwd: REPO_ROOT, env: { ...env, ...extra } });
+  outputs.push({ name, result });
+  return result;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  server = createServer(answer);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const warehouseUrl = new URL(t.url);
+  // The server trusts local connections, so the password is never checked, only carried.
+  warehouseUrl.password = encodeURIComponent(warehousePassword);
+  env = {
+    ...secrets,
+    TRUEUP_LOG_LEVEL: "trace",
+    WAREHOUSE_URL: warehouseUrl.toString(),
+    SALESFORCE_INSTANCE_URL: base,
+    STRIPE_API_BASE: base,
+    NETSUITE_ACCOUNT_ID: "123456_SB1",
+    NETSUITE_BASE_URL: base,
+    ZENDESK_BASE_URL: base,
+    ZENDESK_EMAIL: zendeskEmail,
+  };
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await t.drop();
+  rmSync(reportDir, { recursive: true, force: true });
+});
+
+describe("credentials echoed by a vendor never leave trueup", () => {
+  it("trueup extract: every API source fails with the vendor's words, the credential masked", async () => {
+    const r = await cli("extract --json", [
+      "--json",
+      "extract",
+      "salesforce",
+      "stripe",
+      "netsuite",
+      "zendesk",
+    ]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { streams: { source: string; status: string; error?: string }[] };
+    const errors = new Map(out.streams.map((s) => [s.source, s.error ?? ""]));
+    expect([...errors.keys()].sort()).toEqual(["netsuite", "salesforce", "stripe", "zendesk"]);
+    expect(errors.get("stripe")).toMatch(/401: .*Invalid API Key provided: \[redacted\]/);
+    expect(errors.get("salesforce")).toMatch(
+      /401: INVALID_SESSION_ID: Session expired or invalid\. Authorization: Bearer \[redacted\]/,
+    );
+    expect(errors.get("netsuite")).toMatch(
+      /401: INVALID_LOGIN: Invalid login attempt: OAuth realm="123456_SB1"/,
+    );
+    expect(errors.get("netsuite")).toContain('oauth_signature="[redacted]"');
+    expect(errors.get("zendesk")).toMatch(/401: Couldn't authenticate you: Basic \[redacted\]/);
+    // trace level: the HTTP exchange is logged, with the headers masked.
+    expect(r.stderr).toContain('"msg":"http request"');
+    expect(r.stderr).toContain('"msg":"http response"');
+    expect(r.stderr).toMatch(/"authorization":"\[redacted\]"/);
+  });
+
+  it("trueup run and trueup runs (table and --json) say what failed without the credential", async () => {
+    const run = await cli("run", ["run", "--select", "source:stripe+"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^stripe\.\S+\s+extract\s+failed\s.*401: Invalid API Key provided: \[redacted\]/m,
+    );
+    const runs = await cli("runs", ["runs", "--limit", "5"]);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toContain("Invalid API Key provided: [redacted]");
+    const json = await cli("runs --json", ["--json", "runs", "--limit", "5"]);
+    const parsed = JSON.parse(json.stdout) as { nodes: { error: string | null }[] }[];
+    expect(parsed.flatMap((r) => r.nodes.map((n) => n.error ?? "")).join("\n")).toContain(
+      "Invalid API Key provided: [redacted]",
+    );
+  });
+
+  it("a password in an API base URL is refused, naming the variable, and not echoed", async () => {
+    const withUser = new URL(base);
+    withUser.username = "proxyuser";
+    withUser.password = encodeURIComponent(warehousePassword);
+    const r = await cli("extract with userinfo", ["extract", "zendesk"], {
+      ZENDESK_BASE_URL: withUser.toString(),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ZENDESK_BASE_URL has a user name or password in it");
+    expect(r.stderr).toContain("proxyuser:[redacted]@127.0.0.1");
+  });
+
+  it("nothing holds a secret: stdout, stderr, the HTML report, the whole warehouse", async () => {
+    const leaks: string[] = [];
+    for (const { name, result } of outputs) {
+      leaks.push(
+        ...findLeaks(`${name} stdout`, result.stdout),
+        ...findLeaks(`${name} stderr`, result.stderr),
+      );
+    }
+    const [{ run_id }] = await t.warehouse.query<{ run_id: string }>(
+      `SELECT run_id FROM trueup.runs WHERE command = 'run' ORDER BY started_at DESC LIMIT 1`,
+    );
+    const loaded = await loadConfig({ configPath: path.join(REPO_ROOT, "trueup.config.ts"), env: {} });
+    const report = readFileSync(await writeReport(t.warehouse, loaded.config, run_id!, reportDir), "utf8");
+    expect(report).toContain("Invalid API Key provided: [redacted]");
+    leaks.push(...findLeaks("the report", report));
+    const { stdout: dump } = await promisify(execFile)("/usr/bin/pg_dump", ["--data-only", t.url], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    // The dump did dump the run history the errors are in.
+    expect(dump).toContain("Invalid API Key provided: [redacted]");
+    leaks.push(...findLeaks("pg_dump", dump));
+    expect(leaks).toEqual([]);
+  });
+});
