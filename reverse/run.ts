@@ -5,7 +5,7 @@ import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { destinationFactory } from "./destinations/index.js";
 import type { Destination } from "./interfaces.js";
-import { replayDeadLetters, runSync, type SyncRunResult } from "./sync.js";
+import { markAbandonedSyncRuns, replayDeadLetters, runSync, type SyncRunResult } from "./sync.js";
 
 export interface RunSyncsOptions {
   warehouse: Warehouse;
@@ -24,7 +24,11 @@ export interface RunSyncsOptions {
   destination?: (system: SyncConfig["destination"]["system"]) => Destination;
 }
 
-/** `trueup sync`: the selected syncs in config order; an approved plan runs only its own sync. */
+/**
+ * `trueup sync`: the selected syncs in config order; an approved plan runs only its own sync. A
+ * sync that is blocked or fails does not stop the others: each has its result (and its
+ * `reverse.sync_runs` row), and the caller decides what a bad one means (the CLI exits 1).
+ */
 export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[]> {
   const { config } = options;
   const known = new Map(config.syncs.map((s) => [s.name, s]));
@@ -35,6 +39,14 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
     options.destination ??
     destinationFactory(config, options.credentials, { runId: options.runId, log: options.log });
   const results: SyncRunResult[] = [];
+  if (!options.dryRun) {
+    const abandoned = await markAbandonedSyncRuns(options.warehouse, options.runId);
+    for (const a of abandoned)
+      options.log.warn(
+        { sync: a.sync, abandonedRun: a.runId },
+        "an earlier sync run was killed before it finished; this run finishes and audits its deliveries",
+      );
+  }
   if (options.approve?.length) {
     // Snowflake takes no array binds: the ids go as a JSON array, unpacked with FLATTEN.
     const rows = await options.warehouse.query<{ plan_id: string; sync: string; status: string }>(

@@ -1,8 +1,9 @@
+import os from "node:os";
 import type { SyncConfig } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
-import { CircuitBreakerError } from "./governance/errors.js";
+import { dropIntents, intentKey, loadIntents, markSent, recordPlanned, type Intent } from "./intents.js";
 import { loadPendingPlan, markApplied, savePendingPlan } from "./governance/plans.js";
 import type { Destination, FieldValues, PlannedChange, SyncPlan, UpsertOutcome } from "./interfaces.js";
 import { planSync } from "./plan.js";
@@ -54,16 +55,49 @@ export function sameValue(a: unknown, b: unknown): boolean {
  */
 export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
   const { warehouse: wh, sync, destination, runId, log } = options;
-  const callsBefore = destination.writeCalls;
-  const plan = options.approvePlanId
-    ? await loadPendingPlan(wh, options.approvePlanId)
-    : await planSync(wh, sync);
-  plan.deletions ??= []; // plans stored before mirror mode existed
-  if (plan.sync !== sync.name)
-    throw new Error(`plan ${options.approvePlanId} belongs to sync ${plan.sync}, not ${sync.name}`);
-  const base: SyncRunResult = {
+  const mode = options.dryRun ? "dry-run" : options.approvePlanId ? "approved" : "apply";
+  // Written before anything else, so a sync killed at any point leaves a row the next run marks
+  // abandoned (see markAbandonedSyncRuns).
+  if (!options.dryRun) await startRunRow(wh, runId, sync.name, mode);
+  try {
+    return await runSyncBody(options, mode);
+  } catch (err) {
+    if (options.dryRun) throw err;
+    const message = `sync ${sync.name} failed: ${errorMessage(err)}`;
+    log.error({ sync: sync.name, error: errorMessage(err) }, "sync failed");
+    const failed: SyncRunResult = {
+      ...emptyResult(sync, mode, emptyPlan(sync)),
+      status: "failed",
+      writeCalls: destination.writeCalls - callsAtStart(options),
+      message,
+    };
+    await finishRunRow(wh, runId, sync.name, failed);
+    return failed;
+  }
+}
+
+const callsAt = new WeakMap<RunSyncOptions, number>();
+function callsAtStart(options: RunSyncOptions): number {
+  return callsAt.get(options) ?? options.destination.writeCalls;
+}
+
+function emptyPlan(sync: SyncConfig): SyncPlan {
+  return {
     sync: sync.name,
-    mode: options.dryRun ? "dry-run" : options.approvePlanId ? "approved" : "apply",
+    mode: sync.mode,
+    destination: sync.destination,
+    changes: [],
+    deletions: [],
+    withheld: 0,
+    unchanged: 0,
+    total: 0,
+  };
+}
+
+function emptyResult(sync: SyncConfig, mode: SyncRunResult["mode"], plan: SyncPlan): SyncRunResult {
+  return {
+    sync: sync.name,
+    mode,
     status: "succeeded",
     plan,
     written: 0,
@@ -75,33 +109,22 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
     skippedAlreadyThere: 0,
     writeCalls: 0,
   };
+}
+
+async function runSyncBody(options: RunSyncOptions, mode: SyncRunResult["mode"]): Promise<SyncRunResult> {
+  const { warehouse: wh, sync, destination, runId, log } = options;
+  const callsBefore = destination.writeCalls;
+  callsAt.set(options, callsBefore);
+  const plan = options.approvePlanId
+    ? await loadPendingPlan(wh, options.approvePlanId)
+    : await planSync(wh, sync);
+  plan.deletions ??= []; // plans stored before mirror mode existed
+  if (plan.sync !== sync.name)
+    throw new Error(`plan ${options.approvePlanId} belongs to sync ${plan.sync}, not ${sync.name}`);
+  const base = emptyResult(sync, mode, plan);
   if (options.dryRun) return base;
   const log1 = async (r: SyncRunResult) => {
-    await wh.query(
-      wh.dialect === "snowflake"
-        ? SF.syncRun
-        : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
-       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
-         planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
-         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message,
-         created = EXCLUDED.created, deleted = EXCLUDED.deleted`,
-      [
-        runId,
-        sync.name,
-        r.mode,
-        r.status,
-        plan.changes.length,
-        r.written,
-        r.verified,
-        r.failed,
-        r.deadLettered,
-        r.writeCalls,
-        r.message ?? null,
-        r.created,
-        r.deleted,
-      ],
-    );
+    await finishRunRow(wh, runId, sync.name, r);
     return r;
   };
 
@@ -119,29 +142,35 @@ export async function runSync(options: RunSyncOptions): Promise<SyncRunResult> {
     });
   }
   if (plan.changes.length === 0 && plan.deletions.length === 0) return log1(base);
+  // Deliveries an earlier run planned or sent and never verified (its response was lost, or it
+  // was killed): finishing them is not new change, and a value found there was sent by that run.
+  const intents = await loadIntents(wh, sync.name);
 
   // Circuit breaker: blocks a sync that would change too much of the destination at once. The
-  // first delivery of a new sync is exempt (everything is new then), as are approved plans.
+  // first delivery of a new sync is exempt (everything is new then), as are approved plans and
+  // retries of unfinished deliveries.
   const [{ n: sentBefore }] = (await wh.query<{ n: string }>(
     `SELECT count(*) AS n FROM reverse.sync_state WHERE sync = $1`,
     [sync.name],
   )) as [{ n: string }];
   if (Number(sentBefore) > 0 && !options.approvePlanId) {
-    const size = await destination.count(sync.destination.object);
-    const touched = plan.changes.length + plan.deletions.length;
-    const share = size ? touched / size : 1;
+    const fresh = plan.changes.filter((c) => !c.retry && !intents.has(c.recordId)).length;
+    const touched = fresh + plan.deletions.length;
+    const size = touched ? await destination.count(sync.destination.object) : 0;
+    const share = size ? touched / size : touched ? 1 : 0;
     if (share > sync.maxChangeShare) {
-      const message = `circuit breaker: ${touched} of ${size} ${sync.destination.object} records (${(share * 100).toFixed(1)} %) would change, above the limit of ${(sync.maxChangeShare * 100).toFixed(0)} %; nothing was written. Check the model, then raise syncs.${sync.name}.maxChangeShare or run a dry run to review.`;
-      log.error({ sync: sync.name, changes: touched, size }, message);
-      await log1({ ...base, status: "blocked", message });
-      throw new CircuitBreakerError(message);
+      const retries = plan.changes.length - fresh;
+      const message = `circuit breaker: ${touched} of ${size} ${sync.destination.object} records (${(share * 100).toFixed(1)} %) would change, above the limit of ${(sync.maxChangeShare * 100).toFixed(0)} %${retries ? ` (not counting ${retries} retries of unfinished deliveries)` : ""}; nothing was written. Check the model, then raise syncs.${sync.name}.maxChangeShare or run a dry run to review.`;
+      log.error({ sync: sync.name, changes: touched, retries, size }, message);
+      return log1({ ...base, status: "blocked", message });
     }
   }
+  await recordPlanned(wh, sync.name, runId, plan.changes, intents);
 
   const result = { ...base };
   for (let i = 0; i < plan.changes.length; i += destination.maxBatch) {
     const batch = plan.changes.slice(i, i + destination.maxBatch);
-    await deliverBatch(options, batch, result);
+    await deliverBatch(options, batch, result, intents);
   }
   for (let i = 0; i < plan.deletions.length; i += destination.maxBatch)
     await deleteBatch(options, plan.deletions.slice(i, i + destination.maxBatch), result);
@@ -155,6 +184,7 @@ async function deliverBatch(
   options: RunSyncOptions,
   batch: PlannedChange[],
   result: SyncRunResult,
+  intents: Map<string, Intent>,
 ): Promise<void> {
   const { warehouse: wh, sync, destination, runId } = options;
   const object = sync.destination.object;
@@ -170,7 +200,9 @@ async function deliverBatch(
     return new Map([...m].map(([id, values]) => [id, { id, values }]));
   };
   const destIds = new Map<string, string>();
-  const created = new Set<string>();
+  // What the earlier runs left unfinished, as it stood before this batch sends anything.
+  const prior = new Map(ids.flatMap((id) => (intents.has(id) ? [[id, intents.get(id)!] as const] : [])));
+  for (const [id, i] of prior) if (i.destinationId) destIds.set(id, i.destinationId);
 
   // Validate every outbound payload against the destination's field types.
   const valid: PlannedChange[] = [];
@@ -202,8 +234,24 @@ async function deliverBatch(
     if (Object.keys(differing).length === 0) already.push(c);
     else toWrite.push({ ...c, fields: differing });
   }
+  // A record absent before a keyed send and present after it was created by this sync, even
+  // when the response saying so was lost; the intent keeps that across runs.
+  const absentBefore = (id: string) => (keyed && !before.has(id)) || prior.get(id)?.absentBefore === true;
   const responseIds = new Map<string, string | undefined>();
+  const writeErrors = new Set<string>();
   if (toWrite.length) {
+    await markSent(
+      wh,
+      sync.name,
+      runId,
+      toWrite.map((c) => ({
+        change: batch.find((b) => b.recordId === c.recordId)!,
+        sent: c.fields,
+        destinationId: destIds.get(c.recordId) ?? null,
+        absentBefore: absentBefore(c.recordId),
+      })),
+      intents,
+    );
     try {
       const outcomes: UpsertOutcome[] = keyed
         ? await destination.upsert(
@@ -216,39 +264,59 @@ async function deliverBatch(
         responseIds.set(o.recordId, o.responseId);
         if (!o.ok) failures.set(o.recordId, o.error ?? "rejected by the destination");
         if (o.destinationId) destIds.set(o.recordId, o.destinationId);
-        if (o.created) created.add(o.recordId);
       }
-      result.created += created.size;
       result.written += outcomes.filter((o) => o.ok).length;
     } catch (err) {
-      for (const c of toWrite) failures.set(c.recordId, `write failed: ${errorMessage(err)}`);
+      for (const c of toWrite) {
+        failures.set(c.recordId, `write failed: ${errorMessage(err)}`);
+        writeErrors.add(c.recordId);
+      }
     }
   }
   result.skippedAlreadyThere += already.length;
 
-  // Read back: "synced" means the destination really holds the values.
-  const written = [...toWrite, ...already].filter((c) => !failures.has(c.recordId));
+  // Read back: "synced" means the destination really holds the values. Records whose write
+  // failed are read back too: a write can land while its response is lost.
+  const sent = [...toWrite, ...already];
   let after = new Map<string, { id: string; values: FieldValues }>();
-  if (written.length) {
+  if (sent.length) {
     try {
-      after = await readLive(written.map((c) => c.recordId));
+      after = await readLive(sent.map((c) => c.recordId));
+      for (const [key, r] of after) destIds.set(key, r.id);
     } catch (err) {
-      for (const c of written) failures.set(c.recordId, `read-back failed: ${errorMessage(err)}`);
+      for (const c of sent)
+        if (!failures.has(c.recordId)) failures.set(c.recordId, `read-back failed: ${errorMessage(err)}`);
     }
   }
+  const sentIds = new Set(sent.map((c) => c.recordId));
+  // Created by this send; owned by the sync also when an earlier run's send created it.
+  const createdNow = (id: string) => keyed && !before.has(id) && after.has(id);
+  const owned = (id: string) => absentBefore(id) && after.has(id);
 
+  const finished: string[] = [];
   await wh.transaction(async (tx) => {
-    for (const c of batch) {
-      const planned = batch.find((b) => b.recordId === c.recordId)!;
+    for (const planned of batch) {
+      const c = planned;
       const live = before.get(c.recordId)?.values ?? {};
-      let error = failures.get(c.recordId);
-      if (!error) {
-        const got = after.get(c.recordId)?.values ?? {};
-        const wrong = Object.entries(planned.fields).filter(([f, v]) => !sameValue(got[f], v));
-        if (wrong.length) error = `read-back mismatch on ${wrong.map(([f]) => f).join(", ")}`;
+      const got = after.get(c.recordId)?.values;
+      const landed =
+        sentIds.has(c.recordId) &&
+        got !== undefined &&
+        Object.entries(planned.fields).every(([f, v]) => sameValue(got[f], v));
+      let error = landed ? undefined : failures.get(c.recordId);
+      if (!error && !landed) {
+        const wrong = Object.entries(planned.fields).filter(([f, v]) => !sameValue(got?.[f], v));
+        error = `read-back mismatch on ${wrong.map(([f]) => f).join(", ")}`;
       }
       if (!error) {
+        if (writeErrors.has(c.recordId))
+          options.log.warn(
+            { sync: sync.name, record: c.recordId, error: failures.get(c.recordId) },
+            "write response lost; the read-back shows the write landed",
+          );
         result.verified++;
+        const isCreated = owned(c.recordId);
+        if (createdNow(c.recordId)) result.created++;
         // A created record's snapshot is exactly what was sent (fields left out of the plan,
         // unchanged since an earlier delivery to a record since deleted, then go out next run).
         await tx.query(
@@ -267,7 +335,7 @@ async function deliverBatch(
             JSON.stringify(planned.fields),
             runId,
             destIds.get(c.recordId) ?? null,
-            created.has(c.recordId),
+            isCreated,
             // Snowflake: the keys merged into the snapshot, one OBJECT_INSERT each (see SF.saveState).
             ...(tx.dialect === "snowflake" ? Object.keys(planned.fields) : []),
           ],
@@ -276,25 +344,30 @@ async function deliverBatch(
           sync.name,
           c.recordId,
         ]);
+        finished.push(c.recordId);
+        const sentNow = toWrite.find((w) => w.recordId === c.recordId)?.fields ?? {};
+        const key = intentKey(sync.name, c.recordId, planned.fields);
         for (const [field, value] of Object.entries(planned.fields)) {
-          if (
-            sameValue(live[field], value) &&
-            !toWrite.some((w) => w.recordId === c.recordId && field in w.fields)
-          )
+          if (field in sentNow) {
+            await audit(tx, runId, sync, c.recordId, field, live[field], value, {
+              status: createdNow(c.recordId) ? "created" : "verified",
+              responseId: responseIds.get(c.recordId),
+              planId: options.approvePlanId,
+              sentRunId: runId,
+              idempotencyKey: key,
+            });
             continue;
-          await audit(
-            tx,
-            runId,
-            sync,
-            c.recordId,
-            field,
-            live[field],
-            value,
-            created.has(c.recordId) ? "created" : "verified",
-            responseIds.get(c.recordId),
-            undefined,
-            options.approvePlanId,
-          );
+          }
+          // Already there before this run wrote: delivered by an earlier run that never got to
+          // say so (one audit row for it, now), or set by someone else (not trueup's write).
+          const earlier = prior.get(c.recordId)?.fields[field];
+          if (earlier?.sentBy && sameValue(earlier.value, value))
+            await audit(tx, runId, sync, c.recordId, field, null, value, {
+              status: "found_delivered",
+              planId: options.approvePlanId,
+              sentRunId: earlier.sentBy,
+              idempotencyKey: prior.get(c.recordId)!.idempotencyKey,
+            });
         }
         continue;
       }
@@ -302,6 +375,7 @@ async function deliverBatch(
       const dead = attempts >= sync.maxAttempts;
       if (dead) {
         result.deadLettered++;
+        finished.push(c.recordId);
         await tx.query(
           tx.dialect === "snowflake"
             ? SF.deadLetter
@@ -318,22 +392,17 @@ async function deliverBatch(
         dead ? "record dead-lettered" : "record failed; retried next run",
       );
       for (const [field, value] of Object.entries(planned.fields)) {
-        await audit(
-          tx,
-          runId,
-          sync,
-          c.recordId,
-          field,
-          live[field],
-          value,
-          dead ? "dead_letter" : error.startsWith("read-back") ? "mismatch" : "failed",
-          responseIds.get(c.recordId),
+        await audit(tx, runId, sync, c.recordId, field, live[field], value, {
+          status: dead ? "dead_letter" : error.startsWith("read-back") ? "mismatch" : "failed",
+          responseId: responseIds.get(c.recordId),
           error,
-          options.approvePlanId,
-        );
+          planId: options.approvePlanId,
+        });
       }
     }
+    await dropIntents(tx, sync.name, finished);
   });
+  for (const id of finished) intents.delete(id);
 }
 
 /**
@@ -376,19 +445,13 @@ async function deleteBatch(
           "mirror delete failed; retried next run",
         );
       }
-      await audit(
-        tx,
-        runId,
-        sync,
-        d.recordId,
-        "*",
-        { id: d.destinationId, ...d.previous },
-        null,
-        o.ok ? "deleted" : "failed",
-        o.responseId,
-        o.ok ? undefined : o.error,
-        options.approvePlanId,
-      );
+      await audit(tx, runId, sync, d.recordId, "*", { id: d.destinationId, ...d.previous }, null, {
+        status: o.ok ? "deleted" : "failed",
+        responseId: o.responseId,
+        error: o.ok ? undefined : o.error,
+        planId: options.approvePlanId,
+        sentRunId: o.ok ? runId : undefined,
+      });
     }
   });
 }
@@ -419,24 +482,31 @@ async function recordFailure(
   return attempts;
 }
 
+interface AuditOutcome {
+  status: "verified" | "found_delivered" | "created" | "mismatch" | "failed" | "dead_letter" | "deleted";
+  responseId?: string;
+  error?: string;
+  planId?: string;
+  /** The run that sent the value (for found_delivered, the earlier run). */
+  sentRunId?: string;
+  idempotencyKey?: string;
+}
+
 async function audit(
-  tx: Parameters<Parameters<Warehouse["transaction"]>[0]>[0],
+  tx: WarehouseSession,
   runId: string,
   sync: SyncConfig,
   recordId: string,
   field: string,
   before: unknown,
   after: unknown,
-  status: string,
-  responseId: string | undefined,
-  error: string | undefined,
-  planId: string | undefined,
+  o: AuditOutcome,
 ): Promise<void> {
   await tx.query(
     tx.dialect === "snowflake"
       ? SF.audit
-      : `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      : `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id, sent_run_id, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     [
       runId,
       sync.name,
@@ -446,12 +516,96 @@ async function audit(
       field,
       JSON.stringify(before ?? null),
       JSON.stringify(after ?? null),
-      status,
-      responseId ?? null,
-      error ?? null,
-      planId ?? null,
+      o.status,
+      o.responseId ?? null,
+      o.error ?? null,
+      o.planId ?? null,
+      o.sentRunId ?? null,
+      o.idempotencyKey ?? null,
     ],
   );
+}
+
+async function startRunRow(wh: Warehouse, runId: string, syncName: string, mode: string): Promise<void> {
+  await wh.query(
+    wh.dialect === "snowflake"
+      ? SF.startRun
+      : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, host, pid) VALUES ($1, $2, $3, 'running', $4, $5)
+         ON CONFLICT (run_id, sync) DO NOTHING`,
+    [runId, syncName, mode, os.hostname(), process.pid],
+  );
+}
+
+async function finishRunRow(wh: Warehouse, runId: string, syncName: string, r: SyncRunResult): Promise<void> {
+  await wh.query(
+    wh.dialect === "snowflake"
+      ? SF.syncRun
+      : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
+         planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
+         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message,
+         created = EXCLUDED.created, deleted = EXCLUDED.deleted`,
+    [
+      runId,
+      syncName,
+      r.mode,
+      r.status,
+      r.plan.changes.length,
+      r.written,
+      r.verified,
+      r.failed,
+      r.deadLettered,
+      r.writeCalls,
+      r.message ?? null,
+      r.created,
+      r.deleted,
+    ],
+  );
+}
+
+/** Whether a process on this host is gone (a pid on another host cannot be checked from here). */
+function processGone(host: string | null, pid: number | null): boolean {
+  if (host !== os.hostname() || !pid) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Sync runs left `running` by a process that is gone (killed, crashed) become `abandoned`,
+ * saying which run found them; what they sent is then finished, and audited as found delivered,
+ * by the run that delivers their records next. `holderOnly`: the caller holds the warehouse's
+ * run lock, so no other sync can be running and every `running` row not its own is abandoned.
+ */
+export async function markAbandonedSyncRuns(
+  wh: Warehouse,
+  runId: string,
+  holderOnly = false,
+): Promise<{ runId: string; sync: string }[]> {
+  const rows = await wh.query<{ run_id: string; sync: string; host: string | null; pid: unknown }>(
+    `SELECT run_id, sync, host, pid FROM reverse.sync_runs WHERE status = 'running' AND run_id <> $1`,
+    [runId],
+  );
+  const gone = rows.filter((r) => holderOnly || processGone(r.host, r.pid === null ? null : Number(r.pid)));
+  for (const r of gone)
+    await wh.query(
+      wh.dialect === "snowflake"
+        ? `UPDATE "reverse"."sync_runs" SET "status" = 'abandoned', "finished_at" = CURRENT_TIMESTAMP(), "message" = $3
+            WHERE "run_id" = $1 AND "sync" = $2 AND "status" = 'running'`
+        : `UPDATE reverse.sync_runs SET status = 'abandoned', finished_at = now(), message = $3
+            WHERE run_id = $1 AND sync = $2 AND status = 'running'`,
+      [
+        r.run_id,
+        r.sync,
+        `its process (${r.host ?? "?"} pid ${String(r.pid ?? "?")}) ended before the sync finished; found by run ${runId}, which finishes its deliveries`,
+      ],
+    );
+  return gone.map((r) => ({ runId: r.run_id, sync: r.sync }));
 }
 
 /** Moves dead letters back into the retry queue (trueup sync --replay). */
@@ -553,8 +707,14 @@ WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "attempts", "last_error", "pa
 SELECT $1, $2, PARSE_JSON($3), $4, $5`,
 
   audit: `INSERT INTO "reverse"."audit" ("run_id", "sync", "destination", "object", "record_id", "field", "before", "after",
-    "status", "response_id", "error", "plan_id")
-SELECT $1, $2, $3, $4, $5, $6, PARSE_JSON($7), PARSE_JSON($8), $9, $10, $11, $12`,
+    "status", "response_id", "error", "plan_id", "sent_run_id", "idempotency_key")
+SELECT $1, $2, $3, $4, $5, $6, PARSE_JSON($7), PARSE_JSON($8), $9, $10, $11, $12, $13, $14`,
+
+  startRun: `MERGE INTO "reverse"."sync_runs" t
+USING (SELECT $1 AS "run_id", $2 AS "sync", $3 AS "mode", $4 AS "host", $5 AS "pid") s
+ON t."run_id" = s."run_id" AND t."sync" = s."sync"
+WHEN NOT MATCHED THEN INSERT ("run_id", "sync", "mode", "status", "host", "pid")
+  VALUES (s."run_id", s."sync", s."mode", 'running', s."host", s."pid")`,
 
   deadLettersToReplay: `SELECT "id", "record_id", "payload", "error" FROM "reverse"."dead_letters"
 WHERE "sync" = $1 AND "replayed_at" IS NULL ORDER BY "at", "id"`,

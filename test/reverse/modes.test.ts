@@ -239,9 +239,15 @@ describe("reverse ETL sync modes and the circuit breaker", () => {
     const snapshot = ids.map(
       (id) => w.sandbox.store.get("salesforce", "Account", id)!.Billing_Status__c ?? null,
     );
-    await expect(
-      runSyncs({ warehouse: t.warehouse, config, credentials: w.credentials, runId: "b2", log }),
-    ).rejects.toThrow(
+    const [blocked] = await runSyncs({
+      warehouse: t.warehouse,
+      config,
+      credentials: w.credentials,
+      runId: "b2",
+      log,
+    });
+    expect(blocked).toMatchObject({ status: "blocked", written: 0 });
+    expect(blocked!.message).toMatch(
       /circuit breaker: \d+ of \d+ Account records \(\d+\.\d %\) would change, above the limit of 20 %/,
     );
     expect(writes("salesforce") - before).toBe(0);

@@ -192,29 +192,40 @@ describe("trueup sync on Snowflake (recorded statements)", () => {
     expect(audit.map((s) => s.binds[8])).toEqual(["verified", "verified", "dead_letter"]);
     for (const s of audit) {
       expect(s.sql).toMatch(
-        /SELECT :1, :2, :3, :4, :5, :6, PARSE_JSON\(:7\), PARSE_JSON\(:8\), :9, :10, :11, :12$/,
+        /SELECT :1, :2, :3, :4, :5, :6, PARSE_JSON\(:7\), PARSE_JSON\(:8\), :9, :10, :11, :12, :13, :14$/,
       );
       expect(s.sql).not.toMatch(/\bVALUES\b/);
     }
     expect(JSON.parse(audit[1]!.binds[6] as string)).toBeNull(); // before: what Salesforce held (none set)
 
-    // The run log: one MERGE keyed by run and sync.
+    // The run log: a row inserted when the sync starts (running, with host and pid), then one
+    // MERGE keyed by run and sync with the outcome.
     const runs = writesTo(run, "sync_runs");
-    expect(runs).toHaveLength(1);
-    expect(runs[0]!.sql).toMatch(
+    expect(runs).toHaveLength(2);
+    expect(runs[0]!.sql).toMatch(/^MERGE INTO "reverse"\."sync_runs" t[\s\S]*WHEN NOT MATCHED THEN INSERT/);
+    expect(runs[0]!.sql).toContain("'running'");
+    expect(runs[0]!.binds.slice(0, 3)).toEqual(["sf1", "sf_update", "apply"]);
+    expect(runs[1]!.sql).toMatch(
       /^MERGE INTO "reverse"\."sync_runs" t[\s\S]*ON t\."run_id" = s\."run_id" AND t\."sync" = s\."sync"/,
     );
-    expect(runs[0]!.binds.slice(0, 6)).toEqual(["sf1", "sf_update", "apply", "failed", 3, 2]);
+    expect(runs[1]!.binds.slice(0, 6)).toEqual(["sf1", "sf_update", "apply", "failed", 3, 2]);
 
-    // The batch's rows went in one transaction (BEGIN at its first write, no DDL at all); the run
-    // log after its COMMIT, in autocommit.
+    // Intents: planned, then marked sent before the write call, and gone once the records are
+    // verified or dead-lettered, in the batch's transaction.
+    const intents = writesTo(run, "intents");
+    expect(intents.map((s) => s.sql.split(/\s/)[0])).toEqual(["INSERT", "DELETE", "INSERT", "DELETE"]);
+
+    // The batch's rows went in one transaction (no DDL at all); the run log after its COMMIT,
+    // in autocommit.
     expect(run.map((s) => statementKind(s.sql))).not.toContain("ddl");
     const at = (s: SentStatement | string) =>
       run.findIndex((x) => (typeof s === "string" ? x.sql === s : x === s));
-    expect(at("BEGIN")).toBeLessThan(at(state[0]!));
-    expect(run.filter((s) => s.sql === "BEGIN")).toHaveLength(1);
-    expect(at(audit.at(-1)!)).toBeLessThan(at("COMMIT"));
-    expect(at("COMMIT")).toBeLessThan(at(runs[0]!));
+    const lastBegin = run.map((s) => s.sql).lastIndexOf("BEGIN");
+    const lastCommit = run.map((s) => s.sql).lastIndexOf("COMMIT");
+    expect(lastBegin).toBeLessThan(at(state[0]!));
+    expect(at(audit.at(-1)!)).toBeLessThan(lastCommit);
+    expect(at(intents.at(-1)!)).toBeLessThan(lastCommit);
+    expect(lastCommit).toBeLessThan(at(runs[1]!));
   });
 
   it("a correction is stored with a MERGE and approved by id through FLATTEN, exactly as planned", async () => {
@@ -225,7 +236,7 @@ describe("trueup sync on Snowflake (recorded statements)", () => {
     const [pending] = await runSyncs({ warehouse: wh, config, credentials: w.credentials, runId: "c1", log });
     expect(pending).toMatchObject({ status: "pending", writeCalls: 0 });
     let run = expectSnowflakeOnly(from);
-    const [supersede, save, log1] = writesTo(run, "plans").concat(writesTo(run, "sync_runs"));
+    const [supersede, save, log1] = writesTo(run, "plans").concat(writesTo(run, "sync_runs").slice(-1));
     expect(supersede!.sql).toMatch(/^UPDATE reverse\.plans SET status = 'superseded'/);
     expect(save!.sql).toMatch(/^MERGE INTO "reverse"\."plans" t[\s\S]*WHEN NOT MATCHED THEN INSERT/);
     expect(save!.sql).not.toMatch(/WHEN MATCHED THEN/);
@@ -253,8 +264,10 @@ describe("trueup sync on Snowflake (recorded statements)", () => {
     expect(applied).toMatchObject({ status: "succeeded", mode: "approved", verified: 1 });
     expect(w.sandbox.store.get("salesforce", "Account", String(a3!.Id))!.Billing_Status__c).toBe("overdue");
     run = expectSnowflakeOnly(from);
-    expect(run[0]!.sql).toMatch(/TABLE\(FLATTEN\(INPUT => PARSE_JSON\(:1\)\)\)/);
-    expect(run[0]!.binds).toEqual([JSON.stringify([pending!.planId])]);
+    // First the check for sync runs left running by a process that is gone, then the plans.
+    expect(run[0]!.sql).toMatch(/FROM reverse\.sync_runs WHERE status = 'running'/);
+    expect(run[1]!.sql).toMatch(/TABLE\(FLATTEN\(INPUT => PARSE_JSON\(:1\)\)\)/);
+    expect(run[1]!.binds).toEqual([JSON.stringify([pending!.planId])]);
     expect(run.some((s) => s.sql.startsWith("WITH src AS"))).toBe(false);
     const mark = writesTo(run, "plans");
     expect(mark).toHaveLength(1);

@@ -196,4 +196,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE reverse.audit ADD CONSTRAINT audit_status_check CHECK (status IN ('verified', 'mismatch', 'failed', 'dead_letter', 'created', 'deleted'))`,
     ],
   },
+  {
+    id: 6,
+    name: "reverse ETL intents, found-delivered audit rows, sync runs started and abandoned",
+    sql: [
+      // A sync records what it is about to send before sending it, so a later run that finds the
+      // value already in the destination knows which run sent it (a response lost, or a kill).
+      `CREATE TABLE IF NOT EXISTS reverse.intents (
+         sync text NOT NULL,
+         record_id text NOT NULL,
+         run_id text NOT NULL,
+         idempotency_key text NOT NULL,
+         fields text NOT NULL,
+         planned_at timestamptz NOT NULL DEFAULT now(),
+         sent_at timestamptz,
+         destination_id text,
+         absent_before boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (sync, record_id)
+       )`,
+      `COMMENT ON TABLE reverse.intents IS 'Deliveries planned or sent and not yet verified: the run that planned (sent_at null) or sent them, the values (JSON), and whether the record was absent before the send (so a record found later was created by the sync).'`,
+      `ALTER TABLE reverse.audit ADD COLUMN IF NOT EXISTS sent_run_id text`,
+      `ALTER TABLE reverse.audit ADD COLUMN IF NOT EXISTS idempotency_key text`,
+      `COMMENT ON COLUMN reverse.audit.sent_run_id IS 'The run that sent the value: the row''s own run, or for found_delivered an earlier run whose response was lost or that was killed.'`,
+      `ALTER TABLE reverse.audit DROP CONSTRAINT IF EXISTS audit_status_check`,
+      `ALTER TABLE reverse.audit ADD CONSTRAINT audit_status_check CHECK (status IN ('verified', 'found_delivered', 'mismatch', 'failed', 'dead_letter', 'created', 'deleted'))`,
+      `ALTER TABLE reverse.sync_runs ADD COLUMN IF NOT EXISTS host text`,
+      `ALTER TABLE reverse.sync_runs ADD COLUMN IF NOT EXISTS pid integer`,
+      `COMMENT ON COLUMN reverse.sync_runs.status IS 'running (written when the sync starts), succeeded, failed, blocked, pending, or abandoned (its process ended before it finished; a later run checked its deliveries).'`,
+    ],
+  },
 ];

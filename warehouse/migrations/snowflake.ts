@@ -128,4 +128,26 @@ export const SNOWFLAKE_MIGRATIONS: readonly Migration[] = [
        ) COMMENT = 'One row per sync per run: what was planned, written, verified and failed.'`,
     ],
   },
+  {
+    id: 6,
+    name: "reverse ETL intents, found-delivered audit rows, sync runs started and abandoned",
+    sql: [
+      `CREATE TABLE IF NOT EXISTS "reverse"."intents" (
+         "sync" VARCHAR NOT NULL,
+         "record_id" VARCHAR NOT NULL,
+         "run_id" VARCHAR NOT NULL,
+         "idempotency_key" VARCHAR NOT NULL,
+         "fields" VARCHAR NOT NULL,
+         "planned_at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         "sent_at" TIMESTAMP_TZ,
+         "destination_id" VARCHAR,
+         "absent_before" BOOLEAN NOT NULL DEFAULT FALSE,
+         PRIMARY KEY ("sync", "record_id")
+       ) COMMENT = 'Deliveries planned or sent and not yet verified: the run that planned (sent_at null) or sent them, the values (JSON), and whether the record was absent before the send.'`,
+      `ALTER TABLE "reverse"."audit" ADD COLUMN IF NOT EXISTS "sent_run_id" VARCHAR`,
+      `ALTER TABLE "reverse"."audit" ADD COLUMN IF NOT EXISTS "idempotency_key" VARCHAR`,
+      `ALTER TABLE "reverse"."sync_runs" ADD COLUMN IF NOT EXISTS "host" VARCHAR`,
+      `ALTER TABLE "reverse"."sync_runs" ADD COLUMN IF NOT EXISTS "pid" NUMBER(38,0)`,
+    ],
+  },
 ];
