@@ -1,10 +1,12 @@
 import { ConfigError } from "../core/errors.js";
+import { ownershipProblems } from "../reverse/governance/ownership.js";
 import type { Config } from "./schema.js";
 
 /**
  * Rules that span sections and so cannot live in the zod schema: a sync may only write fields
  * on its destination's allow-list, and never a field whose system of record is the destination
- * itself (principle 5). Refused at load time, naming the field.
+ * itself (principle 5), judged by what the destination field and the model column are in
+ * canonical terms, not by their names. Refused at load time, naming the field.
  */
 export function validateGovernance(config: Config, source: string): void {
   const problems: string[] = [];
@@ -17,17 +19,8 @@ export function validateGovernance(config: Config, source: string): void {
             `allow-list (writable.${s.destination.system}.${s.destination.object}); add it there if trueup may write it`,
         );
       }
-      const column = s.mapping[field]!;
-      for (const [ownedField, system] of Object.entries(config.ownership)) {
-        if (system !== s.destination.system) continue;
-        const ownedColumn = ownedField.split(".")[1];
-        if (ownedColumn === column || ownedColumn === field.toLowerCase()) {
-          problems.push(
-            `syncs.${s.name}.mapping.${field}: ${ownedField} is owned by ${system} (ownership), so trueup never writes it into ${system}`,
-          );
-        }
-      }
     }
+    problems.push(...ownershipProblems(config, s));
   }
   for (const s of config.syncs) {
     if (s.mode === "update") continue;

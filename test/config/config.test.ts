@@ -83,8 +83,11 @@ describe("config errors exit 2 and name the key", () => {
     expect(() => parseConfig(sync({ Health__c: "health_score" }))).toThrow(
       /syncs\.acct\.mapping\.Health__c: .*allow-list/,
     );
-    const owned = { ...sync({ Billing_Status__c: "owner" }) };
-    expect(() => parseConfig(owned)).toThrow(/customer\.owner is owned by salesforce/);
+    // By meaning: Account.OwnerId is customer.owner (Salesforce's own), whatever the column is called.
+    const owned = { ...sync({ OwnerId: "owner_id" }) };
+    expect(() => parseConfig(owned)).toThrow(
+      /syncs\.acct\.mapping\.OwnerId: salesforce Account\.OwnerId is customer\.owner, whose system of record is salesforce/,
+    );
   });
 });
 

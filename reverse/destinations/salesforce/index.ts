@@ -1,2 +1,3 @@
 export { salesforceWriteClient } from "./client.js";
 export { SalesforceDestination } from "./destination.js";
+export { salesforceMeanings } from "./meanings.js";

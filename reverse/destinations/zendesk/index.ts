@@ -1,2 +1,3 @@
 export { zendeskWriteClient } from "./client.js";
 export { ZendeskDestination } from "./destination.js";
+export { zendeskMeanings } from "./meanings.js";
