@@ -2,6 +2,7 @@ import { buildModels } from "../models/build.js";
 import { loadModelDefinitions, modelDag } from "../models/project.js";
 import { select } from "../orchestration/select.js";
 import type { CommandContext } from "./context.js";
+import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export async function buildCommand(
@@ -37,6 +38,7 @@ export async function buildCommand(
     return 0;
   }
   const { warehouse } = await ctx.warehouse();
+  await lockRun(ctx, "build");
   const outcomes = await buildModels({
     warehouse,
     config,

@@ -5,7 +5,7 @@ import { readCredentials } from "../config/credentials.js";
 import { loadConfig } from "../config/load.js";
 import { onShutdown } from "../core/shutdown.js";
 import { loadModelDefinitions } from "../models/project.js";
-import { writeReport } from "../orchestration/report.js";
+import { runOutcome, writeReport } from "../orchestration/report.js";
 import { queueRun, startWorker, waitForRun } from "../orchestration/worker.js";
 import { ensureWorld, startSandbox } from "../sandbox/index.js";
 import { readWorldManifest } from "../sandbox/world/read.js";
@@ -13,6 +13,7 @@ import { migrate } from "../warehouse/migrations/migrate.js";
 import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
 import type { CommandContext } from "./context.js";
+import { printOutcome } from "./run.js";
 import { formatTable } from "./table.js";
 
 export interface DemoOptions {
@@ -123,12 +124,27 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     )
     .catch(() => []);
   const report = await writeReport(warehouse, config, runId, path.join(cwd, ".trueup", "reports"));
+  const outcome = await runOutcome(warehouse, runId);
   const seconds = (Date.now() - started) / 1000;
 
   if (ctx.json) {
-    ctx.printJson({ run_id: runId, status, seconds, world: worldDir, stages, categories, syncs, report });
+    ctx.printJson({
+      run_id: runId,
+      status,
+      seconds,
+      world: worldDir,
+      stages,
+      categories,
+      syncs,
+      report,
+      reporting_currency: config.fx.reportingCurrency,
+      first_failure: outcome.firstFailure ?? null,
+      rules_not_run: outcome.rulesNotRun,
+    });
   } else {
-    ctx.print(`\nrun ${runId}: ${status} in ${seconds.toFixed(1)} s\n`);
+    ctx.print(`\nrun ${runId}: ${status} in ${seconds.toFixed(1)} s`);
+    printOutcome(ctx, outcome);
+    ctx.print("");
     ctx.print(
       formatTable(
         ["stage", "nodes", "failed", "rows", "seconds"],
@@ -138,7 +154,7 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     ctx.print("");
     ctx.print(
       formatTable(
-        ["discrepancy", "open", "amount (USD)"],
+        ["discrepancy", "open", `amount (${config.fx.reportingCurrency})`],
         categories.map((c) => [c.category, Number(c.open), Number(c.amount_usd)]),
       ),
     );

@@ -1,5 +1,6 @@
 import { runExtract } from "../extract/run-extract.js";
 import type { CommandContext } from "./context.js";
+import { lockRun } from "./run-lock.js";
 import { runHistory } from "./worker.js";
 import { streamProgress } from "./progress.js";
 import { formatTable } from "./table.js";
@@ -11,6 +12,7 @@ export async function extractCommand(
 ): Promise<number> {
   const { warehouse } = await ctx.warehouse();
   const history = await runHistory(ctx);
+  await lockRun(ctx, "extract");
   const progress = ctx.json ? undefined : streamProgress();
   const outcomes = await runExtract({
     warehouse,

@@ -51,6 +51,11 @@ export function buildProgram(): Command {
       "config file (default ./trueup.config.ts, else built-in defaults + environment)",
     )
     .option("--json", "machine-readable output where the command prints results")
+    .option(
+      "--lock-wait <seconds>",
+      "when another run is writing to the warehouse, wait at most this long (0: refuse at once; default: wait)",
+      int("--lock-wait"),
+    )
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ outputError: (str, write) => write(`trueup: ${str.replace(/^error: /, "")}`) })
     .exitOverride();

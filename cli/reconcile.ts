@@ -1,9 +1,11 @@
 import { reconcile } from "../reconcile/run.js";
 import type { CommandContext } from "./context.js";
+import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
   const { warehouse } = await ctx.warehouse();
+  await lockRun(ctx, "reconcile");
   const results = await reconcile({
     warehouse,
     config: ctx.loaded.config,

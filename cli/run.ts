@@ -4,6 +4,7 @@ import "../orchestration/stages.js";
 import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
 import type { CommandContext } from "./context.js";
+import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 import { runHistory } from "./worker.js";
 
@@ -18,6 +19,7 @@ export async function runPipelineCommand(
   const selected = select(dag, opts.select);
   const { warehouse } = await ctx.warehouse();
   const history = await runHistory(ctx);
+  await lockRun(ctx, "run");
   const tty = process.stderr.isTTY && !ctx.json;
   const result = await runDag({
     dag,

@@ -1,6 +1,7 @@
 import { runSyncs } from "../reverse/run.js";
 import type { SyncRunResult } from "../reverse/sync.js";
 import type { CommandContext } from "./context.js";
+import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export interface SyncCommandOptions {
@@ -37,6 +38,8 @@ export async function syncCommand(
   opts: SyncCommandOptions,
 ): Promise<number> {
   const { warehouse } = await ctx.warehouse();
+  // A dry run writes nothing, so it does not wait for the run holding the warehouse.
+  if (!opts.dryRun) await lockRun(ctx, "sync");
   const results = await runSyncs({
     warehouse,
     config: ctx.loaded.config,

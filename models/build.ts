@@ -4,6 +4,7 @@ import type { Logger } from "../core/log.js";
 import { tableName } from "../load/naming.js";
 import { select } from "../orchestration/select.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
+import { sourceAbsence } from "./absent-sources.js";
 import { compileModel, modelIndex } from "./compile.js";
 import { compileTests } from "./data-tests.js";
 import type { ModelContext, ModelDefinition } from "./interfaces.js";
@@ -68,14 +69,21 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
       continue;
     }
     try {
+      // A stream not loaded yet reads as empty, as a disabled source's do: the model still builds
+      // (with no rows from that system), and the log says which table was missing.
+      const absent = new Map<string, string>();
       for (const s of node.model.sources) {
-        if (!(await wh.tableExists({ schema: "staging", name: tableName(s.source, s.stream) }))) {
-          throw new Error(
-            `staging.${tableName(s.source, s.stream)} does not exist: run \`trueup extract ${s.source}\` first`,
+        if (sourceAbsence(options.config, s.source)) continue;
+        const table = tableName(s.source, s.stream);
+        if (!(await wh.tableExists({ schema: "staging", name: table }))) {
+          absent.set(`${s.source}.${s.stream}`, "not loaded");
+          options.log.warn(
+            { model: id, table: `staging.${table}` },
+            `staging.${table} does not exist yet: ${id} reads it as empty (run \`trueup extract ${s.source}\` to load it)`,
           );
         }
       }
-      const base = { dialect: wh.dialect, config: options.config, asOf, models: byName };
+      const base = { dialect: wh.dialect, config: options.config, asOf, models: byName, absent };
       const full = compileModel(def, base).sql;
       const incremental =
         def.materialized === "incremental"

@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { tableName } from "../load/naming.js";
 import type { Dialect } from "../warehouse/interfaces.js";
+import { sourceAbsence, emptyStaging } from "./absent-sources.js";
 import { sqlDialect } from "./dialects.js";
 import type { ModelContext, ModelDefinition, ModelNode } from "./interfaces.js";
 
@@ -12,6 +13,11 @@ export interface CompileOptions {
   isIncremental?: boolean;
   /** Known model names (unqualified → qualified id), for ref() resolution. */
   models: Map<string, { schema: string; name: string }>;
+  /**
+   * Staging tables (`source.stream`) known not to exist yet, with why: read as empty, like the
+   * streams of a disabled source.
+   */
+  absent?: ReadonlyMap<string, string>;
 }
 
 export function relationOf(def: ModelDefinition): { schema: string; name: string } {
@@ -50,6 +56,8 @@ export function compileModel(
     },
     source(source, stream) {
       sources.set(`${source}.${stream}`, { source, stream });
+      if (sourceAbsence(options.config, source) || options.absent?.has(`${source}.${stream}`))
+        return emptyStaging(d, source, stream);
       return `${d.quote("staging")}.${d.quote(tableName(source, stream))}`;
     },
     this: `${d.quote(self.schema)}.${d.quote(self.name)}`,

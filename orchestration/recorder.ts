@@ -4,7 +4,8 @@ import type { WarehouseSession } from "../warehouse/interfaces.js";
 
 /**
  * Writes run history (`trueup.runs`, `trueup.node_runs`) as work happens, so `trueup runs`
- * shows a run in progress too, and a crashed run stays visible as `running` with its last node.
+ * shows a run in progress too. A crashed run shows as `running` with its last node until the
+ * next command takes the run lock (orchestration/run-lock.ts) and marks it `abandoned`.
  */
 export class RunRecorder {
   constructor(
@@ -14,7 +15,8 @@ export class RunRecorder {
 
   async start(command: string, details: { selector?: string; asOf?: Date } = {}): Promise<void> {
     await this.db.query(
-      `INSERT INTO trueup.runs (run_id, command, status, selector, as_of, host, pid) VALUES ($1, $2, 'running', $3, $4, $5, $6)
+      `INSERT INTO trueup.runs (run_id, command, status, selector, as_of, host, pid, last_seen_at)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, now())
        ON CONFLICT (run_id) DO NOTHING`,
       [this.runId, command, details.selector ?? null, details.asOf ?? null, os.hostname(), process.pid],
     );

@@ -38,7 +38,57 @@ export interface ReportData {
     message: string | null;
   }[];
   freshness: Freshness[];
-  rowsPerStage: { stage: string; rows: number }[];
+  /** `rows` is null when the stage did not complete in this run: a partial count is no result. */
+  rowsPerStage: { stage: string; rows: number | null }[];
+  /** The currency every amount is in (config fx.reportingCurrency). */
+  reportingCurrency: string;
+  /** The run's first failed node, in the order nodes finished. */
+  firstFailure: { node: string; error: string } | undefined;
+  /** Rules the run's reconciliation did not run, and why. */
+  rulesNotRun: RuleNotRunRow[];
+  /** Every reconciliation node of this run succeeded (the discrepancy figures are this run's). */
+  reconciled: boolean;
+}
+
+export interface RuleNotRunRow {
+  family: string;
+  category: string;
+  reason: string;
+}
+
+/**
+ * What a run's terminal summary and report lead with: its first failure (the error a user acts
+ * on, not just "failed") and the rules that did not run because a system they compare is absent.
+ * Read from run history, so the in-process runner and graphile-worker runs read the same.
+ */
+export async function runOutcome(
+  history: WarehouseSession,
+  runId: string,
+): Promise<{ firstFailure: ReportData["firstFailure"]; rulesNotRun: RuleNotRunRow[] }> {
+  const rows = await safe(
+    history.query<{ node: string; kind: string; status: string; error: string | null; details: unknown }>(
+      `SELECT node, kind, status, error, details FROM trueup.node_runs
+        WHERE run_id = $1 AND (status = 'failed' OR kind = 'reconcile')
+        ORDER BY finished_at NULLS LAST, node`,
+      [runId],
+    ),
+  );
+  const failed = rows.find((r) => r.status === "failed");
+  const rulesNotRun = rows.flatMap((r) => {
+    const details = (typeof r.details === "string" ? JSON.parse(r.details) : r.details) as {
+      family?: string;
+      notRun?: { category: string; reason: string }[];
+    } | null;
+    return (details?.notRun ?? []).map((n) => ({
+      family: details?.family ?? r.node,
+      category: n.category,
+      reason: n.reason,
+    }));
+  });
+  return {
+    firstFailure: failed ? { node: failed.node, error: failed.error ?? "failed" } : undefined,
+    rulesNotRun,
+  };
 }
 
 async function safe<T>(p: Promise<T[]>): Promise<T[]> {
@@ -93,8 +143,12 @@ export async function collectReport(
     ),
   );
   const freshness = await sourceFreshness(db, config).catch(() => []);
+  // A stage with a node that did not succeed has no complete figure: shown as not available, never 0.
+  const complete = (kind: string) => nodes.every((n) => n.kind !== kind || n.status === "succeeded");
   const stage = (kind: string) =>
-    nodes.filter((n) => n.kind === kind).reduce((a, n) => a + Number(n.rows ?? 0), 0);
+    complete(kind) ? nodes.filter((n) => n.kind === kind).reduce((a, n) => a + Number(n.rows ?? 0), 0) : null;
+  const reconciled = nodes.some((n) => n.kind === "reconcile") && complete("reconcile");
+  const outcome = await runOutcome(db, runId);
   return {
     runId,
     generatedAt: new Date().toISOString(),
@@ -108,9 +162,19 @@ export async function collectReport(
     rowsPerStage: [
       { stage: "extracted", rows: stage("extract") },
       { stage: "modelled", rows: stage("model") },
-      { stage: "open discrepancies", rows: categories.reduce((a, c) => a + c.open, 0) },
-      { stage: "records synced", rows: syncs.reduce((a, s) => a + Number(s.verified), 0) },
+      {
+        stage: "open discrepancies",
+        rows: reconciled ? categories.reduce((a, c) => a + c.open, 0) : null,
+      },
+      {
+        stage: "records synced",
+        rows: complete("sync") ? syncs.reduce((a, s) => a + Number(s.verified), 0) : null,
+      },
     ],
+    reportingCurrency: config.fx.reportingCurrency,
+    firstFailure: outcome.firstFailure,
+    rulesNotRun: outcome.rulesNotRun,
+    reconciled,
   };
 }
 
@@ -119,8 +183,14 @@ const esc = (s: unknown) =>
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
   );
-const money = (n: number) =>
-  n.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+function money(n: number, currency: string): string {
+  try {
+    return n.toLocaleString("en-US", { style: "currency", currency, maximumFractionDigits: 0 });
+  } catch {
+    // A code Intl does not know is still the code the user configured.
+    return `${n.toLocaleString("en-US", { maximumFractionDigits: 0 })} ${currency}`;
+  }
+}
 
 function bars(items: { label: string; value: number; note?: string }[], id: string): string {
   const max = Math.max(1, ...items.map((i) => i.value));
@@ -143,10 +213,26 @@ function line(points: { day: string; open: number }[]): string {
   return `<svg viewBox="0 0 720 150" width="720" height="150"><polyline points="${xy}" fill="none" stroke="#2563eb" stroke-width="2"/><text x="20" y="145" class="l">${esc(points[0]!.day)}</text><text x="600" y="145" class="l">${esc(points.at(-1)!.day)}</text></svg>`;
 }
 
+/** The banner a run that did not succeed opens with: what failed first, and what that means for the figures. */
+function failureBanner(d: ReportData): string {
+  const runStatus = d.run?.status ?? "unknown";
+  if (runStatus === "succeeded" || runStatus === "running") return "";
+  const failed = d.nodes.filter((n) => n.status === "failed").length;
+  const skipped = d.nodes.filter((n) => n.status === "skipped").length;
+  const first = d.firstFailure
+    ? `<p>First failure: <b>${esc(d.firstFailure.node)}</b>: <code data-first-error>${esc(d.firstFailure.error)}</code></p>`
+    : "";
+  return `<section id="run-failed" class="failed" role="alert"><h2>This run ${esc(runStatus)}</h2>
+<p>${failed} node${failed === 1 ? "" : "s"} failed, ${skipped} skipped. Figures of stages that did not complete are shown as not available${d.reconciled ? "" : "; the open discrepancies below are not this run's complete results"}.</p>
+${first}</section>`;
+}
+
 export function renderReport(d: ReportData): string {
   const totalOpen = d.categories.reduce((a, c) => a + c.open, 0);
   const totalAmount = d.categories.reduce((a, c) => a + c.amount_usd, 0);
+  const ccy = d.reportingCurrency;
   const status = (s: string) => `<span class="s ${esc(s)}">${esc(s)}</span>`;
+  const na = `<span class="muted" title="the stage did not complete in this run">n/a</span>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>trueup run ${esc(d.runId)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -157,15 +243,23 @@ main{padding:24px 32px;max-width:1100px}section{background:#fff;border:1px solid
 h2{font-size:16px;margin:0 0 12px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #f3f4f6}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.kpis{display:flex;gap:16px;flex-wrap:wrap}.kpi{flex:1;min-width:150px;background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px}
 .kpi b{display:block;font-size:24px}.muted{color:#6b7280}.s{padding:1px 8px;border-radius:10px;font-size:12px;background:#e5e7eb}
+#run-failed{border-color:#fca5a5;background:#fef2f2}#run-failed h2{color:#991b1b}
 .s.succeeded,.s.verified{background:#d1fae5;color:#065f46}.s.failed,.s.blocked{background:#fee2e2;color:#991b1b}.s.skipped,.s.pending{background:#fef3c7;color:#92400e}
 svg text.l{font-size:12px;fill:#374151}svg text.v{font-size:12px;fill:#111827}svg rect{fill:#2563eb}
 </style></head><body>
 <header><h1>trueup — run ${esc(d.runId)}</h1><p>${esc(d.run?.command ?? "")} · ${esc(d.run?.status ?? "unknown")} · generated ${esc(d.generatedAt)}</p></header>
 <main>
+${failureBanner(d)}
 <div class="kpis">
-${d.rowsPerStage.map((s) => `<div class="kpi"><span class="muted">${esc(s.stage)}</span><b data-kpi="${esc(s.stage)}">${s.rows.toLocaleString("en-US")}</b></div>`).join("\n")}
-<div class="kpi"><span class="muted">amount at stake</span><b data-kpi="amount">${money(totalAmount)}</b></div>
+${d.rowsPerStage.map((s) => `<div class="kpi"><span class="muted">${esc(s.stage)}</span><b data-kpi="${esc(s.stage)}">${s.rows === null ? na : s.rows.toLocaleString("en-US")}</b></div>`).join("\n")}
+<div class="kpi"><span class="muted">amount at stake (${esc(ccy)})</span><b data-kpi="amount">${d.reconciled ? money(totalAmount, ccy) : na}</b></div>
 </div>
+${
+  d.rulesNotRun.length
+    ? `<section id="rules-not-run"><h2>Rules not run</h2><table><thead><tr><th>rule</th><th>family</th><th>why</th></tr></thead><tbody>
+${d.rulesNotRun.map((r) => `<tr data-rule-not-run="${esc(r.category)}"><td>${esc(r.category)}</td><td>${esc(r.family)}</td><td>${esc(r.reason)}</td></tr>`).join("\n")}</tbody></table></section>`
+    : ""
+}
 <section id="discrepancies"><h2>Open discrepancies by category</h2>
 ${
   d.categories.length
@@ -173,16 +267,18 @@ ${
         d.categories.map((c) => ({ label: c.category, value: c.open })),
         "chart-categories",
       )
-    : "<p class=muted>No open discrepancies.</p>"
+    : d.reconciled
+      ? "<p class=muted>No open discrepancies.</p>"
+      : "<p class=muted>Reconciliation did not complete in this run: no figures.</p>"
 }
-<table><thead><tr><th>category</th><th class=n>open</th><th class=n>amount (USD)</th><th>owner</th></tr></thead><tbody>
-${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_usd)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
-<tr><th>total</th><th class=n data-total-open>${totalOpen}</th><th class=n>${money(totalAmount)}</th><th></th></tr></tbody></table></section>
-<section id="amounts"><h2>Amount at stake by category (USD)</h2>
+<table><thead><tr><th>category</th><th class=n>open</th><th class=n>amount (${esc(ccy)})</th><th>owner</th></tr></thead><tbody>
+${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_usd, ccy)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
+<tr><th>total</th><th class=n data-total-open>${d.reconciled ? totalOpen : na}</th><th class=n>${d.reconciled ? money(totalAmount, ccy) : na}</th><th></th></tr></tbody></table></section>
+<section id="amounts"><h2>Amount at stake by category (${esc(ccy)})</h2>
 ${
   d.categories.length
     ? bars(
-        d.categories.map((c) => ({ label: c.category, value: c.amount_usd, note: money(c.amount_usd) })),
+        d.categories.map((c) => ({ label: c.category, value: c.amount_usd, note: money(c.amount_usd, ccy) })),
         "chart-amounts",
       )
     : "<p class=muted>None.</p>"

@@ -23,6 +23,7 @@ import { graphileLogger } from "./graphile-logger.js";
 import { pipelineDag } from "./pipeline.js";
 import "./stages.js";
 import { NODE_TASK, completeNode, enqueueRun, type RunPlan } from "./queue.js";
+import { SharedRunLock } from "./run-lock.js";
 import { select } from "./select.js";
 
 export const SCHEDULE_TASK = "trueup_schedule";
@@ -120,8 +121,26 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
      ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now()`,
     [workerId, os.hostname(), process.pid],
   );
+  // Jobs write under the run lock, as in-process commands do: a scheduled run and a manual one
+  // never write at once; jobs of one run share this process's hold.
+  const runLock = new SharedRunLock(orchestrator, { log });
 
   const nodeTask: Task = async (payload, helpers) => {
+    const { run_id: runId } = payload as { run_id: string };
+    const [queued] = await orchestrator.query<{ command: string }>(
+      `SELECT command FROM trueup.runs WHERE run_id = $1 AND status = 'running'`,
+      [runId],
+    );
+    if (!queued) return; // finished or cancelled meanwhile
+    const release = await runLock.acquire(runId, queued.command);
+    try {
+      await runNode(payload, helpers);
+    } finally {
+      await release();
+    }
+  };
+
+  const runNode: Task = async (payload, helpers) => {
     const { run_id: runId, node: nodeId } = payload as { run_id: string; node: string };
     const [run] = await orchestrator.query<{ plan: RunPlan; status: string }>(
       `SELECT plan, status FROM trueup.runs WHERE run_id = $1`,
@@ -244,6 +263,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       stopped = true;
       clearInterval(beat);
       await runner.stop();
+      await runLock.close();
       await utils.release();
       await orchestrator.query(`DELETE FROM trueup.workers WHERE worker_id = $1`, [workerId]).catch(() => {});
     },

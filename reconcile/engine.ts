@@ -4,7 +4,8 @@ import { tableName } from "../load/naming.js";
 import { sqlDialect } from "../models/dialects.js";
 import { quoteLiteral } from "../warehouse/identifiers.js";
 import type { Dialect, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
-import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily } from "./interfaces.js";
+import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily, type RuleNotRun } from "./interfaces.js";
+import { rulesNotRun, unmetNeed } from "./needs.js";
 import { ensureReconSchema } from "./schema.js";
 
 export interface FamilyResult {
@@ -14,6 +15,8 @@ export interface FamilyResult {
   opened: number;
   reopened: number;
   resolved: number;
+  /** Rules that did not run (a system they compare is absent); their discrepancies stay as they were. */
+  notRun: RuleNotRun[];
 }
 
 export function ruleContext(wh: Warehouse, config: Config, asOf: string): RuleContext {
@@ -36,15 +39,26 @@ export function ruleContextFor(dialect: Dialect, config: Config, asOf: string): 
   };
 }
 
-/** The SQL of a family: every enabled rule's SELECT, tagged with its category, in one UNION ALL. */
+/**
+ * The SQL of a family: every enabled rule whose systems are present, its SELECT tagged with its
+ * category, in one UNION ALL.
+ */
 export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
   const cols = DISCREPANCY_COLUMNS.map((c) => `r.${c}`).join(", ");
   const parts = family.rules
-    .filter((r) => !ctx.settings.disabled.includes(r.category))
+    .filter((r) => !ctx.settings.disabled.includes(r.category) && !unmetNeed(r, ctx.config))
     .map((r) => `SELECT ${quoteLiteral(r.category)} AS category, ${cols} FROM (${r.sql(ctx)}) r`);
-  return parts.length
-    ? parts.join("\nUNION ALL\n")
-    : `SELECT ${ctx.d.cast("NULL", "text")} AS category WHERE false`;
+  if (parts.length) return parts.join("\nUNION ALL\n");
+  // No rule to run: an empty relation with the detail table's columns, so the lifecycle's
+  // statements still find every column they name.
+  const empty = DISCREPANCY_COLUMNS.map((c) => {
+    const value =
+      c === "detail"
+        ? ctx.d.jsonObject([])
+        : ctx.d.cast("NULL", c === "delta" || c === "amount_usd" ? "numeric" : "text");
+    return `${value} AS ${c}`;
+  });
+  return `SELECT ${ctx.d.cast("NULL", "text")} AS category, ${empty.join(", ")} WHERE 1 = 0`;
 }
 
 /**
@@ -59,15 +73,20 @@ export async function runFamily(
 ): Promise<FamilyResult> {
   const ctx = ruleContext(wh, options.config, options.asOf);
   const sql = compileFamily(family, ctx);
-  const categories = family.rules.map((r) => r.category);
+  // A rule that cannot run leaves its categories alone: not found is not resolved.
+  const notRun = rulesNotRun(family, options.config);
+  const categories = family.rules.map((r) => r.category).filter((c) => !notRun.some((n) => n.category === c));
+  if (notRun.length) options.log.warn({ family: family.name, notRun }, "rules not run");
   const teams = options.config.reconciliation.ownerTeams;
-  const teamCase = `CASE category ${categories
-    .map((c) => `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(teams[c] ?? "finance")}`)
-    .join(" ")} ELSE 'finance' END`;
+  const teamCase = !categories.length
+    ? `'finance'`
+    : `CASE category ${categories
+        .map((c) => `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(teams[c] ?? "finance")}`)
+        .join(" ")} ELSE 'finance' END`;
   return wh.transaction(async (tx) => {
     await ensureReconSchema(tx);
     if (tx.dialect === "snowflake")
-      return runFamilySnowflake(tx, family, { ...options, sql, categories, teamCase });
+      return runFamilySnowflake(tx, family, { ...options, sql, categories, teamCase, notRun });
     const detail = tx.quoteTable({ schema: "recon", name: `${family.name}_detail` });
     const fresh = tx.quoteTable({ schema: "recon", name: `${family.name}_detail__new` });
     await tx.query(`DROP TABLE IF EXISTS ${fresh}`);
@@ -154,6 +173,7 @@ export async function runFamily(
         opened: opened.length,
         reopened: reopened.length,
         resolved: resolved.length,
+        notRun,
       },
       options.log,
     );
@@ -164,7 +184,7 @@ function familyResult(
   family: RuleFamily,
   categories: readonly DiscrepancyCategory[],
   open: readonly { category: DiscrepancyCategory; n: string }[],
-  counts: Pick<FamilyResult, "opened" | "reopened" | "resolved">,
+  counts: Pick<FamilyResult, "opened" | "reopened" | "resolved" | "notRun">,
   log: Logger,
 ): FamilyResult {
   const result: FamilyResult = {
@@ -211,6 +231,7 @@ async function runFamilySnowflake(
     sql: string;
     categories: readonly DiscrepancyCategory[];
     teamCase: string;
+    notRun: RuleNotRun[];
   },
 ): Promise<FamilyResult> {
   const { categories } = options;
@@ -302,7 +323,7 @@ async function runFamilySnowflake(
     family,
     categories,
     open,
-    { opened: n("opened"), reopened: n("reopened"), resolved: n("resolved") },
+    { opened: n("opened"), reopened: n("reopened"), resolved: n("resolved"), notRun: options.notRun },
     options.log,
   );
 }

@@ -1,4 +1,4 @@
-import type { Config, DiscrepancyCategory } from "../config/schema.js";
+import type { Config, DiscrepancyCategory, SourceSystem } from "../config/schema.js";
 import type { SqlDialect } from "../models/interfaces.js";
 
 /**
@@ -29,7 +29,19 @@ export interface RuleContext {
 export interface Rule {
   category: DiscrepancyCategory;
   description: string;
+  /**
+   * The source systems the rule compares: every entry must be met by one of its systems being
+   * present (`[["stripe"], ["netsuite", "erp_files"]]` = Stripe and either ERP). A rule whose need
+   * is not met does not run, and its open discrepancies stay as they were.
+   */
+  needs?: readonly (readonly SourceSystem[])[];
   sql: (ctx: RuleContext) => string;
+}
+
+/** A rule that did not run in a family's run, and why ("needs netsuite or erp_files: disabled"). */
+export interface RuleNotRun {
+  category: DiscrepancyCategory;
+  reason: string;
 }
 
 export interface RuleFamily {

@@ -8,6 +8,7 @@ export const entitlementRules: RuleFamily = {
     {
       category: "entitlement_mismatch",
       description: "The Zendesk support tier differs from the active contract's (none without one).",
+      needs: [["zendesk"], ["salesforce"]],
       sql: (ctx) => `
         SELECT 'zendesk:' || s.zendesk_organization_id AS key, s.customer_id, cu.entity, 'zendesk' AS left_system,
                s.current_support_tier AS left_value, 'salesforce' AS right_system, s.contract_support_tier AS right_value,

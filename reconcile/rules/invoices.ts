@@ -1,4 +1,5 @@
 import type { RuleFamily } from "../interfaces.js";
+import { BILLING_AND_ERP, andEntityErpPresent } from "./erp-side.js";
 
 /**
  * Billing vs ERP invoices, on canonical.invoice (which already paired them: external id, memo
@@ -12,6 +13,7 @@ export const invoiceRules: RuleFamily = {
     {
       category: "invoice_missing_in_erp",
       description: "A finalized billing invoice, older than the posting window, that neither ERP holds.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                CASE WHEN i.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
@@ -22,12 +24,13 @@ export const invoiceRules: RuleFamily = {
                  ["finalized_at", "i.billing_finalized_at"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NULL
+         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NULL${andEntityErpPresent(ctx, "i.entity")}
            AND i.billing_finalized_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
       category: "invoice_missing_in_billing",
       description: "An ERP invoice with no billing invoice behind it.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, i.erp_system AS left_system, CAST(i.erp_amount AS text) AS left_value,
                'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_usd,
@@ -42,6 +45,7 @@ export const invoiceRules: RuleFamily = {
     {
       category: "invoice_amount_mismatch",
       description: "Matched invoices whose totals differ by more than the tolerance (same currency).",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                i.erp_system AS right_system, CAST(i.erp_amount AS text) AS right_value, i.billing_amount - i.erp_amount AS delta,
@@ -57,6 +61,7 @@ export const invoiceRules: RuleFamily = {
     {
       category: "invoice_currency_mismatch",
       description: "Matched invoices in different currencies.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_currency AS left_value,
                i.erp_system AS right_system, i.erp_currency AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
@@ -71,6 +76,7 @@ export const invoiceRules: RuleFamily = {
     {
       category: "invoice_status_mismatch",
       description: "Paid in one system, open in the other, beyond the settlement window.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => {
         const cutoff = `${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`;
         return `

@@ -1,4 +1,5 @@
 import type { RuleFamily } from "../interfaces.js";
+import { BILLING_AND_ERP, andEntityErpPresent } from "./erp-side.js";
 
 /** Billing charges against ERP customer payments, on canonical.payment. */
 export const paymentRules: RuleFamily = {
@@ -8,6 +9,7 @@ export const paymentRules: RuleFamily = {
     {
       category: "payment_missing_in_erp",
       description: "A succeeded charge, older than the posting window, with no ERP payment.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                CASE WHEN p.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
@@ -17,12 +19,13 @@ export const paymentRules: RuleFamily = {
                  ["stripe_invoice_id", "p.stripe_invoice_id"],
                ])} AS detail
           FROM ${ctx.ref("payment")} p
-         WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NULL
+         WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NULL${andEntityErpPresent(ctx, "p.entity")}
            AND p.billing_paid_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
       category: "payment_amount_mismatch",
       description: "Matched payments whose amounts differ by more than the tolerance.",
+      needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                p.erp_system AS right_system, CAST(p.erp_amount AS text) AS right_value, p.billing_amount - p.erp_amount AS delta,

@@ -197,6 +197,42 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    id: 5,
+    name: "run lock holder, abandoned runs, last seen; file ledger of a full refresh in progress",
+    sql: [
+      // A run whose process died is marked abandoned by the next run that takes the run lock.
+      `ALTER TABLE trueup.runs DROP CONSTRAINT IF EXISTS runs_status_check`,
+      `ALTER TABLE trueup.runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'abandoned'))`,
+      `ALTER TABLE trueup.node_runs DROP CONSTRAINT IF EXISTS node_runs_status_check`,
+      `ALTER TABLE trueup.node_runs ADD CONSTRAINT node_runs_status_check CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'abandoned'))`,
+      `ALTER TABLE trueup.runs ADD COLUMN IF NOT EXISTS last_seen_at timestamptz`,
+      `COMMENT ON COLUMN trueup.runs.last_seen_at IS 'Last heartbeat of the process holding the run lock for this run; for an abandoned run, when it was last known alive.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.run_lock (
+         lock_name text PRIMARY KEY,
+         run_id text NOT NULL,
+         command text NOT NULL,
+         host text NOT NULL,
+         pid integer NOT NULL,
+         backend_pid integer NOT NULL,
+         acquired_at timestamptz NOT NULL DEFAULT now(),
+         last_seen_at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `COMMENT ON TABLE trueup.run_lock IS 'Who holds (or last held) the run lock: one trueup command writes to the warehouse at a time. The lock itself is a Postgres advisory lock held by the session backend_pid.'`,
+      `CREATE TABLE IF NOT EXISTS trueup.file_loads_pending (
+         source text NOT NULL,
+         file_name text NOT NULL,
+         checksum text NOT NULL,
+         stream text NOT NULL,
+         rows bigint NOT NULL,
+         rejects bigint NOT NULL DEFAULT 0,
+         loaded_at timestamptz NOT NULL DEFAULT now(),
+         run_id text,
+         PRIMARY KEY (source, stream, file_name, checksum)
+       )`,
+      `COMMENT ON TABLE trueup.file_loads_pending IS 'Files loaded by a full refresh not yet swapped in; they replace the stream''s rows in trueup.file_loads in the transaction that replaces its staging table.'`,
+    ],
+  },
+  {
     id: 6,
     name: "reverse ETL intents, found-delivered audit rows, sync runs started and abandoned",
     sql: [

@@ -93,6 +93,22 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
     }
   }
 
+  /**
+   * A connection of its own, outside the pool, for session state that must last exactly as long
+   * as the caller keeps it (an advisory lock): the caller ends it.
+   */
+  async dedicatedClient(applicationName: string): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: applicationName,
+      connectionTimeoutMillis: 15_000,
+    });
+    // A lost connection is reported through the caller's own "end" listener, not as a crash.
+    client.on("error", () => {});
+    await client.connect();
+    return client;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
