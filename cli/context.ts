@@ -1,6 +1,6 @@
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { readCredentials, type Credentials } from "../config/credentials.js";
-import { TrueupError, errorMessage } from "../core/errors.js";
+import { ConfigError, TrueupError, errorMessage } from "../core/errors.js";
 import { createLogger, setLogger, type Logger } from "../core/log.js";
 import { redactText } from "../core/redact.js";
 import { newRunId } from "../core/run-id.js";
@@ -10,6 +10,8 @@ import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
 export interface GlobalOptions {
   config?: string;
   json?: boolean;
+  /** Seconds to wait for a run holding the warehouse (see cli/run-lock.ts); unset: as long as it takes. */
+  lockWait?: number;
 }
 
 export interface CommandContext {
@@ -20,6 +22,8 @@ export interface CommandContext {
   /** Opens (and on exit closes) the configured warehouse; the embedded one is started if needed. */
   warehouse(): Promise<OpenedWarehouse>;
   json: boolean;
+  /** How long to wait for the run lock: --lock-wait, else TRUEUP_LOCK_WAIT (seconds); unset: no limit. */
+  lockWaitMs?: number;
   /** Command output on stdout, redacted of every credential (core/redact.ts). */
   print(text: string): void;
   /** `--json` output, redacted likewise (the JSON stays valid: masks are plain text). */
@@ -29,6 +33,16 @@ export interface CommandContext {
    * string `demo --serve` hands to psql): printed as is. Nothing else may use it.
    */
   printRevealing(text: string): void;
+}
+
+function lockWaitMs(flag: number | undefined): number | undefined {
+  if (flag !== undefined) return flag * 1000;
+  const env = process.env.TRUEUP_LOCK_WAIT;
+  if (env === undefined || env === "") return undefined;
+  const n = Number(env);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(`TRUEUP_LOCK_WAIT must be a number of seconds (0 or more), got "${env}"`);
+  return n * 1000;
 }
 
 function writeLine(text: string): void {
@@ -57,6 +71,7 @@ export async function runCommand(
       log,
       loaded,
       json: opts.json === true,
+      lockWaitMs: lockWaitMs(opts.lockWait),
       credentials: () => readCredentials(),
       warehouse: () => {
         opened ??= openWarehouse(loaded.config).then((o) => {
