@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadModelDefinitions } from "../models/project.js";
+import { loadProject, projectRoot } from "../orchestration/project.js";
 import { compileNodes } from "../orchestration/compile-nodes.js";
 import type { Dialect } from "../warehouse/interfaces.js";
 import { postgresOnlyConstructs } from "../warehouse/snowflake/lint.js";
@@ -17,7 +17,7 @@ export async function compileCommand(
 ): Promise<number> {
   const config = ctx.loaded.config;
   const cwd = process.cwd();
-  const models = await loadModelDefinitions(config, cwd);
+  const { models } = await loadProject(config, projectRoot(ctx.loaded, cwd));
   const asOf = opts.asOf ?? new Date().toISOString();
   const nodes = compileNodes(config, opts.dialect, asOf, models);
   const problems =

@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { readCredentials } from "../config/credentials.js";
-import { loadConfig } from "../config/load.js";
+import { findConfigFile, loadConfig } from "../config/load.js";
+import { effectiveLogLevel } from "../core/log.js";
 import { onShutdown } from "../core/shutdown.js";
 import { loadModelDefinitions } from "../models/project.js";
 import { runOutcome, writeReport } from "../orchestration/report.js";
@@ -36,19 +36,20 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     if (!ctx.json) process.stderr.write(`${s}\n`);
   };
   const cwd = process.cwd();
-  // The demo always runs the example config shipped at the package root.
-  const configPath = existsSync(path.join(cwd, "trueup.config.ts"))
-    ? path.join(cwd, "trueup.config.ts")
-    : path.join(PACKAGE_ROOT, "trueup.config.ts");
-  const { config } = await loadConfig({ configPath, dotenv: false });
-  ctx.log.level = process.env.TRUEUP_LOG_LEVEL ?? "warn";
+  // The user's config (--config, or found here) when there is one, else the example shipped with
+  // the package, its relative paths taken from here (the embedded Postgres goes in ./.trueup/pg).
+  const example = findConfigFile(PACKAGE_ROOT);
+  const { config } = ctx.loaded.file
+    ? ctx.loaded
+    : await loadConfig({ configPath: example, baseDir: cwd, dotenv: false });
+  ctx.log.level = effectiveLogLevel("warn");
 
   say(`world: seed ${opts.seed}, scale ${opts.scale}`);
   const worldDir = await ensureWorld(cwd, opts.seed, opts.scale);
   const world = await readWorldManifest(worldDir);
 
   say("warehouse: embedded Postgres in .trueup/pg");
-  const embedded = await startEmbedded({ dir: path.join(cwd, config.warehouse.embedded.dir) });
+  const embedded = await startEmbedded({ dir: config.warehouse.embedded.dir });
   onShutdown(() => embedded.stop());
   const admin = new pg.Client({ connectionString: embedded.url });
   await admin.connect();
@@ -71,7 +72,7 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
   Object.assign(process.env, sandbox.env);
   const credentials = readCredentials(process.env);
 
-  const models = await loadModelDefinitions(config, PACKAGE_ROOT);
+  const models = await loadModelDefinitions(config, cwd);
   const worker = await startWorker({
     orchestrator: warehouse,
     warehouse,

@@ -4,6 +4,8 @@ import { sandboxCommand, type SandboxCommandOptions } from "./sandbox.js";
 import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runCommand, type GlobalOptions } from "./context.js";
+import { packageInfo } from "../core/package-info.js";
+import { LOG_FORMATS } from "../core/log.js";
 import { buildCommand } from "./build.js";
 import { extractCommand } from "./extract.js";
 import { runPipelineCommand } from "./run.js";
@@ -48,15 +50,24 @@ export function buildProgram(): Command {
     )
     .option(
       "--config <file>",
-      "config file (default ./trueup.config.ts, else built-in defaults + environment)",
+      "config file (default: trueup.config.ts, .mts, .js or .mjs here, else built-in defaults + environment)",
     )
+    .version(packageInfo().version, "-V, --version", "print trueup's version")
     .option("--json", "machine-readable output where the command prints results")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log lines on stderr (default: pretty on a terminal, else json)",
+      ).choices(LOG_FORMATS),
+    )
     .option(
       "--lock-wait <seconds>",
       "when another run is writing to the warehouse, wait at most this long (0: refuse at once; default: wait)",
       int("--lock-wait"),
     )
     .showHelpAfterError("(add --help for usage)")
+    // Subcommands created below inherit this: their --help lists --config, --json and the rest too.
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (str, write) => write(`trueup: ${str.replace(/^error: /, "")}`) })
     .exitOverride();
 

@@ -1,9 +1,12 @@
+import { projectRoot } from "../orchestration/project.js";
 import { reconcile } from "../reconcile/run.js";
+import { loadRuleDefinitions } from "../reconcile/user-rules.js";
 import type { CommandContext } from "./context.js";
 import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
+  await loadRuleDefinitions(ctx.loaded.config, projectRoot(ctx.loaded));
   const { warehouse } = await ctx.warehouse();
   await lockRun(ctx, "reconcile");
   const results = await reconcile({

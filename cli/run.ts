@@ -1,4 +1,4 @@
-import { loadModelDefinitions } from "../models/project.js";
+import { loadProject, projectRoot } from "../orchestration/project.js";
 import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
 import { runDag } from "../orchestration/runner.js";
@@ -14,7 +14,7 @@ export async function runPipelineCommand(
 ): Promise<number> {
   const config = ctx.loaded.config;
   const asOf = opts.asOf ?? new Date().toISOString();
-  const models = await loadModelDefinitions(config);
+  const { models } = await loadProject(config, projectRoot(ctx.loaded));
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);
   const { warehouse } = await ctx.warehouse();

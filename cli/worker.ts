@@ -1,6 +1,6 @@
 import path from "node:path";
 import { onShutdown } from "../core/shutdown.js";
-import { loadModelDefinitions } from "../models/project.js";
+import { loadProject, projectRoot } from "../orchestration/project.js";
 import { startWorker } from "../orchestration/worker.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
@@ -51,7 +51,7 @@ export async function runHistory(ctx: CommandContext): Promise<WarehouseSession>
 
 export async function workerCommand(ctx: CommandContext, opts: { concurrency?: number }): Promise<number> {
   const { orchestrator, warehouse } = await openOrchestrator(ctx);
-  const models = await loadModelDefinitions(ctx.loaded.config);
+  const { models } = await loadProject(ctx.loaded.config, projectRoot(ctx.loaded));
   const handle = await startWorker({
     orchestrator,
     warehouse,

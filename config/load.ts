@@ -11,15 +11,21 @@ import { configSchema, type Config, type ConfigInput } from "./schema.js";
 import { validateGovernance } from "./validate.js";
 
 export interface LoadConfigOptions {
-  /** Explicit `--config` path; must exist. Default `./trueup.config.ts` if present, else built-in defaults. */
+  /**
+   * Explicit `--config` path; must exist. Default: the first of trueup.config.ts, .mts, .js, .mjs
+   * in `cwd`, else built-in defaults.
+   */
   configPath?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Resolve the config's relative paths against this folder instead of the config file's. */
+  baseDir?: string;
   /** Load `.env` from cwd into process.env (existing variables win). Default true. */
   dotenv?: boolean;
 }
 
 export interface LoadedConfig {
+  /** Its relative paths are absolute already, resolved against the file's folder (or `cwd` without one). */
   config: Config;
   /** The file it came from, or undefined for built-in defaults. */
   file?: string;
@@ -66,6 +72,61 @@ export function parseConfig(input: unknown, source = "config"): Config {
   return result.data;
 }
 
+/** Tried in this order in the current folder when no `--config` is given. */
+export const CONFIG_FILE_NAMES = [
+  "trueup.config.ts",
+  "trueup.config.mts",
+  "trueup.config.js",
+  "trueup.config.mjs",
+];
+
+/** The config file in `dir` that trueup picks up by default, if any. */
+export function findConfigFile(dir: string): string | undefined {
+  return CONFIG_FILE_NAMES.map((n) => path.join(dir, n)).find((f) => existsSync(f));
+}
+
+const WRITE_THIS =
+  "write `export default defineConfig({ ... })` or `export const config = defineConfig({ ... })` " +
+  '(with `import { defineConfig } from "trueup"`)';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The config a loaded module exports, whatever the module system: `export const config`,
+ * `export default`, `module.exports = …` or `exports.config = …`. A TypeScript file in a CommonJS
+ * folder is compiled to CommonJS, so its exports arrive one level down, under `default`; no config
+ * has a top-level `default` or `config` key, so that wrapper is recognisable.
+ */
+export function configExport(mod: Record<string, unknown>): unknown {
+  if (mod.config !== undefined) return mod.config;
+  let value = mod.default;
+  while (isRecord(value) && ("default" in value || "config" in value)) value = value.config ?? value.default;
+  // An empty object is what a CommonJS file that exports nothing gives.
+  if (isRecord(value) && Object.keys(value).length === 0) return undefined;
+  return value;
+}
+
+/**
+ * Relative paths in a config resolve against the config file's folder (not the cwd, not the
+ * package's folder), so a project runs the same from any folder; they come back absolute.
+ */
+export function resolveConfigPaths(config: Config, baseDir: string): Config {
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const erp = config.sources.erp_files;
+  return {
+    ...config,
+    warehouse: {
+      ...config.warehouse,
+      embedded: { ...config.warehouse.embedded, dir: abs(config.warehouse.embedded.dir) },
+    },
+    sources: erp?.dir ? { ...config.sources, erp_files: { ...erp, dir: abs(erp.dir) } } : config.sources,
+    fx: config.fx.ratesFile ? { ...config.fx, ratesFile: abs(config.fx.ratesFile) } : config.fx,
+    models: { ...config.models, paths: config.models.paths.map(abs) },
+  };
+}
+
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -80,21 +141,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     file = path.resolve(cwd, options.configPath);
     if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist (given with --config)`);
   } else {
-    const candidate = path.join(cwd, "trueup.config.ts");
-    if (existsSync(candidate)) file = candidate;
+    file = findConfigFile(cwd);
   }
-  if (!file) return { config: parseConfig({}, "built-in defaults") };
-  let mod: { config?: ConfigInput; default?: ConfigInput };
+  if (!file) return { config: resolveConfigPaths(parseConfig({}, "built-in defaults"), cwd) };
+  let mod: Record<string, unknown>;
   try {
-    // tsImport loads the file as ESM TypeScript whatever the surrounding package.json says.
-    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as typeof mod;
+    // tsImport loads TypeScript and JavaScript alike, in an ESM or a CommonJS folder.
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`cannot load ${file}: ${redactText((err as Error).message)}`, { cause: err });
   }
-  const input = mod.config ?? mod.default;
-  if (input === undefined) {
-    throw new ConfigError(`${file} exports no config: write \`export const config = defineConfig({...})\``);
-  }
+  const input = configExport(mod);
+  if (input === undefined) throw new ConfigError(`${file} exports no config: ${WRITE_THIS}`);
   const rel = path.relative(cwd, file);
-  return { config: parseConfig(input, rel && !rel.startsWith("..") ? rel : file), file };
+  const config = parseConfig(input, rel && !rel.startsWith("..") ? rel : file);
+  return { config: resolveConfigPaths(config, options.baseDir ?? path.dirname(file)), file };
 }

@@ -131,7 +131,14 @@ export const DISCREPANCY_CATEGORIES = [
   "entitlement_mismatch",
   "duplicate_customer",
 ] as const;
-export type DiscrepancyCategory = (typeof DISCREPANCY_CATEGORIES)[number];
+export type BuiltinCategory = (typeof DISCREPANCY_CATEGORIES)[number];
+/** A built-in category, or one a project's own rule (`defineRule`) names. */
+export type DiscrepancyCategory = BuiltinCategory | (string & {});
+/**
+ * Category names in config: built-in ones and the project's own rules' (checked against the
+ * rules when they are loaded, so a misspelt category is still an error).
+ */
+const categoryName = z.string().regex(/^[a-z][a-z0-9_]*$/, "a category name in lower_snake_case");
 
 const reconciliation = z
   .strictObject({
@@ -141,8 +148,8 @@ const reconciliation = z
     contractTolerance: nonNegative.default(0.005),
     /** Settlement and posting window before as-of, in days. */
     windowDays: nonNegative.default(3),
-    ownerTeams: z.partialRecord(z.enum(DISCREPANCY_CATEGORIES), z.string()).default({}),
-    disabled: z.array(z.enum(DISCREPANCY_CATEGORIES)).default([]),
+    ownerTeams: z.record(categoryName, z.string()).default({}),
+    disabled: z.array(categoryName).default([]),
   })
   .default({ amountTolerance: 0.01, contractTolerance: 0.005, windowDays: 3, ownerTeams: {}, disabled: [] });
 
@@ -194,6 +201,13 @@ const ownership = z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/, "entity.field"
 /** Fields each destination may be written at all (allow-list). */
 const writable = z.partialRecord(destinationSystem, z.record(z.string(), z.array(z.string()))).default({});
 
+const rules = z
+  .strictObject({
+    /** Folders of the project's own reconciliation rules: modules exporting `rule` or `rules` (defineRule). */
+    paths: z.array(z.string()).default([]),
+  })
+  .default({ paths: [] });
+
 export const configSchema = z.strictObject({
   warehouse,
   orchestrator: z
@@ -203,6 +217,7 @@ export const configSchema = z.strictObject({
   fx,
   models,
   reconciliation,
+  rules,
   syncs: z.array(sync).default([]),
   writable,
   ownership,

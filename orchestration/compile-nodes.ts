@@ -7,7 +7,7 @@ import { compileModel, modelIndex, relationOf, resolveModels } from "../models/c
 import { canonicalModels } from "../models/canonical/index.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import { compileFamily, ruleContextFor } from "../reconcile/engine.js";
-import { RULE_FAMILIES } from "../reconcile/rules/index.js";
+import { ruleFamilies } from "../reconcile/user-rules.js";
 import { planSql } from "../reverse/plan.js";
 import { quoteIdentifier } from "../warehouse/identifiers.js";
 import type { ColumnSpec, Dialect } from "../warehouse/interfaces.js";
@@ -128,7 +128,7 @@ ON CONFLICT (source, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at 
 function modelSql(def: ModelDefinition, select: string, dialect: Dialect): string {
   const r = relationOf(def);
   const rel = `${quoteIdentifier(r.schema)}.${quoteIdentifier(r.name)}`;
-  const header = `-- ${r.schema}.${r.name} (${def.materialized}): ${def.description}`;
+  const header = `-- ${r.schema}.${r.name} (${def.materialized})${def.description ? `: ${def.description}` : ""}`;
   if (def.materialized === "view") return `${header}\nCREATE OR REPLACE VIEW ${rel} AS\n${select.trim()};`;
   if (dialect === "snowflake") return `${header}\nCREATE OR REPLACE TABLE ${rel} AS\n${select.trim()};`;
   return `${header}\nCREATE TABLE ${quoteIdentifier(r.schema)}.${quoteIdentifier(`${r.name}__trueup_new`)} AS\n${select.trim()};`;
@@ -159,7 +159,7 @@ export function compileNodes(
     });
   }
   const ctx = ruleContextFor(dialect, config, asOf);
-  for (const f of RULE_FAMILIES) {
+  for (const f of ruleFamilies()) {
     const detail = `${quoteIdentifier("recon")}.${quoteIdentifier(`${f.name}_detail`)}`;
     out.push({
       node: `recon.${f.name}`,

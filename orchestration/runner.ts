@@ -71,9 +71,11 @@ export async function runDag(
         const started = Date.now();
         options.onNode?.({ node: id, status: "running" });
         await recorder.nodeStarted(id, node.kind);
+        context.log.debug({ node: id, kind: node.kind }, "node started");
         try {
           const r = await executorFor(node.kind)(node, { ...context, log: context.log.child({ node: id }) });
           await recorder.nodeFinished(id, { status: "succeeded", rows: r.rows, details: r.details });
+          context.log.debug({ node: id, rows: r.rows, ms: Date.now() - started }, "node succeeded");
           return {
             node: id,
             kind: node.kind,

@@ -166,6 +166,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     );
     const node = dag.get(nodeId);
     const nodeLog = log.child({ run_id: runId, node: nodeId, worker: workerId });
+    nodeLog.debug({ kind: node.kind, attempt: helpers.job.attempts }, "node started");
     try {
       const r = await executorFor(node.kind)(node, {
         warehouse: options.warehouse,
@@ -178,6 +179,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         fullRefresh: run.plan.fullRefresh,
       });
       await finish({ status: "succeeded", rows: r.rows, details: r.details });
+      nodeLog.debug({ rows: r.rows }, "node succeeded");
     } catch (err) {
       const error = redactText(errorMessage(err));
       const last = helpers.job.attempts >= helpers.job.max_attempts;

@@ -81,7 +81,10 @@ export async function runFamily(
   const teamCase = !categories.length
     ? `'finance'`
     : `CASE category ${categories
-        .map((c) => `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(teams[c] ?? "finance")}`)
+        .map((c) => {
+          const team = teams[c] ?? family.rules.find((r) => r.category === c)?.ownerTeam ?? "finance";
+          return `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(team)}`;
+        })
         .join(" ")} ELSE 'finance' END`;
   return wh.transaction(async (tx) => {
     await ensureReconSchema(tx);

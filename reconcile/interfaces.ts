@@ -29,6 +29,8 @@ export interface RuleContext {
 export interface Rule {
   category: DiscrepancyCategory;
   description: string;
+  /** Team that works its discrepancies when `reconciliation.ownerTeams` names none (else finance). */
+  ownerTeam?: string;
   /**
    * The source systems the rule compares: every entry must be met by one of its systems being
    * present (`[["stripe"], ["netsuite", "erp_files"]]` = Stripe and either ERP). A rule whose need
@@ -49,6 +51,10 @@ export interface RuleFamily {
   name: string;
   description: string;
   rules: Rule[];
+  /** Models it reads besides those its SQL ref()s (a project rule's `reads`): more DAG edges. */
+  reads?: string[];
+  /** The project file a rule of the user's own came from; undefined for the built-in families. */
+  file?: string;
 }
 
 export const DISCREPANCY_COLUMNS = [

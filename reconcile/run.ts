@@ -3,9 +3,9 @@ import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { runFamily, type FamilyResult } from "./engine.js";
 import type { RuleFamily } from "./interfaces.js";
-import { RULE_FAMILIES } from "./rules/index.js";
+import { ruleFamilies } from "./user-rules.js";
 
-/** Runs every rule family (the `trueup reconcile` command; the DAG runs them as separate nodes). */
+/** Runs every rule family, the project's own included once loaded (the `trueup reconcile` command; the DAG runs them as separate nodes). */
 export async function reconcile(options: {
   warehouse: Warehouse;
   config: Config;
@@ -16,7 +16,7 @@ export async function reconcile(options: {
 }): Promise<FamilyResult[]> {
   const asOf = options.asOf ?? new Date().toISOString();
   const out: FamilyResult[] = [];
-  for (const f of options.families ?? RULE_FAMILIES) {
+  for (const f of options.families ?? ruleFamilies()) {
     out.push(
       await runFamily(options.warehouse, f, {
         config: options.config,

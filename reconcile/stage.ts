@@ -1,19 +1,19 @@
 import type { Config } from "../config/schema.js";
-import { errorMessage } from "../core/errors.js";
+import { ConfigError, errorMessage } from "../core/errors.js";
 import { registerExecutor } from "../orchestration/executors.js";
 import { registerStage, type PipelineNode } from "../orchestration/pipeline.js";
 import { compileFamily, ruleContext, runFamily } from "./engine.js";
 import type { RuleFamily } from "./interfaces.js";
-import { RULE_FAMILIES } from "./rules/index.js";
+import { readsId, ruleFamilies } from "./user-rules.js";
 
-/** The models a family reads, found by compiling its rules with a recording ref(). */
+/** The models a family reads: its `reads`, and those its rules' SQL ref()s (compiled with a recording ref()). */
 export function familyDependencies(family: RuleFamily, config: Config): string[] {
-  const refs = new Set<string>();
+  const refs = new Set<string>(family.reads ?? []);
   const ctx = ruleContext({ dialect: "postgres" } as never, config, new Date(0).toISOString());
   compileFamily(family, {
     ...ctx,
     ref: (model) => {
-      refs.add(model.includes(".") ? model : `canonical.${model}`);
+      refs.add(readsId(model));
       return ctx.ref(model);
     },
   });
@@ -23,13 +23,20 @@ export function familyDependencies(family: RuleFamily, config: Config): string[]
 export function familyNodes(
   config: Config,
   models: ReadonlySet<string>,
-  families = RULE_FAMILIES,
+  families = ruleFamilies(),
 ): PipelineNode[] {
-  // A family whose models are not in the project (builtin models switched off) has nothing to
-  // compare, so it is not part of the DAG rather than a node that always fails.
+  // A built-in family whose models are not in the project (builtin models switched off) has
+  // nothing to compare, so it is not part of the DAG rather than a node that always fails. A
+  // project's own rule reading a model that does not exist is a mistake to report.
   return families.flatMap((f) => {
     const deps = familyDependencies(f, config);
-    if (!deps.every((m) => models.has(m))) return [];
+    const missing = deps.filter((m) => !models.has(m));
+    if (missing.length && f.file) {
+      throw new ConfigError(
+        `${f.file}: rule ${f.name} reads ${missing.join(", ")}, which no model builds; fix its reads or ref(), or add the model`,
+      );
+    }
+    if (missing.length) return [];
     return [
       {
         id: `recon.${f.name}`,
@@ -45,8 +52,12 @@ export function familyNodes(
 registerStage({ nodes: (config, models) => familyNodes(config, models) });
 
 registerExecutor("reconcile", async (node, ctx) => {
-  const family = RULE_FAMILIES.find((f) => f.name === node.name);
-  if (!family) throw new Error(`no rule family ${node.name}`);
+  const family = ruleFamilies().find((f) => f.name === node.name);
+  if (!family) {
+    throw new ConfigError(
+      `no rule family ${node.name} in this process: a project rule's file must be under rules.paths where this worker runs`,
+    );
+  }
   try {
     const r = await runFamily(ctx.warehouse, family, {
       config: ctx.config,
@@ -54,7 +65,7 @@ registerExecutor("reconcile", async (node, ctx) => {
       runId: ctx.runId,
       log: ctx.log,
     });
-    return { rows: Object.values(r.open).reduce((a, b) => a + (b ?? 0), 0), details: r };
+    return { rows: Object.values(r.open).reduce<number>((a, b) => a + (b ?? 0), 0), details: r };
   } catch (err) {
     throw new Error(`reconciliation ${family.name}: ${errorMessage(err)}`, { cause: err });
   }

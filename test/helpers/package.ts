@@ -167,6 +167,8 @@ export async function installPackage(
 ): Promise<InstalledProject> {
   const tarball = await packTarball();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "trueup-user-"));
+  // mkdtemp makes it 0700; as root the embedded Postgres runs as `postgres`, which must enter it.
+  await fs.chmod(dir, 0o755);
   const pkg: Record<string, unknown> = { name: "trueup-user-project", version: "1.0.0", private: true };
   if (options.type) pkg.type = options.type;
   await fs.writeFile(
