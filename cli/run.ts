@@ -1,6 +1,7 @@
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
+import { runOutcome, type RuleNotRunRow } from "../orchestration/report.js";
 import { runDag } from "../orchestration/runner.js";
 import { select } from "../orchestration/select.js";
 import type { CommandContext } from "./context.js";
@@ -41,7 +42,14 @@ export async function runPipelineCommand(
       if (tty && o.status !== "running") process.stderr.write(`${o.status.padEnd(9)} ${o.node}\n`);
     },
   });
-  if (ctx.json) ctx.printJson({ run_id: ctx.runId, ...result });
+  const outcome = await runOutcome(history, ctx.runId);
+  if (ctx.json)
+    ctx.printJson({
+      run_id: ctx.runId,
+      ...result,
+      first_failure: outcome.firstFailure ?? null,
+      rules_not_run: outcome.rulesNotRun,
+    });
   else {
     ctx.print(
       formatTable(
@@ -56,7 +64,24 @@ export async function runPipelineCommand(
         ]),
       ),
     );
+    printOutcome(ctx, outcome);
     ctx.print(`run ${ctx.runId}: ${result.status}`);
   }
   return result.status === "succeeded" ? 0 : 1;
+}
+
+/**
+ * The lines under a run's table: the rules that did not run and why, and the first failure in
+ * full (the table's error column is one cell among many; this is the one to act on).
+ */
+export function printOutcome(
+  ctx: Pick<CommandContext, "print">,
+  outcome: { firstFailure?: { node: string; error: string }; rulesNotRun: RuleNotRunRow[] },
+): void {
+  if (outcome.rulesNotRun.length) {
+    ctx.print("rules not run:");
+    for (const r of outcome.rulesNotRun) ctx.print(`  ${r.category} (${r.family}): ${r.reason}`);
+  }
+  if (outcome.firstFailure)
+    ctx.print(`first failure: ${outcome.firstFailure.node}: ${outcome.firstFailure.error}`);
 }
