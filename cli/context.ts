@@ -1,7 +1,7 @@
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { readCredentials, type Credentials } from "../config/credentials.js";
 import { ConfigError, TrueupError, errorMessage } from "../core/errors.js";
-import { createLogger, setLogger, type Logger } from "../core/log.js";
+import { createLogger, effectiveLogLevel, setLogger, type LogFormat, type Logger } from "../core/log.js";
 import { redactText } from "../core/redact.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
@@ -10,6 +10,8 @@ import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
 export interface GlobalOptions {
   config?: string;
   json?: boolean;
+  /** Log lines as JSON or pretty; default pretty on a TTY, JSON otherwise. */
+  logFormat?: LogFormat;
   /** Seconds to wait for a run holding the warehouse (see cli/run-lock.ts); unset: as long as it takes. */
   lockWait?: number;
 }
@@ -59,12 +61,18 @@ export async function runCommand(
   fn: (ctx: CommandContext) => Promise<number | void>,
 ): Promise<never> {
   const runId = newRunId();
-  const log = createLogger({ runId });
+  const log = createLogger({
+    runId,
+    level: "info",
+    pretty: opts.logFormat === undefined ? undefined : opts.logFormat === "pretty",
+  });
   setLogger(log);
   let code: number;
   try {
+    log.level = effectiveLogLevel("info");
     const loaded = await loadConfig({ configPath: opts.config });
-    log.level = loaded.config.log.level;
+    log.level = effectiveLogLevel(loaded.config.log.level);
+    log.debug({ config: loaded.file ?? "built-in defaults", level: log.level }, "config loaded");
     let opened: Promise<OpenedWarehouse> | undefined;
     const ctx: CommandContext = {
       runId,

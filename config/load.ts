@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { redactText } from "../core/log.js";
 import { registerEnvSecrets } from "./credentials.js";
-import { configSchema, type Config, type ConfigInput } from "./schema.js";
+import { configSchema, type Config } from "./schema.js";
 import { validateGovernance } from "./validate.js";
 
 export interface LoadConfigOptions {
