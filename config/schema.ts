@@ -64,7 +64,11 @@ const erpFilePattern = z.strictObject({
   bom: z.boolean().default(true),
   decimalComma: z.boolean().default(true),
   dateFormat: z.string().default("DD.MM.YYYY"),
-  encoding: z.literal("utf8").default("utf8"),
+  /**
+   * The file's character encoding. UTF-8 by default, where bytes that are not UTF-8 reject their
+   * row; `latin1` (ISO-8859-1) and `windows-1252` convert every byte.
+   */
+  encoding: z.enum(["utf8", "latin1", "windows-1252"]).default("utf8"),
   /** Column types; columns not listed stay text. */
   columns: z.record(z.string(), z.enum(["text", "numeric", "date", "bigint", "boolean"])).default({}),
 });

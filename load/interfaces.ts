@@ -55,8 +55,12 @@ export interface ExtractBatch {
   cursor?: Cursor;
   /** Records the source itself rejected (bad CSV rows…): logged to trueup.rejects in the same transaction. */
   rejects?: RejectRecord[];
-  /** Extra bookkeeping of the source's own (e.g. a file marked loaded) that must commit with this batch. */
-  commit?: (tx: WarehouseSession) => Promise<void>;
+  /**
+   * Extra bookkeeping of the source's own (e.g. a file marked loaded) that must commit with this
+   * batch. `loaded` is what the loader made of the batch: records loaded (tombstones aside) and
+   * records rejected, the source's own rejects included.
+   */
+  commit?: (tx: WarehouseSession, loaded: { rows: number; rejects: number }) => Promise<void>;
 }
 
 export interface RejectRecord {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../core/log.js";
 import { logger as rootLogger } from "../core/log.js";
 import type {
@@ -8,8 +9,10 @@ import type {
   WarehouseSession,
 } from "../warehouse/interfaces.js";
 import { copyTextOf } from "../warehouse/postgres/copy-encode.js";
+import { WAREHOUSE_LIMITS, type WarehouseLimits } from "../warehouse/limits.js";
 import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
 import { SnowflakeSession } from "../warehouse/snowflake/session.js";
+import { fromVariant } from "../warehouse/snowflake/types.js";
 import {
   castFailures,
   createLandingTable,
@@ -28,14 +31,20 @@ import type {
   TypeIssue,
 } from "./interfaces.js";
 import { flattenRecord, snakeCase } from "./naming.js";
-import { insertReject, resetCursor, writeCursor } from "./state.js";
+import { refreshStream } from "./refresh.js";
+import { insertReject, writeCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
-import { DOES_NOT_FIT, coerce, inferType, widen } from "./types.js";
+import { DOES_NOT_FIT, coerce, inferType, storableCopy, unstorableText, widen } from "./types.js";
 
 export interface LoadStreamOptions {
   runId: string;
-  /** Drop the stream's staging table and cursor first (raw keeps its history). */
+  /**
+   * Replace the stream with a new reading from the start, atomically (load/refresh.ts): readers
+   * and a crash see the old rows or the new, never a mix or nothing; raw keeps its history.
+   */
   fullRefresh?: boolean;
+  /** With `fullRefresh`: runs in the transaction that swaps the new rows in (the file ledger's reset). */
+  onReplace?: (tx: WarehouseSession) => Promise<void>;
   log?: Logger;
   /** Called after each committed batch (progress display). */
   onBatch?: (progress: { rows: number; batches: number; cursor?: unknown }) => void;
@@ -49,6 +58,17 @@ const META_NAMES = new Set(STAGING_META.map((c) => c.name));
  * crash anywhere re-reads from the last committed cursor and the merge absorbs the overlap.
  */
 export async function loadStream(
+  wh: Warehouse,
+  desc: StreamDescriptor,
+  batches: AsyncIterable<ExtractBatch>,
+  options: LoadStreamOptions,
+): Promise<StreamLoadResult> {
+  if (options.fullRefresh)
+    return refreshStream(wh, desc, batches, { ...options, fullRefresh: false }, loadInto);
+  return loadInto(wh, desc, batches, options);
+}
+
+async function loadInto(
   wh: Warehouse,
   desc: StreamDescriptor,
   batches: AsyncIterable<ExtractBatch>,
@@ -76,6 +96,7 @@ export async function loadStream(
   // Snowflake cannot change a column's type in place (only lengths and precision): there a value
   // that would widen its column goes NULL in it and stays in the payload, reported.
   const canWiden = wh.dialect === "postgres";
+  const limits = WAREHOUSE_LIMITS[wh.dialect];
   let basis: StagingColumns = new Map();
   await wh.transaction(async (tx) => {
     await tx.lockForTransaction("ddl");
@@ -84,10 +105,6 @@ export async function loadStream(
     await tx.ensureTable(raw, RAW_COLUMNS, {
       description: `Landed ${desc.source} ${desc.stream} records, append-only.`,
     });
-    if (options.fullRefresh) {
-      await tx.query(`DROP TABLE IF EXISTS ${tx.quoteTable(staging)}`);
-      await resetCursor(tx, desc.source, desc.stream);
-    }
     basis = await stagingColumns(tx, staging);
     keys.ask =
       basis.size > 0 && (await tx.query(`SELECT 1 FROM ${tx.quoteTable(staging)} LIMIT 1`)).length > 0;
@@ -103,7 +120,7 @@ export async function loadStream(
       const next = await iterator.next();
       if (next.done) return undefined;
       const ahead =
-        against && (await prepareBatch(desc, next.value, options.runId, against, canWiden, pause));
+        against && (await prepareBatch(desc, next.value, options.runId, against, canWiden, limits, pause));
       return { batch: next.value, ahead };
     })();
     // Awaited once the current batch commits; a source failing before that is not "unhandled".
@@ -230,6 +247,12 @@ interface Prepared {
   basis: StagingColumns;
   rows: Kept;
   rejects: RejectRecord[];
+  /**
+   * Fields of loaded records that the warehouse could not take as columns (name too long, too
+   * many columns, a row too big): their values are in the payload only. Written to
+   * trueup.rejects beside the rejects so that it is never silent, but the records loaded.
+   */
+  notes: RejectRecord[];
   /** Column types for this batch (declared, kept, widened or new). */
   target: Map<string, ColumnType>;
   widened: string[];
@@ -249,9 +272,11 @@ async function prepareBatch(
   runId: string,
   basis: StagingColumns,
   canWiden: boolean,
+  limits: WarehouseLimits,
   pause?: Pause,
 ): Promise<Prepared> {
   const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
+  const notes: RejectRecord[] = [];
   const loadedAt = new Date().toISOString();
 
   // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
@@ -285,6 +310,19 @@ async function prepareBatch(
       const v = get(k);
       return v === null || v === undefined || v === "";
     });
+  const keyOf = (get: (k: string) => unknown) => desc.primaryKey.map((k) => String(get(k))).join("|");
+  // Text a warehouse cannot store (NUL, lone surrogates) would fail the whole batch's COPY, and
+  // changing it would load a value the source never had: the record is rejected, as it is.
+  const unstorable = (
+    bad: { field: string; reason: string },
+    position: string | undefined,
+    recordKey: string,
+  ): RejectRecord => ({
+    position: position ?? `${desc.stream} ${recordKey}`,
+    recordKey,
+    field: bad.field,
+    reason: `${bad.field} holds ${bad.reason}, which the warehouse cannot store; the record is not loaded (in this reject's copy of it, the character is written as its \\u escape)`,
+  });
   const take = async (
     records: Record<string, unknown>[],
     deleted: boolean,
@@ -306,7 +344,22 @@ async function prepareBatch(
         });
         continue;
       }
-      const row = keep(position, deleted, payloads?.[i], record);
+      // Serialised here, not later: JSON.stringify writes NUL and lone surrogates as `\u` escapes,
+      // so one search of the text the payload needs anyway finds the rare record to look into.
+      const text = payloads?.[i] ?? JSON.stringify(record);
+      const bad = text.includes("\\u") ? unstorableText(record) : undefined;
+      if (bad) {
+        rejects.push({
+          ...unstorable(
+            bad,
+            position,
+            keyOf((k) => flat.get(k)),
+          ),
+          record,
+        });
+        continue;
+      }
+      const row = keep(position, deleted, text, record);
       flat.forEach((v, k) => (column(k)[row] = v));
     }
   };
@@ -325,20 +378,33 @@ async function prepareBatch(
     cols.names.forEach((name, c) => byName.set(snakeCase(name), cols.values[c]!));
     const key = desc.primaryKey.map((k) => byName.get(k));
     const good: number[] = [];
+    const recordAt = (i: number) => {
+      const text = batch.payloads?.[i];
+      return text
+        ? (JSON.parse(text) as unknown)
+        : Object.fromEntries(cols.names.map((c, j) => [c, cols.values[j]![i]]));
+    };
     for (let i = 0; i < n; i++) {
       const missing = missingKey((k) => key[desc.primaryKey.indexOf(k)]?.[i]);
       if (!missing) {
-        good.push(i);
+        const text = batch.payloads?.[i];
+        let bad: { field: string; reason: string } | undefined;
+        if (text === undefined || text.includes("\\u"))
+          for (let c = 0; c < cols.names.length && !bad; c++)
+            bad = unstorableText(cols.values[c]![i], cols.names[c]);
+        if (!bad) {
+          good.push(i);
+          continue;
+        }
+        const recordKey = keyOf((k) => key[desc.primaryKey.indexOf(k)]?.[i]);
+        rejects.push({ ...unstorable(bad, batch.positions?.[i], recordKey), record: recordAt(i) });
         continue;
       }
-      const text = batch.payloads?.[i];
       rejects.push({
         position: batch.positions?.[i] ?? "?",
         field: missing,
         reason: `missing primary key field ${missing}`,
-        record: text
-          ? (JSON.parse(text) as unknown)
-          : Object.fromEntries(cols.names.map((c, j) => [c, cols.values[j]![i]])),
+        record: recordAt(i),
       });
     }
     const all = good.length === n;
@@ -377,6 +443,7 @@ async function prepareBatch(
   }
   for (const k of desc.primaryKey)
     if (!target.has(k)) target.set(k, declared[k] ?? (basis.get(k) as ColumnType) ?? "text");
+  notes.push(...fieldsWithoutColumn(desc, rows, basis, target, limits));
   // Columns the table has that this batch did not mention still get written (as NULL) so the
   // merge replaces the whole row: a field that disappeared from a record is NULL now.
   const allColumns = new Map<string, ColumnType>(target);
@@ -408,6 +475,7 @@ async function prepareBatch(
     }
     columns.push({ name, type, values });
   }
+  notes.push(...fitRows(desc, rows, columns, runId, limits));
   columns.push(
     // Serialised once: the same text goes to raw and to staging (COPY parses jsonb from text).
     {
@@ -424,7 +492,136 @@ async function prepareBatch(
   );
   if (pause) await pause();
   const load = toLoadBatch(columns);
-  return { basis, rows, rejects, target, widened, allColumns, load, issues };
+  // The rejects table's copy of a record must be storable too, whatever it was rejected for.
+  for (const r of rejects) {
+    if (r.record !== undefined && unstorableText(r.record)) r.record = storableCopy(r.record);
+    if (r.recordKey !== undefined) r.recordKey = storableCopy(r.recordKey) as string;
+    if (r.field !== undefined) r.field = storableCopy(r.field) as string;
+  }
+  return { basis, rows, rejects, notes, target, widened, allColumns, load, issues };
+}
+
+/** The first row of a batch that has a value for `column`: where a note about it points. */
+function firstWith(desc: StreamDescriptor, rows: Kept, column: string) {
+  const values = rows.values.get(column) ?? [];
+  const i = Math.max(
+    0,
+    values.findIndex((v) => v !== undefined),
+  );
+  const key = desc.primaryKey.map((k) => String(rows.values.get(k)?.[i])).join("|");
+  return { position: rows.positions[i] ?? `${desc.stream} ${key}`, recordKey: key };
+}
+
+/**
+ * New fields that cannot become staging columns, taken out of `target` (their values stay in
+ * the payload): a name longer than the warehouse keeps (Postgres would cut it to 63 bytes,
+ * where two long field paths can become one column), or past the table's column limit. The
+ * limit counts the bookkeeping columns and the merge's own sequence column; key columns always
+ * get theirs.
+ */
+function fieldsWithoutColumn(
+  desc: StreamDescriptor,
+  rows: Kept,
+  basis: StagingColumns,
+  target: Map<string, ColumnType>,
+  limits: WarehouseLimits,
+): RejectRecord[] {
+  const notes: RejectRecord[] = [];
+  const own = STAGING_META.length + 1;
+  let room = limits.maxColumns - own;
+  for (const name of basis.keys()) if (!META_NAMES.has(name)) room--;
+  for (const k of desc.primaryKey) if (!basis.has(k)) room--;
+  const table = `${stagingTable(desc.source, desc.stream).schema}.${stagingTable(desc.source, desc.stream).name}`;
+  let fresh = [...target.keys()].filter((name) => !basis.has(name) && !desc.primaryKey.includes(name));
+  if (fresh.length > room) {
+    // Past the limit, fields that more records have get the columns left: one record with
+    // thousands of keys does not take them from the fields every record has.
+    const held = new Map<string, number>();
+    for (const name of fresh)
+      held.set(name, rows.values.get(name)?.filter((v) => v !== undefined).length ?? 0);
+    fresh = fresh.sort((a, b) => held.get(b)! - held.get(a)!);
+  }
+  for (const name of fresh) {
+    const bytes = Buffer.byteLength(name, "utf8");
+    let why: string | undefined;
+    if (bytes > limits.maxIdentifierBytes)
+      why = `its column name is ${bytes} bytes, longer than the ${limits.maxIdentifierBytes} bytes the warehouse keeps in a column name (cut short, it could become another field's column)`;
+    else if (room <= 0)
+      why = `${table} is at the warehouse's limit of ${limits.maxColumns} columns (${own} of them trueup's own)`;
+    else {
+      room--;
+      continue;
+    }
+    target.delete(name);
+    notes.push({
+      ...firstWith(desc, rows, name),
+      field: name,
+      reason: `field ${name} is not a column of ${table}: ${why}. The records loaded; the field's values are in _trueup_payload only`,
+    });
+  }
+  return notes;
+}
+
+/**
+ * Keeps each row within the warehouse's row size (Postgres: 8160 bytes once long values have
+ * moved out of line, so many short values can overflow a row of a wide table): estimated
+ * conservatively, column by column with the key first; a value that would overflow goes NULL in
+ * its column (it stays in the payload) and the row gets one note naming those fields.
+ */
+function fitRows(
+  desc: StreamDescriptor,
+  rows: Kept,
+  columns: { name: string; type: ColumnType; values: unknown[] }[],
+  runId: string,
+  limits: WarehouseLimits,
+): RejectRecord[] {
+  const { maxRowBytes, outOfLineAbove = 0, outOfLineBytes = 0 } = limits;
+  const n = columns.length + STAGING_META.length + 1;
+  if (!maxRowBytes) return [];
+  // Row header and null bitmap; the bookkeeping columns (payload out of line, run id, loaded
+  // at, tombstone flag, position) and the merge's sequence number.
+  const fixed = 24 + Math.ceil(n / 8) + 8 + (outOfLineBytes + 1) * 3 + Buffer.byteLength(runId) + 1 + 16 + 1;
+  const worst = Math.max(outOfLineAbove + 1, 8 + 7);
+  if (fixed + columns.length * worst <= maxRowBytes) return [];
+  const budget = maxRowBytes - fixed;
+  const used = new Float64Array(rows.count);
+  const over: string[][] = [];
+  const size = (v: unknown, type: ColumnType): number => {
+    if (type === "boolean") return 1;
+    if (type === "bigint" || type === "double" || type === "timestamptz") return 15; // 8, aligned
+    if (type === "date") return 7;
+    const s = String(v);
+    if (s.length > outOfLineAbove) return outOfLineBytes;
+    const b = Buffer.byteLength(s, "utf8") + 1;
+    return b > outOfLineAbove ? outOfLineBytes : b;
+  };
+  const keyFirst = [...columns].sort(
+    (a, b) => Number(desc.primaryKey.includes(b.name)) - Number(desc.primaryKey.includes(a.name)),
+  );
+  for (const col of keyFirst) {
+    const isKey = desc.primaryKey.includes(col.name);
+    for (let i = 0; i < rows.count; i++) {
+      const v = col.values[i];
+      if (v === null || v === undefined) continue;
+      const s = size(v, col.type);
+      if (isKey || used[i]! + s <= budget) used[i] = used[i]! + s;
+      else {
+        col.values[i] = null;
+        (over[i] ??= []).push(col.name);
+      }
+    }
+  }
+  const notes: RejectRecord[] = [];
+  over.forEach((fields, i) => {
+    const key = desc.primaryKey.map((k) => String(rows.values.get(k)?.[i])).join("|");
+    notes.push({
+      position: rows.positions[i] ?? `${desc.stream} ${key}`,
+      recordKey: key,
+      field: fields[0],
+      reason: `${fields.length} values of this record do not fit in one warehouse row (at most ${maxRowBytes} bytes once long values move out of line): NULL in their staging columns (${fields.slice(0, 10).join(", ")}${fields.length > 10 ? ", …" : ""}). The record loaded; every value is in _trueup_payload`,
+    });
+  });
+  return notes;
 }
 
 function sameColumns(a: StagingColumns, b: StagingColumns): boolean {
@@ -455,8 +652,15 @@ async function loadBatch(
   const prepared =
     ahead && sameColumns(ahead.basis, existing)
       ? ahead
-      : await prepareBatch(desc, batch, runId, existing, tx.dialect === "postgres");
-  const { rows, rejects, target, widened, allColumns, issues } = prepared;
+      : await prepareBatch(
+          desc,
+          batch,
+          runId,
+          existing,
+          tx.dialect === "postgres",
+          WAREHOUSE_LIMITS[tx.dialect],
+        );
+  const { rows, rejects, notes, target, widened, allColumns, issues } = prepared;
 
   let added: string[] = [];
   if (existing.size === 0) {
@@ -491,6 +695,15 @@ async function loadBatch(
     onSchemaSettled(changed ? await stagingColumns(tx, staging) : existing);
   }
   const names = [...allColumns.keys()];
+  if (notes.length) {
+    log.warn(
+      {
+        notes: notes.slice(0, 5).map((n) => ({ field: n.field, at: n.position, reason: n.reason })),
+        count: notes.length,
+      },
+      "fields the warehouse cannot hold as columns were kept in the payload only (listed in trueup.rejects)",
+    );
+  }
   if (issues.length) {
     log.warn(
       { issues: issues.slice(0, 5), count: issues.length },
@@ -506,17 +719,62 @@ async function loadBatch(
       : (await loadPostgres(tx, desc, prepared, copyCols, probe), { rejects: [], typeIssues: 0 });
 
   // 6. Rejects and the cursor, in the same transaction as the rows.
-  for (const r of [...rejects, ...refused]) await insertReject(tx, runId, desc.source, desc.stream, r);
+  const seen = await reportedBefore(tx, desc, [...rejects, ...notes]);
+  const fresh = rejects.filter((r) => !seen.has(r));
+  const newNotes = notes.filter((r) => !seen.has(r));
+  for (const r of [...fresh, ...refused, ...newNotes])
+    await insertReject(tx, runId, desc.source, desc.stream, r);
   if (batch.cursor) await writeCursor(tx, desc.source, desc.stream, batch.cursor, runId);
-  await batch.commit?.(tx);
+  const loaded = rows.deleted.filter((d) => !d).length - refused.length;
+  await batch.commit?.(tx, { rows: loaded, rejects: fresh.length + refused.length });
   return {
-    rows: rows.deleted.filter((d) => !d).length - refused.length,
+    rows: loaded,
     deletes: rows.deleted.filter((d) => d).length,
-    rejects: rejects.length + refused.length,
-    typeIssues: issues.length + warehouseIssues,
+    rejects: fresh.length + refused.length,
+    typeIssues: issues.length + warehouseIssues + newNotes.length,
     added,
     widened,
   };
+}
+
+/**
+ * Rejects and notes already in trueup.rejects: the same version of a record rejected for the
+ * same reason (an API read again from a look-back window re-sends it), or the same field of the
+ * same record noted again. They are not written or counted twice, so a run that meets nothing
+ * new reports nothing.
+ */
+async function reportedBefore(
+  tx: WarehouseSession,
+  desc: StreamDescriptor,
+  items: readonly RejectRecord[],
+): Promise<Set<RejectRecord>> {
+  const seen = new Set<RejectRecord>();
+  const keyed = items.filter((r) => r.recordKey !== undefined);
+  for (let start = 0; start < keyed.length; start += 500) {
+    const chunk = keyed.slice(start, start + 500);
+    const keys = [...new Set(chunk.map((r) => r.recordKey!))];
+    const found = await tx.query<{
+      record_key: string;
+      field: string | null;
+      reason: string;
+      record: unknown;
+    }>(
+      `SELECT record_key, field, reason, record FROM trueup.rejects
+        WHERE source = $1 AND stream = $2 AND record_key IN (${keys.map((_, i) => `$${i + 3}`).join(", ")})`,
+      [desc.source, desc.stream, ...keys],
+    );
+    for (const r of chunk) {
+      const same = found.some(
+        (f) =>
+          f.record_key === r.recordKey &&
+          f.field === (r.field ?? null) &&
+          f.reason === r.reason &&
+          isDeepStrictEqual(fromVariant(f.record as object | string | null), r.record ?? null),
+      );
+      if (same) seen.add(r);
+    }
+  }
+  return seen;
 }
 
 /** Steps 4 and 5 on Postgres: COPY into raw, then staging straight or through a merge. */

@@ -99,3 +99,55 @@ export function coerce(value: unknown, type: ColumnType): ColumnValue | typeof D
 function normalizeTimestamp(s: string): string {
   return s.replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
 }
+
+/** A NUL, or half of a UTF-16 surrogate pair with no other half: no warehouse text can hold either. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where a record holds text no warehouse can store, and what it is; undefined when it holds none. */
+export function unstorableText(value: unknown, path = ""): { field: string; reason: string } | undefined {
+  if (typeof value === "string") {
+    const m = UNSTORABLE.exec(value);
+    if (!m) return undefined;
+    const what =
+      m[0] === "\u0000"
+        ? "a NUL character (U+0000)"
+        : `a lone UTF-16 surrogate (U+${m[0].charCodeAt(0).toString(16).toUpperCase()}), which is not valid Unicode`;
+    return { field: path || "(value)", reason: `${what} at character ${m.index + 1}` };
+  }
+  if (typeof value !== "object" || value === null || value instanceof Date) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = unstorableText(value[i], `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    const at = path ? `${path}.${key}` : key;
+    const inName = unstorableText(key, at);
+    if (inName) return { field: at, reason: `its name holds ${inName.reason}` };
+    const bad = unstorableText((value as Record<string, unknown>)[key], at);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+// eslint-disable-next-line no-control-regex -- as UNSTORABLE, globally
+const UNSTORABLE_ALL = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A copy of a value that the warehouse can store: each NUL or lone surrogate written as the
+ * six characters of its JSON escape (`\u0000`, `\ud800`). For the rejects table's copy of a
+ * rejected record only; loaded data is never altered.
+ */
+export function storableCopy(value: unknown): unknown {
+  if (typeof value === "string")
+    return value.replace(UNSTORABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (typeof value !== "object" || value === null || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map(storableCopy);
+  const out: Record<string, unknown> = {};
+  for (const key in value)
+    out[storableCopy(key) as string] = storableCopy((value as Record<string, unknown>)[key]);
+  return out;
+}

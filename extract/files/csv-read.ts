@@ -1,12 +1,21 @@
-import { createReadStream } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { createReadStream, type ReadStream } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Transform } from "node:stream";
 import { Worker, parentPort, workerData } from "node:worker_threads";
 import { Parser } from "csv-parse";
 import type { ErpFilePattern } from "../../config/schema.js";
 import type { RejectRecord } from "../../load/interfaces.js";
-import { parseBoolean, parseDate, parseDecimal, parseInteger, type Converted } from "./csv-values.js";
+import {
+  invalidUtf8Offsets,
+  parseBoolean,
+  parseDate,
+  parseDecimal,
+  parseInteger,
+  type Converted,
+} from "./csv-values.js";
 
 /**
  * Parsing and converting a legacy-ERP CSV export: csv-parse, then every typed value converted
@@ -83,6 +92,72 @@ class NumberedParser extends Parser {
   }
 }
 
+/**
+ * The lines of a UTF-8 file that hold bytes which are not UTF-8 (a Latin-1 `é` is one byte,
+ * 0xE9), each with its first such byte. Decoding would turn them into U+FFFD without a word;
+ * the rows on these lines are rejected instead. Every chunk is checked with `isUtf8` (native,
+ * no copy); only a chunk it refuses is scanned byte by byte.
+ */
+function watchUtf8(input: ReadStream): { line: number; byte: number }[] {
+  const bad: { line: number; byte: number }[] = [];
+  let line = 1;
+  let carry: Buffer | undefined;
+  const newlines = (buf: Uint8Array, from: number, to: number) => {
+    let n = 0;
+    for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
+    return n;
+  };
+  input.on("data", (data: string | Buffer) => {
+    const chunk = typeof data === "string" ? Buffer.from(data) : data;
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    carry = undefined;
+    // A sequence the chunk boundary cuts waits for the next chunk.
+    let end = buf.length;
+    let k = end - 1;
+    while (k >= 0 && end - k < 4 && (buf[k]! & 0xc0) === 0x80) k--;
+    if (k >= 0 && buf[k]! >= 0xc0) {
+      const need = buf[k]! >= 0xf0 ? 4 : buf[k]! >= 0xe0 ? 3 : 2;
+      if (end - k < need) {
+        carry = buf.subarray(k);
+        end = k;
+      }
+    }
+    const body = buf.subarray(0, end);
+    if (!isUtf8(body)) {
+      let at = 0;
+      for (const offset of invalidUtf8Offsets(body)) {
+        line += newlines(body, at, offset);
+        at = offset;
+        if (bad[bad.length - 1]?.line !== line) bad.push({ line, byte: body[offset]! });
+      }
+      line += newlines(body, at, body.length);
+    } else line += newlines(body, 0, body.length);
+  });
+  input.on("end", () => {
+    if (carry && bad[bad.length - 1]?.line !== line) bad.push({ line, byte: carry[0]! });
+  });
+  return bad;
+}
+
+/**
+ * A single-byte encoding (`latin1`: ISO-8859-1; `windows-1252`, which gives 0x80–0x9F the euro
+ * sign, curly quotes…) turned into UTF-8 for the parser. Every byte is a character in both.
+ */
+function toUtf8(encoding: "latin1" | "windows-1252"): Transform {
+  const decoder = new TextDecoder("windows-1252");
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(
+        null,
+        Buffer.from(
+          encoding === "latin1" ? chunk.toString("latin1") : decoder.decode(chunk, { stream: true }),
+          "utf8",
+        ),
+      );
+    },
+  });
+}
+
 /** The file's rows in batches of at most `batchRows` rows plus rejects, on this thread. */
 export async function* parseCsvBatches(
   file: string,
@@ -91,8 +166,12 @@ export async function* parseCsvBatches(
 ): AsyncGenerator<CsvBatch> {
   const name = path.basename(file);
   const skipped: RejectRecord[] = [];
+  const skippedLines: number[] = [];
   const input = createReadStream(file);
-  const parser = input.pipe(
+  const encoding = pattern.encoding;
+  const notUtf8 = encoding === "utf8" ? watchUtf8(input) : [];
+  let nextBad = 0;
+  const parser = (encoding === "utf8" ? input : input.pipe(toUtf8(encoding))).pipe(
     new NumberedParser({
       delimiter: pattern.delimiter,
       bom: pattern.bom,
@@ -101,6 +180,7 @@ export async function* parseCsvBatches(
       // Records are arrays, checked against the header's length (the first record).
       skip_records_with_error: true,
       on_skip: (err) => {
+        if (typeof err?.lines === "number") skippedLines.push(err.lines);
         skipped.push({
           position: `${name}:${err?.lines ?? "?"}`,
           reason: err
@@ -114,6 +194,8 @@ export async function* parseCsvBatches(
     }),
   );
   let header: string[] | undefined;
+  let headerNotUtf8: { line: number; byte: number } | undefined;
+  let previousLine = 0;
   let converters: (((raw: string) => Converted) | undefined)[] = [];
   let keyIndexes: number[] = [];
   // A name the header repeats keeps its last field, as an object would (and the payload does).
@@ -152,7 +234,16 @@ export async function* parseCsvBatches(
         continue;
       }
       const { line, fields } = rec;
+      // Bytes that are not UTF-8 on this record's lines (after the previous record, and not on
+      // a row the parser skipped in between): reported at the first such line.
+      let notUtf8Here: { line: number; byte: number } | undefined;
+      while (nextBad < notUtf8.length && notUtf8[nextBad]!.line <= line) {
+        const b = notUtf8[nextBad++]!;
+        if (b.line > previousLine && !skippedLines.some((s) => s >= b.line && s < line)) notUtf8Here ??= b;
+      }
+      previousLine = line;
       if (!header) {
+        headerNotUtf8 = notUtf8Here;
         header = fields.map((h) => h.trim());
         converters = header.map((c) => {
           const type = pattern.columns[c];
@@ -166,7 +257,18 @@ export async function* parseCsvBatches(
         continue;
       }
       let bad: RejectRecord | undefined;
-      for (let i = 0; i < header.length; i++) {
+      const encodingError = notUtf8Here ?? headerNotUtf8;
+      if (encodingError) {
+        const key = keyIndexes.map((k) => (k < 0 ? undefined : fields[k])).join("|");
+        const where = notUtf8Here ? `line ${encodingError.line}` : `the header (line ${encodingError.line})`;
+        bad = {
+          position: `${name}:${line}`,
+          recordKey: key || undefined,
+          reason: `${where} is not valid UTF-8 (byte 0x${encodingError.byte.toString(16).toUpperCase().padStart(2, "0")}); the row is not loaded rather than loaded with U+FFFD in place of its characters. If the file is Latin-1 or Windows-1252, set encoding: "latin1" or "windows-1252" on its file pattern`,
+          record: Object.fromEntries(header.map((h, j) => [h, fields[j]])),
+        };
+      }
+      for (let i = 0; i < header.length && !bad; i++) {
         const value = fields[i]!;
         const conv = converters[i];
         if (!conv) {

@@ -133,3 +133,40 @@ export function parseInteger(raw: string): Converted {
     ? { ok: true, value: s }
     : { ok: false, reason: `not a whole number: ${JSON.stringify(raw)}` };
 }
+
+/**
+ * Offsets of the bytes in `buf` that start no valid UTF-8 sequence (WHATWG's decoder would turn
+ * each into U+FFFD): stray continuation bytes, overlong forms, surrogates, past U+10FFFF, a
+ * sequence cut short. Used only on a chunk that `isUtf8` has refused, to say where.
+ */
+export function invalidUtf8Offsets(buf: Uint8Array): number[] {
+  const out: number[] = [];
+  const n = buf.length;
+  let i = 0;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Continuation bytes needed, and the range the first of them must be in (RFC 3629).
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    if (!need) {
+      out.push(i++);
+      continue;
+    }
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    let ok = true;
+    for (let j = 1; j <= need; j++) {
+      const c = buf[i + j];
+      if (c === undefined || c < (j === 1 ? lo : 0x80) || c > (j === 1 ? hi : 0xbf)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) i += need + 1;
+    else out.push(i++);
+  }
+  return out;
+}

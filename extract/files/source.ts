@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream, promises as fs, statSync } from "node:fs";
 import path from "node:path";
 import type { ErpFilePattern } from "../../config/schema.js";
 import { ConfigError } from "../../core/errors.js";
@@ -23,6 +23,14 @@ export function globToRegExp(pattern: string): RegExp {
     .replace(/\*/g, ".*")
     .replace(/\?/g, ".");
   return new RegExp(`^${re}$`);
+}
+
+function isFileSync(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function sha256(file: string): Promise<string> {
@@ -90,15 +98,19 @@ export async function* readCsvFile(
   runId: string,
 ): AsyncGenerator<ExtractBatch> {
   const name = path.basename(file);
+  // Counted as the loader reports each batch: rows it rejected itself (a missing key, a NUL)
+  // count as rejects, not as rows.
   let loaded = 0;
   let rejected = 0;
   for await (const batch of csvBatchesInWorker(file, pattern, BATCH_ROWS)) {
-    loaded += batch.lines.length;
-    rejected += batch.rejects.length;
     const { columns, payloads, rejects } = batch;
     const positions = Array.from(batch.lines, (line) => `${name}:${line}`);
+    const count = (done: { rows: number; rejects: number }) => {
+      loaded += done.rows;
+      rejected += done.rejects;
+    };
     if (!batch.last) {
-      yield { records: [], columns, positions, payloads, rejects };
+      yield { records: [], columns, positions, payloads, rejects, commit: async (_tx, done) => count(done) };
       continue;
     }
     yield {
@@ -107,7 +119,8 @@ export async function* readCsvFile(
       positions,
       payloads,
       rejects,
-      commit: async (tx) => {
+      commit: async (tx, done) => {
+        count(done);
         await recordFileLoad(tx, {
           source: "erp_files",
           file: name,
@@ -137,13 +150,24 @@ export const erpFilesSource: Source = {
         "the erp_files source needs a folder: set ERP_EXPORT_DIR or sources.erp_files.dir",
       );
     }
-    const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot read the ERP export folder ${dir}: ${err.code ?? err.message}`);
     });
     return cfg.files.map((pattern) => {
       const re = globToRegExp(pattern.pattern);
       // Export names carry their period; name order is load order, so later exports win ties.
-      const files = entries.filter((f) => re.test(f)).sort();
+      // Only files: a folder (or anything else) whose name matches is left alone, with a word.
+      const files: string[] = [];
+      for (const e of entries) {
+        if (!re.test(e.name)) continue;
+        if (e.isFile() || (e.isSymbolicLink() && isFileSync(path.join(dir, e.name)))) files.push(e.name);
+        else
+          ctx.log.warn(
+            { file: e.name, pattern: pattern.pattern, stream: pattern.stream },
+            "matches the file pattern but is not a file; skipped",
+          );
+      }
+      files.sort();
       return {
         descriptor: fileStreamDescriptor(pattern),
         async *read() {
