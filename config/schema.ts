@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namedCron } from "./cron.js";
 
 /**
  * The trueup configuration. Objects are strict: a misspelt key is an error naming it, never a
@@ -186,16 +187,13 @@ const sync = z.strictObject({
   maxChangeShare: z.number().gt(0).lte(1).default(0.2),
   maxAttempts: positiveInt.default(3),
   /** Runs this sync alone on a cron (graphile-worker syntax, 5 fields), besides the pipeline's schedules. */
-  schedule: z
-    .string()
-    .regex(/^(\S+\s+){4}\S+$/, "five cron fields, e.g. `*/15 * * * *`")
-    .optional(),
+  schedule: z.string().optional(),
 });
 
 const schedule = z.strictObject({
   name: z.string().min(1),
   /** graphile-worker crontab syntax (5 fields). */
-  cron: z.string().regex(/^(\S+\s+){4}\S+$/, "five cron fields, e.g. `0 * * * *`"),
+  cron: z.string(),
   select: z.string().default("*"),
 });
 
@@ -222,10 +220,11 @@ export const configSchema = z.strictObject({
   models,
   reconciliation,
   rules,
-  syncs: z.array(sync).default([]),
+  // Cron expressions are checked by graphile-worker's own parser, naming the sync or schedule.
+  syncs: z.array(sync.superRefine(namedCron("schedule", "sync"))).default([]),
   writable,
   ownership,
-  schedules: z.array(schedule).default([]),
+  schedules: z.array(schedule.superRefine(namedCron("cron", "schedule"))).default([]),
   log: z
     .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info") })
     .default({

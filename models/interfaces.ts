@@ -26,7 +26,7 @@ export interface ModelTest {
 }
 
 export interface ColumnDoc {
-  description: string;
+  description?: string;
   tests?: ColumnTest[];
 }
 
@@ -38,7 +38,8 @@ export interface ModelDefinition {
   /** Required for incremental models (merge key) and checked by an implicit unique test. */
   uniqueKey?: string[];
   tags?: string[];
-  description: string;
+  /** The relation's comment in the warehouse (what a BI tool shows); optional. */
+  description?: string;
   columns?: Record<string, ColumnDoc>;
   tests?: ModelTest[];
   sql: (ctx: ModelContext) => string;

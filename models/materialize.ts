@@ -28,14 +28,21 @@ async function dropRelation(tx: WarehouseSession, rel: string, kind: Kind): Prom
   if (kind === "table") await tx.query(`DROP TABLE ${rel} CASCADE`);
 }
 
+function commentLiteral(description: string | undefined): string {
+  return description ? quoteLiteral(description) : "NULL";
+}
+
 async function comment(tx: WarehouseSession, def: ModelDefinition, rel: string, kind: "VIEW" | "TABLE") {
-  await tx.query(`COMMENT ON ${kind} ${rel} IS ${quoteLiteral(def.description)}`);
+  // No description: no comment (NULL also clears one a previous build left).
+  await tx.query(`COMMENT ON ${kind} ${rel} IS ${commentLiteral(def.description)}`);
   const cols = new Set(
     (await tx.columns({ schema: def.schema ?? "canonical", name: def.name })).map((c) => c.name),
   );
   for (const [column, doc] of Object.entries(def.columns ?? {})) {
     if (cols.has(column)) {
-      await tx.query(`COMMENT ON COLUMN ${rel}.${tx.quoteIdent(column)} IS ${quoteLiteral(doc.description)}`);
+      await tx.query(
+        `COMMENT ON COLUMN ${rel}.${tx.quoteIdent(column)} IS ${commentLiteral(doc.description)}`,
+      );
     }
   }
 }
@@ -141,11 +148,12 @@ async function materializeSnowflake(
     [tx.physicalName(schema), tx.physicalName(def.name)],
   );
   const kind: Kind = found[0] ? (found[0].table_type === "VIEW" ? "view" : "table") : undefined;
-  const describe = `COMMENT = ${quoteLiteral(def.description)}`;
+  const describe = def.description ? `COMMENT = ${quoteLiteral(def.description)}` : "";
   const commentColumns = async () => {
     const cols = new Set((await tx.columns({ schema, name: def.name })).map((c) => c.name));
+    // A new table has no comments to clear: only described columns get one.
     for (const [column, doc] of Object.entries(def.columns ?? {}))
-      if (cols.has(column))
+      if (cols.has(column) && doc.description)
         await tx.query(
           `COMMENT ON COLUMN ${rel}.${tx.quoteIdent(column)} IS ${quoteLiteral(doc.description)}`,
         );

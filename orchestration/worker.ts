@@ -1,5 +1,5 @@
 import os from "node:os";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import {
   makeWorkerUtils,
@@ -53,6 +53,17 @@ export interface WorkerHandle {
 }
 
 /**
+ * A cron item's identifier in graphile-worker's grammar ([_a-zA-Z][-_a-zA-Z0-9]*), stable across
+ * restarts (it keys the worker's record of the last firing); a name outside the grammar gets a
+ * hash of itself so that two such names stay apart.
+ */
+function cronId(key: string): string {
+  const id = `trueup-${key}`;
+  const safe = id.replace(/[^-_a-zA-Z0-9]/g, "_");
+  return safe === id ? id : `${safe}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
+}
+
+/**
  * The config's schedules as a graphile-worker crontab: each fires a queued run of its selection.
  * A sync with its own `schedule` fires a run of that sync node alone: it delivers the model as
  * the pipeline's schedules last built it (as a Hightouch sync reads its model).
@@ -77,7 +88,8 @@ export function crontab(config: Config): string {
   return entries
     .map(
       (e) =>
-        `${e.cron} ${SCHEDULE_TASK} ?jobKey=trueup-${e.key}&max=1 ${JSON.stringify({ name: e.name, select: e.select })}`,
+        // id: graphile-worker refuses two items of one task without their own identifiers.
+        `${e.cron} ${SCHEDULE_TASK} ?id=${cronId(e.key)}&jobKey=${encodeURIComponent(`trueup-${e.key}`)}&max=1 ${JSON.stringify({ name: e.name, select: e.select })}`,
     )
     .join("\n");
 }
