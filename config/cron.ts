@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
-import { z } from "zod";
+import type * as GraphileWorkerModule from "graphile-worker";
+import type { z } from "zod";
 
-type GraphileWorker = typeof import("graphile-worker");
+type GraphileWorker = typeof GraphileWorkerModule;
 
 let parser: GraphileWorker["parseCronItem"] | undefined;
 
