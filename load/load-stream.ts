@@ -384,12 +384,19 @@ async function prepareBatch(
         ? (JSON.parse(text) as unknown)
         : Object.fromEntries(cols.names.map((c, j) => [c, cols.values[j]![i]]));
     };
+    // A field name (a CSV header) that cannot be stored rejects every row that has it.
+    let badName: { field: string; reason: string } | undefined;
+    for (const name of cols.names) {
+      const inName = unstorableText(name);
+      if (inName)
+        badName ??= { field: storableCopy(name) as string, reason: `its name holds ${inName.reason}` };
+    }
     for (let i = 0; i < n; i++) {
       const missing = missingKey((k) => key[desc.primaryKey.indexOf(k)]?.[i]);
       if (!missing) {
         const text = batch.payloads?.[i];
-        let bad: { field: string; reason: string } | undefined;
-        if (text === undefined || text.includes("\\u"))
+        let bad = badName;
+        if (!bad && (text === undefined || text.includes("\\u")))
           for (let c = 0; c < cols.names.length && !bad; c++)
             bad = unstorableText(cols.values[c]![i], cols.names[c]);
         if (!bad) {

@@ -44,6 +44,7 @@ beforeAll(async () => {
           file("wide_*.csv", "wide", { columns: {} }),
           file("long_*.csv", "long"),
           file("big_*.csv", "big"),
+          file("hdr_*.csv", "hdr"),
         ],
       },
     },
@@ -142,6 +143,16 @@ describe("hostile CSV values", () => {
     const third = await extract("nul");
     expect(third.stream).toMatchObject({ status: "succeeded", rows: 0, rejects: 0 });
     expect(await rejectsOf("nul")).toHaveLength(1);
+  });
+
+  it("a NUL in a header name rejects the rows that have the field, naming it; the stream succeeds", async () => {
+    write("hdr_1.csv", ["K-1;C-1;x;1,00"], "invoice_no;customer_no;no\u0000te;amount");
+    const out = await extract("hdr");
+    expect(out.stream).toMatchObject({ status: "succeeded", rows: 0, rejects: 1 });
+    const [r] = await rejectsOf("hdr");
+    expect(r).toMatchObject({ position: "hdr_1.csv:2", record_key: "K-1", field: "no\\u0000te" });
+    expect(r!.reason).toMatch(/its name holds a NUL/);
+    expect(await fileLoad("hdr_1.csv")).toEqual({ rows: 0, rejects: 1 });
   });
 
   it("bytes that are not UTF-8 reject their row with its line (never U+FFFD); latin1 and windows-1252 patterns convert", async () => {
