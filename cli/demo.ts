@@ -105,8 +105,8 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     [runId],
   );
   const categories = await warehouse
-    .query<{ category: string; open: string; amount_usd: string }>(
-      `SELECT category, count(*) AS open, round(coalesce(sum(amount_usd), 0), 2) AS amount_usd
+    .query<{ category: string; open: string; amount_reporting: string }>(
+      `SELECT category, count(*) AS open, round(coalesce(sum(amount_reporting), 0), 2) AS amount_reporting
          FROM recon.discrepancy WHERE status = 'open' GROUP BY category ORDER BY category`,
     )
     .catch(() => []);
@@ -156,7 +156,7 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
     ctx.print(
       formatTable(
         ["discrepancy", "open", `amount (${config.fx.reportingCurrency})`],
-        categories.map((c) => [c.category, Number(c.open), Number(c.amount_usd)]),
+        categories.map((c) => [c.category, Number(c.open), Number(c.amount_reporting)]),
       ),
     );
     ctx.print("");

@@ -17,15 +17,15 @@ export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: strin
     log: ctx.log,
   });
   const rows = await warehouse
-    .query<{ category: string; open: string; amount_usd: string; oldest: string | null }>(
+    .query<{ category: string; open: string; amount_reporting: string; oldest: string | null }>(
       warehouse.dialect === "snowflake"
         ? // Snowflake has no aggregate FILTER; IFF gives the same per-category figures.
           `SELECT category, COUNT_IF(status = 'open') AS "open",
-            coalesce(sum(IFF(status = 'open', amount_usd, NULL)), 0) AS amount_usd,
+            coalesce(sum(IFF(status = 'open', amount_reporting, NULL)), 0) AS amount_reporting,
             min(IFF(status = 'open', first_seen_at, NULL)) AS oldest
        FROM "recon"."discrepancy" GROUP BY category ORDER BY category`
         : `SELECT category, count(*) FILTER (WHERE status = 'open') AS open,
-            coalesce(sum(amount_usd) FILTER (WHERE status = 'open'), 0) AS amount_usd,
+            coalesce(sum(amount_reporting) FILTER (WHERE status = 'open'), 0) AS amount_reporting,
             min(first_seen_at) FILTER (WHERE status = 'open') AS oldest
        FROM recon.discrepancy GROUP BY category ORDER BY category`,
     )
@@ -44,8 +44,8 @@ export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: strin
   }
   ctx.print(
     formatTable(
-      ["category", "open", "amount (USD)"],
-      rows.map((r) => [r.category, Number(r.open), Number(Number(r.amount_usd).toFixed(2))]),
+      ["category", "open", `amount (${ctx.loaded.config.fx.reportingCurrency})`],
+      rows.map((r) => [r.category, Number(r.open), Number(Number(r.amount_reporting).toFixed(2))]),
     ),
   );
   const t = results.reduce(

@@ -95,6 +95,49 @@ describe("hostile values from the vendor APIs", () => {
     expect(await rejectsOf("stripe", "customers")).toHaveLength(2);
   });
 
+  it.each([
+    {
+      stream: "salesforce.Account",
+      object: "Account",
+      id: "Id",
+      field: "Name",
+      table: "salesforce__account",
+      column: "name",
+    },
+    {
+      stream: "netsuite.customer",
+      object: "customer",
+      id: "id",
+      field: "companyname",
+      table: "netsuite__customer",
+      column: "companyname",
+    },
+  ])("$stream: a NUL and a lone surrogate reject their record; another record's change loads", async (s) => {
+    const [system] = s.stream.split(".") as [string];
+    expect(await extract(s.stream)).toMatchObject({ status: "succeeded", rejects: 0 });
+    const [a, b, c] = w.jsonl(`${system}/${s.object}.jsonl`).map((r) => String(r[s.id]));
+    await patch(system, s.object, a, { [s.field]: "nul\u0000here" });
+    await patch(system, s.object, b, { [s.field]: "lone \udc00 low half" });
+    await patch(system, s.object, c, { [s.field]: "Renamed Ltd" });
+    const out = await extract(s.stream);
+    expect(out).toMatchObject({ status: "succeeded", rejects: 2 });
+    const rejects = await rejectsOf(system, s.object);
+    expect(rejects.map((r) => [r.record_key, r.field]).sort()).toEqual(
+      [
+        [a, s.field],
+        [b, s.field],
+      ].sort(),
+    );
+    expect(rejects.map((r) => r.reason).join("\n")).toMatch(/NUL[^]*U\+DC00/);
+    const [renamed] = await t.warehouse.query<{ v: string }>(
+      `SELECT ${s.column} AS v FROM staging.${s.table} WHERE id = $1`,
+      [c],
+    );
+    expect(renamed!.v).toBe("Renamed Ltd");
+    expect(await extract(s.stream)).toMatchObject({ status: "succeeded", rejects: 0 });
+    expect(await rejectsOf(system, s.object)).toHaveLength(2);
+  });
+
   it("Zendesk: a record with 2,000 keys, a 1 MB string, 007 and a field changing type between runs", async () => {
     expect(await extract("zendesk.organizations")).toMatchObject({ status: "succeeded", rejects: 0 });
     const orgs = w.jsonl("zendesk/organizations.jsonl");
