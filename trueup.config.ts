@@ -97,9 +97,9 @@ export const config = defineConfig({
       matchKey: { column: "salesforce_account_id", field: "Id" },
       mapping: {
         Billing_Status__c: "billing_status",
-        Overdue_Amount__c: "overdue_amount_usd",
+        Overdue_Amount__c: "overdue_amount_reporting",
         Last_Payment_Date__c: "last_payment_date",
-        ARR__c: "arr_usd",
+        ARR__c: "arr_reporting",
         Health_Score__c: "health_score",
       },
       mode: "update",
@@ -111,7 +111,7 @@ export const config = defineConfig({
       matchKey: { column: "zendesk_organization_id", field: "id" },
       mapping: {
         "organization_fields.billing_status": "billing_status",
-        "organization_fields.arr": "arr_usd",
+        "organization_fields.arr": "arr_reporting",
         "organization_fields.health_score": "health_score",
       },
       mode: "update",

@@ -27,7 +27,7 @@ export async function benchRecon(url: string, pairs: number): Promise<{ rules_s:
              'netsuite' AS erp_system, CASE WHEN g % 400 = 9 THEN NULL ELSE g::text END AS erp_invoice_id, 'INV' || g AS erp_number,
              'paid' AS erp_status, CASE WHEN g % 500 = 3 THEN 'EUR' ELSE 'USD' END AS erp_currency,
              (100 + g % 997 + CASE WHEN g % 250 = 1 THEN 5 ELSE 0 END)::numeric AS erp_amount,
-             date '2026-01-01' + (g % 300) AS erp_date, 'external_id' AS match_method, (100 + g % 997)::numeric AS amount_usd
+             date '2026-01-01' + (g % 300) AS erp_date, 'external_id' AS match_method, (100 + g % 997)::numeric AS amount_reporting
         FROM generate_series(1, ${pairs}) g`);
     await wh.query(
       `CREATE TABLE bench_billing AS SELECT stripe_invoice_id AS id, billing_amount AS amount, billing_currency AS currency, billing_status AS status FROM canonical.invoice WHERE stripe_invoice_id IS NOT NULL`,

@@ -23,8 +23,8 @@ export interface ReportData {
     rows: string | null;
     error: string | null;
   }[];
-  categories: { category: string; open: number; amount_usd: number; owner_team: string }[];
-  ages: { age_bucket: string; open: number; amount_usd: number }[];
+  categories: { category: string; open: number; amount_reporting: number; owner_team: string }[];
+  ages: { age_bucket: string; open: number; amount_reporting: number }[];
   history: { day: string; open: number }[];
   syncs: {
     sync: string;
@@ -116,19 +116,19 @@ export async function collectReport(
   );
   const categories = (
     await safe(
-      db.query<{ category: string; open: string; amount_usd: string; owner_team: string }>(
-        `SELECT category, count(*) AS open, coalesce(sum(amount_usd), 0) AS amount_usd, min(owner_team) AS owner_team
+      db.query<{ category: string; open: string; amount_reporting: string; owner_team: string }>(
+        `SELECT category, count(*) AS open, coalesce(sum(amount_reporting), 0) AS amount_reporting, min(owner_team) AS owner_team
            FROM recon.discrepancy WHERE status = 'open' GROUP BY category ORDER BY category`,
       ),
     )
-  ).map((r) => ({ ...r, open: Number(r.open), amount_usd: Number(r.amount_usd) }));
+  ).map((r) => ({ ...r, open: Number(r.open), amount_reporting: Number(r.amount_reporting) }));
   const ages = (
     await safe(
-      db.query<{ age_bucket: string; open: string; amount_usd: string }>(
-        `SELECT age_bucket, count(*) AS open, coalesce(sum(amount_usd), 0) AS amount_usd FROM recon.open_discrepancies GROUP BY age_bucket ORDER BY min(age_days)`,
+      db.query<{ age_bucket: string; open: string; amount_reporting: string }>(
+        `SELECT age_bucket, count(*) AS open, coalesce(sum(amount_reporting), 0) AS amount_reporting FROM recon.open_discrepancies GROUP BY age_bucket ORDER BY min(age_days)`,
       ),
     )
-  ).map((r) => ({ ...r, open: Number(r.open), amount_usd: Number(r.amount_usd) }));
+  ).map((r) => ({ ...r, open: Number(r.open), amount_reporting: Number(r.amount_reporting) }));
   const history = (
     await safe(
       db.query<{ day: string; open: string }>(
@@ -229,7 +229,7 @@ ${first}</section>`;
 
 export function renderReport(d: ReportData): string {
   const totalOpen = d.categories.reduce((a, c) => a + c.open, 0);
-  const totalAmount = d.categories.reduce((a, c) => a + c.amount_usd, 0);
+  const totalAmount = d.categories.reduce((a, c) => a + c.amount_reporting, 0);
   const ccy = d.reportingCurrency;
   const status = (s: string) => `<span class="s ${esc(s)}">${esc(s)}</span>`;
   const na = `<span class="muted" title="the stage did not complete in this run">n/a</span>`;
@@ -272,13 +272,17 @@ ${
       : "<p class=muted>Reconciliation did not complete in this run: no figures.</p>"
 }
 <table><thead><tr><th>category</th><th class=n>open</th><th class=n>amount (${esc(ccy)})</th><th>owner</th></tr></thead><tbody>
-${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_usd, ccy)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
+${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_reporting, ccy)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
 <tr><th>total</th><th class=n data-total-open>${d.reconciled ? totalOpen : na}</th><th class=n>${d.reconciled ? money(totalAmount, ccy) : na}</th><th></th></tr></tbody></table></section>
 <section id="amounts"><h2>Amount at stake by category (${esc(ccy)})</h2>
 ${
   d.categories.length
     ? bars(
-        d.categories.map((c) => ({ label: c.category, value: c.amount_usd, note: money(c.amount_usd, ccy) })),
+        d.categories.map((c) => ({
+          label: c.category,
+          value: c.amount_reporting,
+          note: money(c.amount_reporting, ccy),
+        })),
         "chart-amounts",
       )
     : "<p class=muted>None.</p>"

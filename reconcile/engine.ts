@@ -55,7 +55,7 @@ export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
     const value =
       c === "detail"
         ? ctx.d.jsonObject([])
-        : ctx.d.cast("NULL", c === "delta" || c === "amount_usd" ? "numeric" : "text");
+        : ctx.d.cast("NULL", c === "delta" || c === "amount_reporting" ? "numeric" : "text");
     return `${value} AS ${c}`;
   });
   return `SELECT ${ctx.d.cast("NULL", "text")} AS category, ${empty.join(", ")} WHERE 1 = 0`;
@@ -86,6 +86,7 @@ export async function runFamily(
           return `WHEN ${quoteLiteral(c)} THEN ${quoteLiteral(team)}`;
         })
         .join(" ")} ELSE 'finance' END`;
+  const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());
   return wh.transaction(async (tx) => {
     await ensureReconSchema(tx);
     if (tx.dialect === "snowflake")
@@ -115,7 +116,7 @@ export async function runFamily(
     };
     const valueSet = `customer_id = s.customer_id, entity = s.entity, left_system = s.left_system, left_value = s.left_value,
       right_system = s.right_system, right_value = s.right_value, delta = s.delta, currency = s.currency,
-      amount_usd = s.amount_usd, detail = s.detail, last_seen_at = $1, last_run_id = $2`;
+      amount_reporting = s.amount_reporting, reporting_currency = ${reportingCcy}, detail = s.detail, last_seen_at = $1, last_run_id = $2`;
     // Resolve first: it only looks at rows open before this run, and on a table that has just
     // grown (first run) stale statistics would otherwise turn its anti-join into a nested loop.
     const resolved = await tx.query<{ category: string; key: string }>(
@@ -138,9 +139,9 @@ export async function runFamily(
     );
     const opened = await tx.query<{ category: string; key: string }>(
       `INSERT INTO recon.discrepancy (category, key, family, customer_id, entity, left_system, left_value, right_system,
-              right_value, delta, currency, amount_usd, detail, status, first_seen_at, last_seen_at, owner_team, last_run_id)
+              right_value, delta, currency, amount_reporting, reporting_currency, detail, status, first_seen_at, last_seen_at, owner_team, last_run_id)
        SELECT s.category, s.key, $3, s.customer_id, s.entity, s.left_system, s.left_value, s.right_system, s.right_value,
-              s.delta, s.currency, s.amount_usd, s.detail, 'open', $1, $1, ${teamCase}, $2
+              s.delta, s.currency, s.amount_reporting, ${reportingCcy}, s.detail, 'open', $1, $1, ${teamCase}, $2
          FROM ${detail} s
         WHERE NOT EXISTS (SELECT 1 FROM recon.discrepancy d WHERE d.category = s.category AND d.key = s.key)
        RETURNING category, key`,
@@ -158,8 +159,8 @@ export async function runFamily(
       [at, categories],
     );
     await tx.query(
-      `INSERT INTO recon.history (day, category, entity, currency, open_count, amount_usd)
-       SELECT CAST($1 AS timestamptz)::date, category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), count(*), coalesce(sum(amount_usd), 0)
+      `INSERT INTO recon.history (day, category, entity, currency, open_count, amount_reporting, reporting_currency)
+       SELECT CAST($1 AS timestamptz)::date, category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), count(*), coalesce(sum(amount_reporting), 0), ${reportingCcy}
          FROM recon.discrepancy WHERE status = 'open' AND category = ANY($2)
         GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a')`,
       [at, categories],
@@ -228,6 +229,7 @@ async function runFamilySnowflake(
   tx: WarehouseSession,
   family: RuleFamily,
   options: {
+    config: Config;
     asOf: string;
     runId: string;
     log: Logger;
@@ -238,6 +240,7 @@ async function runFamilySnowflake(
   },
 ): Promise<FamilyResult> {
   const { categories } = options;
+  const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());
   const detail = tx.quoteTable({ schema: "recon", name: `${family.name}_detail` });
   const fresh = tx.quoteTable({ schema: "recon", name: `${family.name}_detail__new` });
   const changes = tx.quoteTable({ schema: "recon", name: `${family.name}_detail__changes` });
@@ -271,7 +274,7 @@ async function runFamilySnowflake(
   const params = [options.asOf, options.runId];
   const valueSet = `customer_id = s.customer_id, entity = s.entity, left_system = s.left_system, left_value = s.left_value,
       right_system = s.right_system, right_value = s.right_value, delta = s.delta, currency = s.currency,
-      amount_usd = s.amount_usd, detail = s.detail, last_seen_at = ${at}, last_run_id = $2`;
+      amount_reporting = s.amount_reporting, reporting_currency = ${reportingCcy}, detail = s.detail, last_seen_at = ${at}, last_run_id = $2`;
   await tx.query(
     `UPDATE ${discrepancy} d SET status = 'resolved', resolved_at = ${at}, last_run_id = $2
        FROM ${changes} c
@@ -290,9 +293,9 @@ async function runFamilySnowflake(
   );
   await tx.query(
     `INSERT INTO ${discrepancy} (category, key, family, customer_id, entity, left_system, left_value, right_system,
-            right_value, delta, currency, amount_usd, detail, status, first_seen_at, last_seen_at, owner_team, last_run_id)
+            right_value, delta, currency, amount_reporting, reporting_currency, detail, status, first_seen_at, last_seen_at, owner_team, last_run_id)
      SELECT s.category, s.key, $3, s.customer_id, s.entity, s.left_system, s.left_value, s.right_system, s.right_value,
-            s.delta, s.currency, s.amount_usd, s.detail, 'open', ${at}, ${at}, ${options.teamCase}, $2
+            s.delta, s.currency, s.amount_reporting, ${reportingCcy}, s.detail, 'open', ${at}, ${at}, ${options.teamCase}, $2
        FROM ${detail} s
       WHERE NOT EXISTS (SELECT 1 FROM ${discrepancy} d WHERE d.category = s.category AND d.key = s.key)`,
     [...params, family.name],
@@ -309,8 +312,8 @@ async function runFamilySnowflake(
     options.asOf,
   ]);
   await tx.query(
-    `INSERT INTO "recon"."history" ("day", category, entity, currency, open_count, amount_usd)
-     SELECT ${day}, category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), count(*), coalesce(sum(amount_usd), 0)
+    `INSERT INTO "recon"."history" ("day", category, entity, currency, open_count, amount_reporting, reporting_currency)
+     SELECT ${day}, category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), count(*), coalesce(sum(amount_reporting), 0), ${reportingCcy}
        FROM ${discrepancy} WHERE status = 'open' AND category ${inCategories}
       GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a')`,
     [options.asOf],

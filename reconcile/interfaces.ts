@@ -13,7 +13,7 @@ import type { SqlDialect } from "../models/interfaces.js";
  *   left_system text, left_value text, right_system text, right_value text
  *   delta numeric          signed difference in `currency` units (NULL when not an amount)
  *   currency text
- *   amount_usd numeric     the amount at stake in the reporting currency (for summaries)
+ *   amount_reporting numeric   the amount at stake in the reporting currency (for summaries)
  *   detail jsonb           both sides' values, match method, anything a reviewer needs
  */
 export interface RuleContext {
@@ -67,6 +67,6 @@ export const DISCREPANCY_COLUMNS = [
   "right_value",
   "delta",
   "currency",
-  "amount_usd",
+  "amount_reporting",
   "detail",
 ] as const;

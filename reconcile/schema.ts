@@ -18,17 +18,37 @@ const SUMMARY_DESCRIPTION =
 
 /** recon.discrepancy's column descriptions, in COMMENT ON COLUMN order. */
 const COLUMN_DESCRIPTIONS: Record<string, string> = {
-  category: "What disagrees (CONTRACTS §4), e.g. invoice_missing_in_erp.",
+  category: "What disagrees, e.g. invoice_missing_in_erp or duplicate_customer.",
   key: "system:native_id of the record the discrepancy is about.",
   customer_id: "Canonical customer (canonical.customer.customer_id).",
   left_value: "Value in left_system.",
   right_value: "Value in right_system (NULL when the record is missing there).",
   delta: "left minus right, in currency units, for amount discrepancies.",
-  amount_usd: "Amount at stake in the reporting currency, at the rate of the record date.",
+  amount_reporting: "Amount at stake in reporting_currency, at the rate of the record date.",
+  reporting_currency: "The reporting currency (config fx.reportingCurrency) amount_reporting is in.",
   status: "open or resolved.",
   first_seen_at: "As-of time of the run that first found it.",
   owner_team: "Team that works this category (config reconciliation.ownerTeams).",
 };
+
+/**
+ * Tables made before amounts were named for the reporting currency held them in `amount_usd`,
+ * in USD: the column is renamed and the rows say USD. The views over recon.discrepancy name its
+ * columns, so they are dropped first and made again below. (Snowflake has no conditional DDL
+ * outside a scripting block; docs/operations.md gives the two statements to run there once.)
+ */
+function renamedToReporting(table: "discrepancy" | "history"): string {
+  return `DO $$ BEGIN
+     IF EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = 'recon' AND table_name = ${quoteLiteral(table)} AND column_name = 'amount_usd') THEN
+       DROP VIEW IF EXISTS recon.summary;
+       DROP VIEW IF EXISTS recon.open_discrepancies;
+       ALTER TABLE recon.${table} RENAME COLUMN amount_usd TO amount_reporting;
+       ALTER TABLE recon.${table} ADD COLUMN reporting_currency text DEFAULT 'USD';
+       ALTER TABLE recon.${table} ALTER COLUMN reporting_currency DROP DEFAULT;
+     END IF;
+   END $$`;
+}
 
 const POSTGRES_STATEMENTS = [
   `CREATE SCHEMA IF NOT EXISTS recon`,
@@ -44,7 +64,8 @@ const POSTGRES_STATEMENTS = [
      right_value text,
      delta numeric,
      currency text,
-     amount_usd numeric,
+     amount_reporting numeric,
+     reporting_currency text,
      detail jsonb,
      status text NOT NULL CHECK (status IN ('open', 'resolved')),
      first_seen_at timestamptz NOT NULL,
@@ -55,6 +76,7 @@ const POSTGRES_STATEMENTS = [
      last_run_id text,
      PRIMARY KEY (category, key)
    )`,
+  renamedToReporting("discrepancy"),
   `COMMENT ON TABLE recon.discrepancy IS ${quoteLiteral(DISCREPANCY_DESCRIPTION)}`,
   ...Object.entries(COLUMN_DESCRIPTIONS).map(
     ([column, doc]) => `COMMENT ON COLUMN recon.discrepancy.${column} IS ${quoteLiteral(doc)}`,
@@ -75,9 +97,11 @@ const POSTGRES_STATEMENTS = [
      entity text NOT NULL,
      currency text NOT NULL,
      open_count integer NOT NULL,
-     amount_usd numeric NOT NULL,
+     amount_reporting numeric NOT NULL,
+     reporting_currency text,
      PRIMARY KEY (day, category, entity, currency)
    )`,
+  renamedToReporting("history"),
   `COMMENT ON TABLE recon.history IS ${quoteLiteral(HISTORY_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.open_discrepancies AS
      SELECT d.*, (CURRENT_DATE - CAST(d.first_seen_at AS date)) AS age_days,
@@ -89,7 +113,8 @@ const POSTGRES_STATEMENTS = [
   `COMMENT ON VIEW recon.open_discrepancies IS ${quoteLiteral(OPEN_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.summary AS
      SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
-            owner_team, count(*) AS open_count, coalesce(sum(amount_usd), 0) AS amount_usd,
+            owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
+            min(reporting_currency) AS reporting_currency,
             coalesce(sum(abs(delta)), 0) AS abs_delta
        FROM recon.open_discrepancies
       GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,
@@ -128,7 +153,8 @@ const SNOWFLAKE_STATEMENTS = [
      ${column("right_value", "VARCHAR")},
      ${column("delta", "NUMBER(38,10)")},
      ${column("currency", "VARCHAR")},
-     ${column("amount_usd", "NUMBER(38,10)")},
+     ${column("amount_reporting", "NUMBER(38,10)")},
+     ${column("reporting_currency", "VARCHAR")},
      ${column("detail", "VARIANT")},
      ${column("status", "VARCHAR NOT NULL")},
      ${column("first_seen_at", "TIMESTAMP_TZ NOT NULL")},
@@ -154,7 +180,8 @@ const SNOWFLAKE_STATEMENTS = [
      "entity" VARCHAR NOT NULL,
      "currency" VARCHAR NOT NULL,
      "open_count" NUMBER(38,0) NOT NULL,
-     "amount_usd" NUMBER(38,10) NOT NULL,
+     "amount_reporting" NUMBER(38,10) NOT NULL,
+     "reporting_currency" VARCHAR,
      PRIMARY KEY ("day", "category", "entity", "currency")
    ) COMMENT = ${quoteLiteral(HISTORY_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW "recon"."open_discrepancies" COPY GRANTS COMMENT = ${quoteLiteral(OPEN_DESCRIPTION)} AS
@@ -166,7 +193,8 @@ const SNOWFLAKE_STATEMENTS = [
        FROM "recon"."discrepancy" d WHERE d.status = 'open'`,
   `CREATE OR REPLACE VIEW "recon"."summary" COPY GRANTS COMMENT = ${quoteLiteral(SUMMARY_DESCRIPTION)} AS
      SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
-            owner_team, count(*) AS open_count, coalesce(sum(amount_usd), 0) AS amount_usd,
+            owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
+            min(reporting_currency) AS reporting_currency,
             coalesce(sum(abs(delta)), 0) AS abs_delta
        FROM "recon"."open_discrepancies"
       GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,

@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import { ConfigError, errorMessage } from "../core/errors.js";
 import { registerExecutor } from "../orchestration/executors.js";
 import { registerStage, type PipelineNode } from "../orchestration/pipeline.js";
-import { compileFamily, ruleContext, runFamily } from "./engine.js";
+import { ruleContext, runFamily } from "./engine.js";
 import type { RuleFamily } from "./interfaces.js";
 import { readsId, ruleFamilies } from "./user-rules.js";
 
@@ -10,13 +10,16 @@ import { readsId, ruleFamilies } from "./user-rules.js";
 export function familyDependencies(family: RuleFamily, config: Config): string[] {
   const refs = new Set<string>(family.reads ?? []);
   const ctx = ruleContext({ dialect: "postgres" } as never, config, new Date(0).toISOString());
-  compileFamily(family, {
+  const recording = {
     ...ctx,
-    ref: (model) => {
+    ref: (model: string) => {
       refs.add(readsId(model));
       return ctx.ref(model);
     },
-  });
+  };
+  // Every rule, also those that will not run for want of a system: what a family reads does not
+  // change with the sources that are on.
+  for (const r of family.rules) r.sql(recording);
   return [...refs].sort();
 }
 

@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, unix, usdRate } from "./sql.js";
+import { field, fromMinor, fxJoin, live, reportingCurrencyColumn, reportingRate, unix } from "./sql.js";
 
 /**
  * CRM closed-won opportunities with the billing subscription they were sold as: by the
@@ -24,8 +24,13 @@ export const contract = defineModel({
     subscription_annual_amount: {
       description: "Subscription amount per year, major units, in subscription_currency.",
     },
-    acv_usd: { description: "ACV in USD at the rate of the start date." },
-    subscription_annual_usd: { description: "Annualized subscription amount in USD." },
+    acv_reporting: {
+      description: "ACV in the reporting currency (fx.reportingCurrency) at the rate of the start date.",
+    },
+    subscription_annual_reporting: {
+      description: "Annualized subscription amount in the reporting currency, at the same rate date.",
+    },
+    reporting_currency: { description: "The reporting currency the *_reporting columns are in." },
     start_date: { description: "Contract_Start_Date__c." },
     end_date: { description: "Contract_End_Date__c." },
     term_months: { description: "Months between start and end." },
@@ -76,8 +81,9 @@ export const contract = defineModel({
     matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
     SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
-           round(o.acv * ${usdRate(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS acv_usd,
-           round(s.annual_amount * ${usdRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_usd,
+           round(o.acv * ${reportingRate(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS acv_reporting,
+           round(s.annual_amount * ${reportingRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_reporting,
+           ${reportingCurrencyColumn(ctx)},
            o.start_date, o.end_date,
            CASE WHEN o.start_date IS NOT NULL AND o.end_date IS NOT NULL
                 THEN ${ctx.d.monthsBetween("o.start_date", "o.end_date")} END AS term_months,

@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { field, live } from "./sql.js";
+import { field, live, reportingCurrencyColumn } from "./sql.js";
 
 /**
  * What customer success sees on the CRM account and the support organization.
@@ -27,12 +27,17 @@ export const customerHealth = defineModel({
         "current, overdue (a billing invoice past due), churned (contracts, none active) or no_billing.",
       tests: [{ accepted_values: ["current", "overdue", "churned", "no_billing"] }],
     },
-    overdue_amount_usd: { description: "Open billing invoices past their due date, in USD." },
+    overdue_amount_reporting: {
+      description: "Open billing invoices past their due date, in the reporting currency.",
+    },
     days_past_due: { description: "Days since the oldest unpaid due date (0 when none)." },
     last_payment_date: { description: "Date of the latest succeeded charge." },
-    arr_usd: {
+    arr_reporting: {
       description:
-        "Annual recurring revenue in USD: active contracts' annualized subscription (ACV when no subscription).",
+        "Annual recurring revenue in the reporting currency: active contracts' annualized subscription (ACV when no subscription).",
+    },
+    reporting_currency: {
+      description: "The reporting currency (fx.reportingCurrency) of the *_reporting columns.",
     },
     open_tickets: { description: "Support tickets new, open, pending or on hold." },
     urgent_tickets: { description: "Open tickets with priority urgent." },
@@ -42,14 +47,14 @@ export const customerHealth = defineModel({
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
     WITH overdue AS (
-      SELECT customer_id, sum(amount_usd) AS amount, max(CAST(${asOf} AS date) - CAST(billing_due_at AS date)) AS days
+      SELECT customer_id, sum(amount_reporting) AS amount, max(CAST(${asOf} AS date) - CAST(billing_due_at AS date)) AS days
         FROM ${ctx.ref("invoice")}
        WHERE billing_status = 'open' AND billing_due_at IS NOT NULL AND billing_due_at < ${asOf}
        GROUP BY customer_id
     ),
     pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM ${ctx.ref("payment")} WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
     arr AS (
-      SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_usd, acv_usd) END) AS arr,
+      SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_reporting, acv_reporting) END) AS arr,
              count(CASE WHEN is_active THEN 1 END) AS active, count(*) AS contracts
         FROM ${ctx.ref("contract")} GROUP BY customer_id
     ),
@@ -68,8 +73,8 @@ export const customerHealth = defineModel({
                   WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
                   WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'
                   ELSE 'current' END AS billing_status,
-             round(coalesce(o.amount, 0), 2) AS overdue_amount_usd, coalesce(o.days, 0) AS days_past_due,
-             p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_usd,
+             round(coalesce(o.amount, 0), 2) AS overdue_amount_reporting, coalesce(o.days, 0) AS days_past_due,
+             p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_reporting, ${reportingCurrencyColumn(ctx)},
              coalesce(t.open_tickets, 0) AS open_tickets, coalesce(t.urgent, 0) AS urgent_tickets,
              coalesce(a.active, 0) AS active_contracts
         FROM ${ctx.ref("customer")} c
@@ -80,7 +85,7 @@ export const customerHealth = defineModel({
     )
     SELECT b.*,
            CAST(greatest(0, least(100, round(100
-             - CASE WHEN b.overdue_amount_usd > 0 THEN 30 ELSE 0 END
+             - CASE WHEN b.overdue_amount_reporting > 0 THEN 30 ELSE 0 END
              - least(20, b.days_past_due / 3.0)
              - least(20, 5 * b.open_tickets)
              - least(20, 10 * b.urgent_tickets)

@@ -6,7 +6,7 @@ export const fxRate = defineModel({
   uniqueKey: ["rate_date", "currency"],
   tags: ["finance", "reference"],
   description:
-    "Daily exchange rates to the reporting currency (USD), from FX_RATES_FILE. One row per day and currency.",
+    "Daily exchange rates as USD per unit, from FX_RATES_FILE, one row per day and currency; amounts in another reporting currency use the cross rate.",
   columns: {
     rate_date: { description: "Day the rate applies to.", tests: ["not_null"] },
     currency: { description: "ISO 4217 code, upper case.", tests: ["not_null"] },

@@ -1,5 +1,14 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, mutualBestRounds, unix, usdRate } from "./sql.js";
+import {
+  field,
+  fromMinor,
+  fxJoin,
+  live,
+  mutualBestRounds,
+  reportingCurrencyColumn,
+  reportingRate,
+  unix,
+} from "./sql.js";
 
 /**
  * Billing invoices (Stripe, finalized) beside ERP invoices (NetSuite CustInvc for the US entity,
@@ -41,7 +50,10 @@ export const invoice = defineModel({
       description: "external_id, memo_number, customer_amount_date, or NULL when unmatched.",
       tests: [{ accepted_values: ["external_id", "memo_number", "customer_amount_date"] }],
     },
-    amount_usd: { description: "Invoice amount in USD at the rate of its date." },
+    amount_reporting: {
+      description: "Invoice amount in the reporting currency (fx.reportingCurrency) at the rate of its date.",
+    },
+    reporting_currency: { description: "The reporting currency amount_reporting is in." },
   },
   sql: (ctx) => {
     const xref = ctx.ref("customer_xref");
@@ -128,7 +140,8 @@ export const invoice = defineModel({
         FROM erp_c e
        WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * ${usdRate(ctx, "fx", "p.currency", "p.invoice_date")}, 2) AS amount_usd
+    SELECT p.*, c.entity, round(p.amount * ${reportingRate(ctx, "fx", "p.currency", "p.invoice_date")}, 2) AS amount_reporting,
+           ${reportingCurrencyColumn(ctx)}
       FROM paired p
       LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
       ${fxJoin(ctx, "fx", "p.currency", "p.invoice_date")}`;

@@ -1,5 +1,14 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, mutualBestRounds, unix, usdRate } from "./sql.js";
+import {
+  field,
+  fromMinor,
+  fxJoin,
+  live,
+  mutualBestRounds,
+  reportingCurrencyColumn,
+  reportingRate,
+  unix,
+} from "./sql.js";
 
 /**
  * Succeeded billing charges (Stripe) beside ERP customer payments (NetSuite CustPymt, legacy ERP
@@ -29,7 +38,10 @@ export const payment = defineModel({
       description: "external_id, customer_amount_date, or NULL when unmatched.",
       tests: [{ accepted_values: ["external_id", "customer_amount_date"] }],
     },
-    amount_usd: { description: "Payment amount in USD at the rate of its date." },
+    amount_reporting: {
+      description: "Payment amount in the reporting currency (fx.reportingCurrency) at the rate of its date.",
+    },
+    reporting_currency: { description: "The reporting currency amount_reporting is in." },
   },
   sql: (ctx) => {
     const xref = ctx.ref("customer_xref");
@@ -91,7 +103,8 @@ export const payment = defineModel({
              e.amount, e.erp_date, NULL, e.currency, e.erp_date, e.amount
         FROM erp e WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * ${usdRate(ctx, "fx", "p.currency", "p.payment_date")}, 2) AS amount_usd
+    SELECT p.*, c.entity, round(p.amount * ${reportingRate(ctx, "fx", "p.currency", "p.payment_date")}, 2) AS amount_reporting,
+           ${reportingCurrencyColumn(ctx)}
       FROM paired p
       LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
       ${fxJoin(ctx, "fx", "p.currency", "p.payment_date")}`;

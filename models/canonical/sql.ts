@@ -60,15 +60,28 @@ export function normalizeName(ctx: ModelContext, expr: string): string {
   return `NULLIF(trim(${ctx.d.regexpReplace(noSuffix, " +", " ")}), '')`;
 }
 
-/**
- * USD per unit of `currency` on `date`: the day's rate by an equality join (alias `alias`,
- * joined with `fxJoin`), falling back to the latest earlier rate when the day has none
- * (weekends and holidays in real rate files).
- */
-export function fxJoin(ctx: ModelContext, alias: string, currency: string, date: string): string {
-  return `LEFT JOIN ${ctx.ref("fx_rate")} ${alias} ON ${alias}.currency = upper(${currency}) AND ${alias}.rate_date = CAST(${date} AS date)`;
+/** The reporting currency (config fx.reportingCurrency), upper case. */
+export function reportingCurrency(ctx: Pick<ModelContext, "config">): string {
+  return ctx.config.fx.reportingCurrency.toUpperCase();
 }
 
+/**
+ * The rates converting `currency` on `date` to the reporting currency, by equality joins: alias
+ * `alias` for the currency and, unless the reporting currency is USD, `<alias>_rep` for the
+ * reporting currency (the rates file holds USD per unit; any other reporting currency is a cross
+ * rate). `reportingRate` falls back to the latest earlier rate when the day has none (weekends
+ * and holidays in real rate files).
+ */
+export function fxJoin(ctx: ModelContext, alias: string, currency: string, date: string): string {
+  const join = (a: string, cur: string) =>
+    `LEFT JOIN ${ctx.ref("fx_rate")} ${a} ON ${a}.currency = upper(${cur}) AND ${a}.rate_date = CAST(${date} AS date)`;
+  const rep = reportingCurrency(ctx);
+  return rep === "USD"
+    ? join(alias, currency)
+    : `${join(alias, currency)}\n      ${join(`${alias}_rep`, ctx.d.literal(rep))}`;
+}
+
+/** USD per unit of `currency` on `date` (the day's rate from `alias`, else the latest earlier one). */
 export function usdRate(ctx: ModelContext, alias: string, currency: string, date: string): string {
   // Snowflake refuses a correlated subquery that is one row only by its LIMIT; an aggregate with
   // no GROUP BY is one row by construction: the rate of the latest earlier date (MAX_BY).
@@ -80,6 +93,24 @@ export function usdRate(ctx: ModelContext, alias: string, currency: string, date
             WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date)
             ORDER BY r.rate_date DESC LIMIT 1)`;
   return `CASE WHEN upper(${currency}) = 'USD' THEN 1 ELSE COALESCE(${alias}.usd_per_unit, ${latest}) END`;
+}
+
+/**
+ * Reporting-currency units per unit of `currency` on `date`, with the joins of `fxJoin`:
+ * usd_per_unit(currency) / usd_per_unit(reporting currency); 1 when they are the same currency.
+ */
+export function reportingRate(ctx: ModelContext, alias: string, currency: string, date: string): string {
+  const rep = reportingCurrency(ctx);
+  const toUsd = usdRate(ctx, alias, currency, date);
+  if (rep === "USD") return toUsd;
+  const lit = ctx.d.literal(rep);
+  return `(CASE WHEN upper(${currency}) = ${lit} THEN 1
+    ELSE ${toUsd} / NULLIF(${usdRate(ctx, `${alias}_rep`, lit, date)}, 0) END)`;
+}
+
+/** The `reporting_currency` column every table with `*_reporting` amounts carries. */
+export function reportingCurrencyColumn(ctx: ModelContext): string {
+  return `${ctx.d.cast(ctx.d.literal(reportingCurrency(ctx)), "text")} AS reporting_currency`;
 }
 
 /** A text field of the record as the source returned it (robust to fields a world never sent). */

@@ -13,7 +13,7 @@ export const contractRules: RuleFamily = {
       sql: (ctx) => `
         SELECT 'salesforce:' || c.contract_id AS key, c.customer_id, cu.entity, 'salesforce' AS left_system, CAST(c.acv AS text) AS left_value,
                'stripe' AS right_system, CAST(round(c.subscription_annual_amount, 2) AS text) AS right_value,
-               c.acv - c.subscription_annual_amount AS delta, c.currency, abs(c.acv_usd - c.subscription_annual_usd) AS amount_usd,
+               c.acv - c.subscription_annual_amount AS delta, c.currency, abs(c.acv_reporting - c.subscription_annual_reporting) AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["subscription_id", "c.subscription_id"],
                  ["match_method", "c.match_method"],
@@ -22,7 +22,7 @@ export const contractRules: RuleFamily = {
          WHERE c.subscription_id IS NOT NULL AND c.subscription_annual_amount > 0
            AND CASE WHEN c.currency = c.subscription_currency
                     THEN abs(c.acv - c.subscription_annual_amount) > ${ctx.settings.contractTolerance} * c.subscription_annual_amount
-                    ELSE abs(c.acv_usd - c.subscription_annual_usd) > ${ctx.settings.contractTolerance} * c.subscription_annual_usd END`,
+                    ELSE abs(c.acv_reporting - c.subscription_annual_reporting) > ${ctx.settings.contractTolerance} * c.subscription_annual_reporting END`,
     },
     {
       category: "contract_missing_subscription",
@@ -30,7 +30,7 @@ export const contractRules: RuleFamily = {
       needs: [["salesforce"], ["stripe"]],
       sql: (ctx) => `
         SELECT 'salesforce:' || c.contract_id AS key, c.customer_id, cu.entity, 'salesforce' AS left_system, CAST(c.acv AS text) AS left_value,
-               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, c.currency, c.acv_usd AS amount_usd,
+               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, c.currency, c.acv_reporting AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["start_date", "c.start_date"],
                  ["end_date", "c.end_date"],

@@ -10,7 +10,7 @@ export const customerRules: RuleFamily = {
       description: "Two records in one system for one real customer; the later-created one is the key.",
       sql: (ctx) => `
         SELECT d.system || ':' || d.record_id AS key, d.customer_id, cu.entity, d.system AS left_system, d.name AS left_value,
-               d.system AS right_system, o.name AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_usd,
+               d.system AS right_system, o.name AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["duplicate_of", "o.system || ':' || o.record_id"],
                  ["method", "d.method"],

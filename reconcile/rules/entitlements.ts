@@ -12,7 +12,7 @@ export const entitlementRules: RuleFamily = {
       sql: (ctx) => `
         SELECT 'zendesk:' || s.zendesk_organization_id AS key, s.customer_id, cu.entity, 'zendesk' AS left_system,
                s.current_support_tier AS left_value, 'salesforce' AS right_system, s.contract_support_tier AS right_value,
-               ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_usd,
+               ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_reporting,
                ${ctx.d.jsonObject([["contract_id", "s.contract_id"]])} AS detail
           FROM ${ctx.ref("support_tier_corrections")} s LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = s.customer_id`,
     },

@@ -17,7 +17,7 @@ export const invoiceRules: RuleFamily = {
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                CASE WHEN i.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
-               ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency, i.amount_usd,
+               ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency, i.amount_reporting,
                ${ctx.d.jsonObject([
                  ["number", "i.stripe_invoice_number"],
                  ["status", "i.billing_status"],
@@ -33,7 +33,7 @@ export const invoiceRules: RuleFamily = {
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, i.erp_system AS left_system, CAST(i.erp_amount AS text) AS left_value,
-               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_usd,
+               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_reporting,
                ${ctx.d.jsonObject([
                  ["erp_number", "i.erp_number"],
                  ["erp_date", "i.erp_date"],
@@ -49,7 +49,7 @@ export const invoiceRules: RuleFamily = {
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
                i.erp_system AS right_system, CAST(i.erp_amount AS text) AS right_value, i.billing_amount - i.erp_amount AS delta,
-               i.billing_currency AS currency, abs(i.billing_amount - i.erp_amount) * (i.amount_usd / nullif(i.billing_amount, 0)) AS amount_usd,
+               i.billing_currency AS currency, abs(i.billing_amount - i.erp_amount) * (i.amount_reporting / nullif(i.billing_amount, 0)) AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["match_method", "i.match_method"],
                  ["erp_invoice_id", "i.erp_invoice_id"],
@@ -65,7 +65,7 @@ export const invoiceRules: RuleFamily = {
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_currency AS left_value,
                i.erp_system AS right_system, i.erp_currency AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
-               i.amount_usd, ${ctx.d.jsonObject([
+               i.amount_reporting, ${ctx.d.jsonObject([
                  ["billing_amount", "i.billing_amount"],
                  ["erp_amount", "i.erp_amount"],
                  ["erp_invoice_id", "i.erp_invoice_id"],
@@ -82,7 +82,7 @@ export const invoiceRules: RuleFamily = {
         return `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_status AS left_value,
                i.erp_system AS right_system, i.erp_status AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
-               i.amount_usd, ${ctx.d.jsonObject([
+               i.amount_reporting, ${ctx.d.jsonObject([
                  ["paid_at", "i.billing_paid_at"],
                  ["erp_invoice_id", "i.erp_invoice_id"],
                ])} AS detail

@@ -13,7 +13,7 @@ export const paymentRules: RuleFamily = {
       sql: (ctx) => `
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                CASE WHEN p.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
-               ${ctx.d.cast("NULL", "numeric")} AS delta, p.billing_currency AS currency, p.amount_usd,
+               ${ctx.d.cast("NULL", "numeric")} AS delta, p.billing_currency AS currency, p.amount_reporting,
                ${ctx.d.jsonObject([
                  ["paid_at", "p.billing_paid_at"],
                  ["stripe_invoice_id", "p.stripe_invoice_id"],
@@ -29,7 +29,7 @@ export const paymentRules: RuleFamily = {
       sql: (ctx) => `
         SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
                p.erp_system AS right_system, CAST(p.erp_amount AS text) AS right_value, p.billing_amount - p.erp_amount AS delta,
-               p.billing_currency AS currency, abs(p.billing_amount - p.erp_amount) * (p.amount_usd / nullif(p.billing_amount, 0)) AS amount_usd,
+               p.billing_currency AS currency, abs(p.billing_amount - p.erp_amount) * (p.amount_reporting / nullif(p.billing_amount, 0)) AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["match_method", "p.match_method"],
                  ["erp_payment_id", "p.erp_payment_id"],

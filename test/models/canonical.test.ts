@@ -463,7 +463,7 @@ describe("canonical models on a miniature world", () => {
 
   it("invoices match by external id, memo number and customer+amount+date; drafts are not invoices; money is exact", async () => {
     const rows = await t.warehouse.query(
-      `SELECT invoice_key, match_method, erp_invoice_id, billing_amount, erp_amount, amount_usd FROM canonical.invoice ORDER BY invoice_key`,
+      `SELECT invoice_key, match_method, erp_invoice_id, billing_amount, erp_amount, amount_reporting FROM canonical.invoice ORDER BY invoice_key`,
     );
     expect(rows).toEqual([
       {
@@ -472,7 +472,7 @@ describe("canonical models on a miniature world", () => {
         erp_invoice_id: "9001",
         billing_amount: "1000.0000000000000000",
         erp_amount: "1000.00",
-        amount_usd: "1000.00",
+        amount_reporting: "1000.00",
       },
       {
         invoice_key: "stripe:in_2",
@@ -480,7 +480,7 @@ describe("canonical models on a miniature world", () => {
         erp_invoice_id: "9002",
         billing_amount: "1000.0000000000000000",
         erp_amount: "1000.00",
-        amount_usd: "1000.00",
+        amount_reporting: "1000.00",
       },
       {
         invoice_key: "stripe:in_3",
@@ -488,7 +488,7 @@ describe("canonical models on a miniature world", () => {
         erp_invoice_id: "E-1",
         billing_amount: "1200.0000000000000000",
         erp_amount: "1200.00",
-        amount_usd: "1320.00",
+        amount_reporting: "1320.00",
       },
     ]);
   });
@@ -523,17 +523,17 @@ describe("canonical models on a miniature world", () => {
       },
     ]);
     const [h] = await t.warehouse.query(
-      `SELECT billing_status, overdue_amount_usd, days_past_due, open_tickets, urgent_tickets, arr_usd, health_score
+      `SELECT billing_status, overdue_amount_reporting, days_past_due, open_tickets, urgent_tickets, arr_reporting, health_score
          FROM canonical.customer_health WHERE salesforce_account_id = '001A'`,
     );
     // in_2 is open and was due 11-10: 12 days past due. 100 - 30 - 4 - 5 - 10 = 51.
     expect(h).toEqual({
       billing_status: "overdue",
-      overdue_amount_usd: "1000.00",
+      overdue_amount_reporting: "1000.00",
       days_past_due: 12,
       open_tickets: "1",
       urgent_tickets: "1",
-      arr_usd: "12000.00",
+      arr_reporting: "12000.00",
       health_score: 51,
     });
     const corr = await t.warehouse.query(

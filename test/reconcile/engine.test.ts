@@ -20,7 +20,7 @@ const family: RuleFamily = {
       sql: (ctx) => `
         SELECT 'stripe:' || id AS key, customer_id, 'us' AS entity,
                'stripe' AS left_system, billing::text AS left_value, 'netsuite' AS right_system, erp::text AS right_value,
-               billing - erp AS delta, 'USD' AS currency, abs(billing - erp) AS amount_usd,
+               billing - erp AS delta, 'USD' AS currency, abs(billing - erp) AS amount_reporting,
                jsonb_build_object('billing', billing, 'erp', erp) AS detail
           FROM ${ctx.ref("t.amounts")}
          WHERE abs(billing - erp) > ${ctx.settings.amountTolerance}`,
@@ -31,7 +31,7 @@ const family: RuleFamily = {
       sql: (ctx) => `
         SELECT 'stripe:' || id AS key, customer_id, 'us' AS entity, 'stripe' AS left_system, billing::text AS left_value,
                'netsuite' AS right_system, NULL::text AS right_value, NULL::numeric AS delta, 'USD' AS currency,
-               billing AS amount_usd, '{}'::jsonb AS detail
+               billing AS amount_reporting, '{}'::jsonb AS detail
           FROM ${ctx.ref("t.amounts")} WHERE erp IS NULL`,
     },
   ],
@@ -131,12 +131,16 @@ describe("reconciliation lifecycle", () => {
   });
 
   it("summary, history and the detail table are there for BI", async () => {
-    const summary = await t.warehouse.query<{ category: string; open_count: string; amount_usd: string }>(
-      `SELECT category, sum(open_count) AS open_count, sum(amount_usd) AS amount_usd FROM recon.summary GROUP BY category ORDER BY category`,
+    const summary = await t.warehouse.query<{
+      category: string;
+      open_count: string;
+      amount_reporting: string;
+    }>(
+      `SELECT category, sum(open_count) AS open_count, sum(amount_reporting) AS amount_reporting FROM recon.summary GROUP BY category ORDER BY category`,
     );
     expect(summary).toEqual([
-      { category: "invoice_amount_mismatch", open_count: "2", amount_usd: "21" },
-      { category: "invoice_missing_in_erp", open_count: "1", amount_usd: "50" },
+      { category: "invoice_amount_mismatch", open_count: "2", amount_reporting: "21" },
+      { category: "invoice_missing_in_erp", open_count: "1", amount_reporting: "50" },
     ]);
     const history = await t.warehouse.query(
       `SELECT day::text AS day, sum(open_count)::int AS n FROM recon.history GROUP BY day ORDER BY day`,

@@ -84,7 +84,7 @@ describe("reconciliation on Snowflake", () => {
     const discrepancy = sent[1]!.sql;
     expect(discrepancy).toMatch(/"detail" VARIANT/);
     expect(discrepancy).toMatch(/"first_seen_at" TIMESTAMP_TZ NOT NULL/);
-    expect(discrepancy).toMatch(/"amount_usd" NUMBER\(38,10\)/);
+    expect(discrepancy).toMatch(/"amount_reporting" NUMBER\(38,10\)/);
     expect(discrepancy).toMatch(/PRIMARY KEY \("category", "key"\)/);
     // Views are replaced every run: their grants must survive.
     expect(sent.slice(4).every((s) => /COPY GRANTS/.test(s.sql))).toBe(true);
@@ -185,7 +185,7 @@ describe("reconciliation on Snowflake", () => {
           sql: (ctx) =>
             `SELECT 'stripe:in_1' AS key, NULL AS customer_id, NULL AS entity, 'stripe' AS left_system, '1' AS left_value,
                     'netsuite' AS right_system, '2' AS right_value, ${ctx.d.cast("1", "numeric")} AS delta, 'USD' AS currency,
-                    ${ctx.d.cast("1", "numeric")} AS amount_usd, ${ctx.d.jsonObject([["a", "1"]])} AS detail`,
+                    ${ctx.d.cast("1", "numeric")} AS amount_reporting, ${ctx.d.jsonObject([["a", "1"]])} AS detail`,
         },
       ],
     };

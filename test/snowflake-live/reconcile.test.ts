@@ -36,7 +36,7 @@ const family: RuleFamily = {
         SELECT 'live:' || id AS key, customer_id, 'us' AS entity,
                'billing' AS left_system, ${ctx.d.cast("billing", "text")} AS left_value,
                'erp' AS right_system, ${ctx.d.cast("erp", "text")} AS right_value,
-               billing - erp AS delta, 'USD' AS currency, abs(billing - erp) AS amount_usd,
+               billing - erp AS delta, 'USD' AS currency, abs(billing - erp) AS amount_reporting,
                ${ctx.d.jsonObject([
                  ["billing", "billing"],
                  ["erp", "erp"],

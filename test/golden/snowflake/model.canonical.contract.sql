@@ -41,9 +41,10 @@ WITH opp AS (
     SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
            round(o.acv * CASE WHEN upper(o.currency) = 'USD' THEN 1 ELSE COALESCE(fa.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
-            WHERE r.currency = upper(o.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS acv_usd,
+            WHERE r.currency = upper(o.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS acv_reporting,
            round(s.annual_amount * CASE WHEN upper(s.currency) = 'USD' THEN 1 ELSE COALESCE(fs.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
-            WHERE r.currency = upper(s.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS subscription_annual_usd,
+            WHERE r.currency = upper(s.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS subscription_annual_reporting,
+           CAST('USD' AS varchar) AS reporting_currency,
            o.start_date, o.end_date,
            CASE WHEN o.start_date IS NOT NULL AND o.end_date IS NOT NULL
                 THEN CAST(FLOOR(MONTHS_BETWEEN(o.end_date, o.start_date)) AS integer) END AS term_months,

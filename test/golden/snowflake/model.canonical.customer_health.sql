@@ -1,14 +1,14 @@
 -- canonical.customer_health (table): Billing status, overdue amount, last payment, ARR, ticket load and a 0-100 health score per customer, as of the run.
 CREATE OR REPLACE TABLE "canonical"."customer_health" AS
 WITH overdue AS (
-      SELECT customer_id, sum(amount_usd) AS amount, max(CAST(TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z') AS date) - CAST(billing_due_at AS date)) AS days
+      SELECT customer_id, sum(amount_reporting) AS amount, max(CAST(TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z') AS date) - CAST(billing_due_at AS date)) AS days
         FROM "canonical"."invoice"
        WHERE billing_status = 'open' AND billing_due_at IS NOT NULL AND billing_due_at < TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z')
        GROUP BY customer_id
     ),
     pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM "canonical"."payment" WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
     arr AS (
-      SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_usd, acv_usd) END) AS arr,
+      SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_reporting, acv_reporting) END) AS arr,
              count(CASE WHEN is_active THEN 1 END) AS active, count(*) AS contracts
         FROM "canonical"."contract" GROUP BY customer_id
     ),
@@ -27,8 +27,8 @@ WITH overdue AS (
                   WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
                   WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'
                   ELSE 'current' END AS billing_status,
-             round(coalesce(o.amount, 0), 2) AS overdue_amount_usd, coalesce(o.days, 0) AS days_past_due,
-             p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_usd,
+             round(coalesce(o.amount, 0), 2) AS overdue_amount_reporting, coalesce(o.days, 0) AS days_past_due,
+             p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_reporting, CAST('USD' AS varchar) AS reporting_currency,
              coalesce(t.open_tickets, 0) AS open_tickets, coalesce(t.urgent, 0) AS urgent_tickets,
              coalesce(a.active, 0) AS active_contracts
         FROM "canonical"."customer" c
@@ -39,7 +39,7 @@ WITH overdue AS (
     )
     SELECT b.*,
            CAST(greatest(0, least(100, round(100
-             - CASE WHEN b.overdue_amount_usd > 0 THEN 30 ELSE 0 END
+             - CASE WHEN b.overdue_amount_reporting > 0 THEN 30 ELSE 0 END
              - least(20, b.days_past_due / 3.0)
              - least(20, 5 * b.open_tickets)
              - least(20, 10 * b.urgent_tickets)

@@ -1,4 +1,4 @@
--- canonical.fx_rate (table): Daily exchange rates to the reporting currency (USD), from FX_RATES_FILE. One row per day and currency.
+-- canonical.fx_rate (table): Daily exchange rates as USD per unit, from FX_RATES_FILE, one row per day and currency; amounts in another reporting currency use the cross rate.
 CREATE OR REPLACE TABLE "canonical"."fx_rate" AS
 SELECT CAST(date AS date) AS rate_date, upper(currency) AS currency, CAST(usd_per_unit AS number(38,10)) AS usd_per_unit
       FROM "staging"."reference__fx_rates"

@@ -116,7 +116,8 @@ WITH billing AS (
        WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
     SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
-            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.invoice_date AS date))) END, 2) AS amount_usd
+            WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.invoice_date AS date))) END, 2) AS amount_reporting,
+           CAST('USD' AS varchar) AS reporting_currency
       FROM paired p
       LEFT JOIN "canonical"."customer" c ON c.customer_id = p.customer_id
       LEFT JOIN "canonical"."fx_rate" fx ON fx.currency = upper(p.currency) AND fx.rate_date = CAST(p.invoice_date AS date);

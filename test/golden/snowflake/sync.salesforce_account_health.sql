@@ -1,6 +1,6 @@
 -- sync.salesforce_account_health: change detection
 WITH src AS (
-       SELECT CAST(m."salesforce_account_id" AS varchar) AS record_id, PARSE_JSON(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL('Billing_Status__c', m."billing_status", 'Overdue_Amount__c', m."overdue_amount_usd", 'Last_Payment_Date__c', m."last_payment_date", 'ARR__c', m."arr_usd", 'Health_Score__c', m."health_score"))) AS payload FROM "canonical"."customer_health" m WHERE CAST(m."salesforce_account_id" AS varchar) IS NOT NULL
+       SELECT CAST(m."salesforce_account_id" AS varchar) AS record_id, PARSE_JSON(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL('Billing_Status__c', m."billing_status", 'Overdue_Amount__c', m."overdue_amount_reporting", 'Last_Payment_Date__c', m."last_payment_date", 'ARR__c', m."arr_reporting", 'Health_Score__c', m."health_score"))) AS payload FROM "canonical"."customer_health" m WHERE CAST(m."salesforce_account_id" AS varchar) IS NOT NULL
          QUALIFY ROW_NUMBER() OVER (PARTITION BY CAST(m."salesforce_account_id" AS varchar) ORDER BY CAST(m."salesforce_account_id" AS varchar)) = 1
      ),
      st AS (SELECT record_id, payload FROM reverse.sync_state WHERE sync = ?),

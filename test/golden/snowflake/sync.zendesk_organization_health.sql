@@ -1,6 +1,6 @@
 -- sync.zendesk_organization_health: change detection
 WITH src AS (
-       SELECT CAST(m."zendesk_organization_id" AS varchar) AS record_id, PARSE_JSON(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL('organization_fields.billing_status', m."billing_status", 'organization_fields.arr', m."arr_usd", 'organization_fields.health_score', m."health_score"))) AS payload FROM "canonical"."customer_health" m WHERE CAST(m."zendesk_organization_id" AS varchar) IS NOT NULL
+       SELECT CAST(m."zendesk_organization_id" AS varchar) AS record_id, PARSE_JSON(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL('organization_fields.billing_status', m."billing_status", 'organization_fields.arr', m."arr_reporting", 'organization_fields.health_score', m."health_score"))) AS payload FROM "canonical"."customer_health" m WHERE CAST(m."zendesk_organization_id" AS varchar) IS NOT NULL
          QUALIFY ROW_NUMBER() OVER (PARTITION BY CAST(m."zendesk_organization_id" AS varchar) ORDER BY CAST(m."zendesk_organization_id" AS varchar)) = 1
      ),
      st AS (SELECT record_id, payload FROM reverse.sync_state WHERE sync = ?),
