@@ -1,12 +1,23 @@
-import { buildModels } from "../models/build.js";
+import { buildProject } from "../api/build.js";
 import { modelDag } from "../models/project.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { select } from "../orchestration/select.js";
 import { familyNodes } from "../reconcile/stage.js";
 import { ruleFamilies } from "../reconcile/user-rules.js";
 import type { CommandContext } from "./context.js";
-import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
+
+/** One line of `trueup build --list`: a model, or a reconciliation rule reading models. */
+interface ListRow {
+  model: string;
+  kind: "model" | "rule";
+  materialized: string;
+  tags: string;
+  upstream: string;
+  downstream: string;
+  /** The project file it is defined in; null for built-in models and rules. */
+  file: string | null;
+}
 
 export async function buildCommand(
   ctx: CommandContext,
@@ -20,30 +31,31 @@ export async function buildCommand(
     // The reconciliation rules reading the models, built-in and the project's own, as lineage.
     const rules = familyNodes(config, new Set(dag.nodes.keys()));
     const readers = (id: string) => rules.filter((r) => r.upstream.includes(id)).map((r) => r.id);
-    const rows = chosen.map(
-      (id): Record<"model" | "materialized" | "tags" | "upstream" | "downstream", string> => {
-        const n = dag.get(id);
-        return {
-          model: id,
-          materialized: n.model.definition.materialized,
-          tags: (n.model.definition.tags ?? []).join(","),
-          upstream: [...n.model.refs, ...n.model.sources.map((s) => `source:${s.source}.${s.stream}`)].join(
-            " ",
-          ),
-          downstream: [...dag.children(id), ...readers(id)].join(" "),
-        };
-      },
-    );
+    const rows: ListRow[] = chosen.map((id) => {
+      const n = dag.get(id);
+      return {
+        model: id,
+        kind: "model",
+        materialized: n.model.definition.materialized,
+        tags: (n.model.definition.tags ?? []).join(","),
+        upstream: [...n.model.refs, ...n.model.sources.map((s) => `source:${s.source}.${s.stream}`)].join(
+          " ",
+        ),
+        downstream: [...dag.children(id), ...readers(id)].join(" "),
+        file: n.model.definition.file ?? null,
+      };
+    });
     // Rules are listed after the models when no --select narrows the list to models.
     if (!opts.select) {
       for (const r of rules) {
-        const family = ruleFamilies().find((f) => f.name === r.name);
         rows.push({
           model: r.id,
-          materialized: family?.file ? `rule (${family.file})` : "rule",
+          kind: "rule",
+          materialized: "rule",
           tags: (r.tags ?? []).join(","),
           upstream: r.upstream.join(" "),
           downstream: "",
+          file: ruleFamilies().find((f) => f.name === r.name)?.file ?? null,
         });
       }
     }
@@ -52,22 +64,13 @@ export async function buildCommand(
     else
       ctx.print(
         formatTable(
-          ["model", "materialized", "tags", "upstream", "downstream"],
-          rows.map((r) => Object.values(r)),
+          ["model", "materialized", "tags", "upstream", "downstream", "file"],
+          rows.map((r) => [r.model, r.materialized, r.tags, r.upstream, r.downstream, r.file ?? ""]),
         ),
       );
     return 0;
   }
-  const { warehouse } = await ctx.warehouse();
-  await lockRun(ctx, "build");
-  const outcomes = await buildModels({
-    warehouse,
-    config,
-    log: ctx.log,
-    models,
-    select: opts.select,
-    fullRefresh: opts.fullRefresh,
-  });
+  const { models: outcomes } = await buildProject(ctx, opts);
   if (ctx.json) ctx.printJson({ run_id: ctx.runId, models: outcomes });
   else {
     ctx.print(

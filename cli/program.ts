@@ -1,5 +1,6 @@
 import { compileCommand } from "./compile.js";
 import { demoCommand, type DemoOptions } from "./demo.js";
+import { initCommand } from "./init.js";
 import { sandboxCommand, type SandboxCommandOptions } from "./sandbox.js";
 import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -70,6 +71,21 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (str, write) => write(`trueup: ${str.replace(/^error: /, "")}`) })
     .exitOverride();
+
+  program
+    .command("init [dir]")
+    .description(
+      "write a new trueup project into DIR (default: here): package.json, trueup.config.ts, .env.example, models/, rules/, .gitignore",
+    )
+    .option("-y, --yes", "do not ask (without a terminal, init never asks)")
+    .option("--force", "overwrite files that exist already")
+    .action(async function (
+      this: Command,
+      dir: string | undefined,
+      opts: { yes?: boolean; force?: boolean },
+    ) {
+      await runCommand(globals(this), (ctx) => initCommand(ctx, dir, opts));
+    });
 
   program
     .command("demo")

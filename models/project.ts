@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { Config } from "../config/schema.js";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, errorMessage } from "../core/errors.js";
 import { Dag, type DagNode } from "../orchestration/dag.js";
 import type { Dialect } from "../warehouse/interfaces.js";
 import { canonicalModels } from "./canonical/index.js";
@@ -36,10 +36,9 @@ export async function loadModelDefinitions(config: Config, cwd = process.cwd()):
       } else if (e.name.endsWith(".sql")) {
         defs.push(await loadSqlModel(file, e.name, where(file)));
       } else if (/\.(ts|mts|js|mjs)$/.test(e.name) && !/\.d\.m?ts$/.test(e.name)) {
-        const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as {
-          model?: ModelDefinition;
-          models?: ModelDefinition[];
-        };
+        const mod = (await tsImport(pathToFileURL(file).href, import.meta.url).catch((err: unknown) => {
+          throw new ConfigError(`cannot load ${where(file)}: ${errorMessage(err)}`, { cause: err });
+        })) as { model?: ModelDefinition; models?: ModelDefinition[] };
         for (const m of [mod.model, ...(mod.models ?? [])]) if (m) defs.push({ file: where(file), ...m });
       }
     }

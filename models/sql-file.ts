@@ -207,7 +207,12 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
   const refs: string[] = [];
   const sources: [string, string][] = [];
   let last = 0;
-  for (const m of body.matchAll(EXPRESSION)) {
+  // Expressions in SQL comments are left alone (a comment may well show how to write a ref);
+  // in quoted text they are replaced, as dbt does.
+  const uncommented = body.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) =>
+    m.startsWith("'") ? m : blank(m),
+  );
+  for (const m of uncommented.matchAll(EXPRESSION)) {
     const line = lineAt(full, bodyOffset + m.index);
     pieces.push({ text: body.slice(last, m.index) });
     last = m.index + m[0].length;

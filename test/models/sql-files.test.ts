@@ -46,7 +46,7 @@ SELECT i.id AS invoice_id, i.customer AS customer_id, i.status, i.total / 100.0 
  WHERE i.status = 'open'; -- the trailing semicolon and comment are fine
 `,
   // Directly in models/: builds analytics.<name>; a view by default.
-  "models/open_by_customer.sql": `-- totals per customer
+  "models/open_by_customer.sql": `-- totals per customer; a comment's {{ ref('no.such_model') }} is left alone
 SELECT customer_id, count(*) AS invoices, sum(amount) AS amount
   FROM {{ ref("finance.open_invoices") }}
  GROUP BY customer_id
