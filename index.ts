@@ -17,3 +17,16 @@ export type {
 export { defineRule, type RuleDefinition } from "./reconcile/define.js";
 export type { RuleContext } from "./reconcile/interfaces.js";
 export { TrueupError, ConfigError, UsageError } from "./core/errors.js";
+
+// Programmatic runs: each is what the command of the same name does, with typed options and results.
+export type { TrueupOptions } from "./api/session.js";
+export { run, type RunOptions, type RunResult } from "./api/run.js";
+export { extract, type ExtractOptions, type ExtractResult } from "./api/extract.js";
+export { build, type BuildOptions, type BuildResult } from "./api/build.js";
+export { reconcile, type ReconcileOptions, type ReconcileResult } from "./api/reconcile.js";
+export { sync, type SyncOptions, type SyncResult } from "./api/sync.js";
+export type { NodeOutcome } from "./orchestration/runner.js";
+export type { StreamOutcome } from "./extract/run-extract.js";
+export type { ModelOutcome } from "./models/build.js";
+export type { FamilyResult } from "./reconcile/engine.js";
+export type { SyncRunResult } from "./reverse/sync.js";

@@ -1,11 +1,13 @@
-import { loadConfig, type LoadedConfig } from "../config/load.js";
-import { readCredentials, type Credentials } from "../config/credentials.js";
+import { loadConfig } from "../config/load.js";
+import { readCredentials } from "../config/credentials.js";
 import { ConfigError, TrueupError, errorMessage } from "../core/errors.js";
-import { createLogger, effectiveLogLevel, setLogger, type LogFormat, type Logger } from "../core/log.js";
+import { createLogger, effectiveLogLevel, setLogger, type LogFormat } from "../core/log.js";
 import { redactText } from "../core/redact.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown, runCleanups } from "../core/shutdown.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
+import type { Session } from "../api/session.js";
+import { describeHolder } from "../orchestration/run-lock.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -16,16 +18,9 @@ export interface GlobalOptions {
   lockWait?: number;
 }
 
-export interface CommandContext {
-  runId: string;
-  log: Logger;
-  loaded: LoadedConfig;
-  credentials(): Credentials;
-  /** Opens (and on exit closes) the configured warehouse; the embedded one is started if needed. */
-  warehouse(): Promise<OpenedWarehouse>;
+/** A session (see api/session.ts) that also prints: what every command gets. */
+export interface CommandContext extends Session {
   json: boolean;
-  /** How long to wait for the run lock: --lock-wait, else TRUEUP_LOCK_WAIT (seconds); unset: no limit. */
-  lockWaitMs?: number;
   /** Command output on stdout, redacted of every credential (core/redact.ts). */
   print(text: string): void;
   /** `--json` output, redacted likewise (the JSON stays valid: masks are plain text). */
@@ -74,13 +69,22 @@ export async function runCommand(
     log.level = effectiveLogLevel(loaded.config.log.level);
     log.debug({ config: loaded.file ?? "built-in defaults", level: log.level }, "config loaded");
     let opened: Promise<OpenedWarehouse> | undefined;
+    const waitMs = lockWaitMs(opts.lockWait);
     const ctx: CommandContext = {
       runId,
       log,
       loaded,
       json: opts.json === true,
-      lockWaitMs: lockWaitMs(opts.lockWait),
+      lockWaitMs: waitMs,
+      onLockWait: (holder) =>
+        process.stderr.write(
+          `trueup: waiting for ${describeHolder(holder)} to finish` +
+            (waitMs === undefined
+              ? " (--lock-wait <seconds> gives up after a while)\n"
+              : ` (at most ${waitMs / 1000} s)\n`),
+        ),
       credentials: () => readCredentials(),
+      defer: (cleanup) => void onShutdown(cleanup),
       warehouse: () => {
         opened ??= openWarehouse(loaded.config).then((o) => {
           onShutdown(() => o.warehouse.close());

@@ -1,7 +1,5 @@
-import { runExtract } from "../extract/run-extract.js";
+import { extractStreams } from "../api/extract.js";
 import type { CommandContext } from "./context.js";
-import { lockRun } from "./run-lock.js";
-import { runHistory } from "./worker.js";
 import { streamProgress } from "./progress.js";
 import { formatTable } from "./table.js";
 
@@ -10,20 +8,10 @@ export async function extractCommand(
   streams: string[],
   opts: { fullRefresh?: boolean },
 ): Promise<number> {
-  const { warehouse } = await ctx.warehouse();
-  const history = await runHistory(ctx);
-  await lockRun(ctx, "extract");
   const progress = ctx.json ? undefined : streamProgress();
-  const outcomes = await runExtract({
-    warehouse,
-    config: ctx.loaded.config,
-    credentials: ctx.credentials(),
-    runId: ctx.runId,
-    log: ctx.log,
-    selection: streams,
+  const { streams: outcomes } = await extractStreams(ctx, {
+    streams,
     fullRefresh: opts.fullRefresh,
-    recordRun: true,
-    history,
     onProgress: progress?.update,
   });
   progress?.done();

@@ -1,21 +1,10 @@
-import { projectRoot } from "../orchestration/project.js";
-import { reconcile } from "../reconcile/run.js";
-import { loadRuleDefinitions } from "../reconcile/user-rules.js";
+import { reconcileProject } from "../api/reconcile.js";
 import type { CommandContext } from "./context.js";
-import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
-  await loadRuleDefinitions(ctx.loaded.config, projectRoot(ctx.loaded));
+  const { families: results } = await reconcileProject(ctx, opts);
   const { warehouse } = await ctx.warehouse();
-  await lockRun(ctx, "reconcile");
-  const results = await reconcile({
-    warehouse,
-    config: ctx.loaded.config,
-    asOf: opts.asOf,
-    runId: ctx.runId,
-    log: ctx.log,
-  });
   const rows = await warehouse
     .query<{ category: string; open: string; amount_reporting: string; oldest: string | null }>(
       warehouse.dialect === "snowflake"

@@ -1,54 +1,26 @@
-import { loadProject, projectRoot } from "../orchestration/project.js";
-import { pipelineDag } from "../orchestration/pipeline.js";
-import "../orchestration/stages.js";
-import { runOutcome, type RuleNotRunRow } from "../orchestration/report.js";
-import { runDag } from "../orchestration/runner.js";
-import { select } from "../orchestration/select.js";
+import { runPipeline } from "../api/run.js";
+import type { RuleNotRunRow } from "../orchestration/report.js";
 import type { CommandContext } from "./context.js";
-import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
-import { runHistory } from "./worker.js";
 
 export async function runPipelineCommand(
   ctx: CommandContext,
   opts: { select?: string; asOf?: string; fullRefresh?: boolean },
 ): Promise<number> {
-  const config = ctx.loaded.config;
-  const asOf = opts.asOf ?? new Date().toISOString();
-  const { models } = await loadProject(config, projectRoot(ctx.loaded));
-  const dag = pipelineDag(config, models, { asOf });
-  const selected = select(dag, opts.select);
-  const { warehouse } = await ctx.warehouse();
-  const history = await runHistory(ctx);
-  await lockRun(ctx, "run");
   const tty = process.stderr.isTTY && !ctx.json;
-  const result = await runDag({
-    dag,
-    selected,
-    selector: opts.select,
-    command: "run",
-    history,
-    context: {
-      warehouse,
-      config,
-      credentials: ctx.credentials(),
-      models,
-      runId: ctx.runId,
-      log: ctx.log,
-      asOf,
-      fullRefresh: opts.fullRefresh === true,
-    },
+  const result = await runPipeline(ctx, {
+    ...opts,
     onNode: (o) => {
       if (tty && o.status !== "running") process.stderr.write(`${o.status.padEnd(9)} ${o.node}\n`);
     },
   });
-  const outcome = await runOutcome(history, ctx.runId);
   if (ctx.json)
     ctx.printJson({
-      run_id: ctx.runId,
-      ...result,
-      first_failure: outcome.firstFailure ?? null,
-      rules_not_run: outcome.rulesNotRun,
+      run_id: result.runId,
+      status: result.status,
+      nodes: result.nodes,
+      first_failure: result.firstFailure ?? null,
+      rules_not_run: result.rulesNotRun,
     });
   else {
     ctx.print(
@@ -64,7 +36,7 @@ export async function runPipelineCommand(
         ]),
       ),
     );
-    printOutcome(ctx, outcome);
+    printOutcome(ctx, result);
     ctx.print(`run ${ctx.runId}: ${result.status}`);
   }
   return result.status === "succeeded" ? 0 : 1;

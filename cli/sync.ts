@@ -1,7 +1,6 @@
-import { runSyncs } from "../reverse/run.js";
+import { runSync } from "../api/sync.js";
 import type { SyncRunResult } from "../reverse/sync.js";
 import type { CommandContext } from "./context.js";
-import { lockRun } from "./run-lock.js";
 import { formatTable } from "./table.js";
 
 export interface SyncCommandOptions {
@@ -37,20 +36,7 @@ export async function syncCommand(
   names: string[],
   opts: SyncCommandOptions,
 ): Promise<number> {
-  const { warehouse } = await ctx.warehouse();
-  // A dry run writes nothing, so it does not wait for the run holding the warehouse.
-  if (!opts.dryRun) await lockRun(ctx, "sync");
-  const results = await runSyncs({
-    warehouse,
-    config: ctx.loaded.config,
-    credentials: ctx.credentials(),
-    runId: ctx.runId,
-    log: ctx.log,
-    names,
-    dryRun: opts.dryRun,
-    approve: opts.approve,
-    replay: opts.replay,
-  });
+  const { syncs: results } = await runSync(ctx, { names, ...opts });
   const bad = results.some((r) => r.status === "failed" || r.status === "blocked");
   if (ctx.json) {
     ctx.printJson({ run_id: ctx.runId, syncs: results });

@@ -9,6 +9,15 @@ export {
   type RequestLogEntry,
 } from "./emulators/server.js";
 export { MemoryWorldStore } from "./emulators/store.js";
+export { generateWorld, worldDigest, type GenerateOptions, type WorldSummary } from "./world/generate.js";
+export {
+  readWorldManifest,
+  readTruth,
+  type WorldManifest,
+  type Truth,
+  type TruthDiscrepancy,
+  type TruthLink,
+} from "./world/read.js";
 export { SANDBOX_CREDENTIALS, type FaultProfile } from "./emulators/context.js";
 
 /** `.trueup/worlds/seed-N-scale-S`, generated once and reused (generation is deterministic). */

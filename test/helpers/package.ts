@@ -17,6 +17,7 @@ const PACKED = [
   "index.ts",
   "trueup.config.ts",
   "bin",
+  "api",
   "docs",
   "cli",
   "config",
