@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +8,8 @@ import { parseCrontab } from "graphile-worker";
 import { parseConfig } from "../../config/load.js";
 import { crontab } from "../../orchestration/worker.js";
 import { config as example } from "../../trueup.config.js";
-import { runCli } from "../helpers/cli.js";
+import { isSalesforceApiName } from "../../extract/sources/salesforce/streams.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
@@ -115,5 +118,122 @@ describe("a user model without a description", () => {
       env: { WAREHOUSE_URL: t.url },
     });
     expect(compiled.code).toBe(0);
+  });
+});
+
+describe("Salesforce field names from describe go into SOQL only when they are API names", () => {
+  it("the grammar: letters, digits, single underscores, a namespace prefix and a __c/__r suffix", () => {
+    for (const ok of [
+      "Id",
+      "Name",
+      "BillingStreet",
+      "Region__c",
+      "acme__Tier__c",
+      "Account__r",
+      "Loc__Latitude__s",
+    ])
+      expect(isSalesforceApiName(ok), ok).toBe(true);
+    for (const bad of [
+      "",
+      "1Up__c",
+      "_Name",
+      "Name_",
+      "Two__Under__scores__c",
+      "Name, (SELECT Id FROM User)",
+      "Tier__q",
+      "Näme",
+    ])
+      expect(isSalesforceApiName(bad), bad).toBe(false);
+  });
+
+  it("a configured object that is not an API name fails its stream before any request, naming it", async () => {
+    const dir = project(`{ sources: { salesforce: { streams: ["Account WHERE Id != null"] } } }`);
+    const r = await runCli(["--json", "extract", "salesforce"], {
+      cwd: dir,
+      env: {
+        WAREHOUSE_URL: t.url,
+        // Nothing listens here: the stream must fail before asking.
+        SALESFORCE_INSTANCE_URL: "http://127.0.0.1:9",
+        SALESFORCE_ACCESS_TOKEN: "00Dtest!stubtoken",
+        TRUEUP_LOG_LEVEL: "error",
+      },
+    });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { streams: { status: string; error?: string }[] };
+    expect(out.streams).toHaveLength(1);
+    expect(out.streams[0]!.error).toContain(
+      'sources.salesforce.streams: "Account WHERE Id != null" is not a Salesforce object API name',
+    );
+  });
+
+  it("a bad field is left out of the query with a warning naming object and field; the rest loads", async () => {
+    const bad = ["Name FROM User WHERE Id != null --", "Secret__c, (SELECT Id FROM Contacts)", "1Up__c"];
+    const queries: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://stub");
+      res.setHeader("content-type", "application/json");
+      if (url.pathname.endsWith("/sobjects/Account/describe")) {
+        const fields = [
+          { name: "Id", type: "id" },
+          { name: "SystemModstamp", type: "datetime" },
+          { name: "IsDeleted", type: "boolean" },
+          { name: "Name", type: "string" },
+          { name: "acme__Tier__c", type: "picklist" },
+          ...bad.map((name) => ({ name, type: "string" })),
+        ];
+        return res.end(JSON.stringify({ name: "Account", fields }));
+      }
+      if (url.pathname.endsWith("/queryAll")) {
+        queries.push(url.searchParams.get("q") ?? "");
+        const record = {
+          attributes: { type: "Account" },
+          Id: "001000000000001AAA",
+          SystemModstamp: "2026-11-30T10:00:00.000+0000",
+          IsDeleted: false,
+          Name: "Acme",
+          acme__Tier__c: "Gold",
+        };
+        return res.end(JSON.stringify({ totalSize: 1, done: true, records: [record] }));
+      }
+      res.statusCode = 404;
+      res.end("[]");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await runCli(["--json", "extract", "salesforce.Account"], {
+        cwd: REPO_ROOT,
+        env: {
+          WAREHOUSE_URL: t.url,
+          SALESFORCE_INSTANCE_URL: `http://127.0.0.1:${port}`,
+          SALESFORCE_ACCESS_TOKEN: "00Dtest!stubtoken",
+          TRUEUP_LOG_LEVEL: "warn",
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(queries).toHaveLength(1);
+      expect(queries[0]).toMatch(
+        /^SELECT Id, SystemModstamp, IsDeleted, Name, acme__Tier__c FROM Account ORDER BY/,
+      );
+      const warnings = r.stderr
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: string; object?: string; field?: string; msg: string });
+      for (const name of bad)
+        expect(warnings).toContainEqual(
+          expect.objectContaining({
+            level: "warn",
+            object: "Account",
+            field: name,
+            msg: expect.stringContaining("not a Salesforce API name"),
+          }),
+        );
+      const rows = await t.warehouse.query<{ name: string; acme__tier__c: string }>(
+        `SELECT name, acme__tier__c FROM staging.salesforce__account`,
+      );
+      expect(rows).toEqual([{ name: "Acme", acme__tier__c: "Gold" }]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -1,9 +1,16 @@
+import { ConfigError } from "../../../core/errors.js";
 import type { ExtractBatch } from "../../../load/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
 import { enabledStreams } from "../shared.js";
 import { salesforceClient } from "./client.js";
 import { soqlWhere, startCursor, type SalesforceCursor } from "./incremental.js";
-import { SALESFORCE_STREAMS, columnTypes, descriptorFor, type DescribeField } from "./streams.js";
+import {
+  SALESFORCE_STREAMS,
+  columnTypes,
+  descriptorFor,
+  isSalesforceApiName,
+  type DescribeField,
+} from "./streams.js";
 
 interface QueryPage {
   totalSize: number;
@@ -32,12 +39,26 @@ export const salesforceSource: Source = {
       return {
         descriptor,
         async *read(saved): AsyncGenerator<ExtractBatch> {
+          if (!isSalesforceApiName(object))
+            throw new ConfigError(
+              `sources.salesforce.streams: ${JSON.stringify(object)} is not a Salesforce object API name (a letter, then letters, digits and single underscores, optionally acme__ before and __c after); fix it in the config`,
+            );
           budget.check(`${object} describe`);
           const describe = await http.request<{ fields: DescribeField[] }>({
             path: `${api}/sobjects/${object}/describe`,
           });
+          // Field names go into SOQL as they are: one outside the API-name grammar is not a field
+          // Salesforce can have, so it is left out (and said), never quoted into the query.
+          const named = describe.body.fields.filter((f) => {
+            if (typeof f.name === "string" && isSalesforceApiName(f.name)) return true;
+            ctx.log.warn(
+              { source: "salesforce", object, field: f.name },
+              `Salesforce ${object}: describe lists a field named ${JSON.stringify(f.name)}, which is not a Salesforce API name; it is not extracted`,
+            );
+            return false;
+          });
           // base64 (file bodies) cannot be read many rows at a time; everything else is selected.
-          const readable = describe.body.fields.filter((f) => f.type !== "base64");
+          const readable = named.filter((f) => f.type !== "base64");
           const fields = readable.map((f) => f.name);
           descriptor.columnTypes = columnTypes(readable);
           for (const needed of ["Id", "SystemModstamp", "IsDeleted"])

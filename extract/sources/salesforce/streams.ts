@@ -25,6 +25,21 @@ export function columnTypeOf(sfType: string): ColumnType {
   }
 }
 
+/** One part of an API name: a letter, then letters and digits, with single underscores between. */
+const PART = "[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*";
+/**
+ * Salesforce's API-name grammar: an optional namespace prefix (`acme__`), the name, and for
+ * custom and related things a suffix (`__c` custom, `__r` relationship, `__pc` person account,
+ * `__s` compound sub-field, `__e` event, `__mdt` metadata type, `__x` external, `__b` big
+ * object); a prefix only comes with a suffix. Nothing else can be a field or object, so nothing
+ * else goes into SOQL.
+ */
+const API_NAME = new RegExp(`^(?:${PART}|(?:${PART}__)?${PART}__(?:c|r|pc|s|e|mdt|x|b))$`, "i");
+
+export function isSalesforceApiName(name: string): boolean {
+  return name.length <= 255 && API_NAME.test(name);
+}
+
 export interface DescribeField {
   name: string;
   type: string;
