@@ -6,6 +6,7 @@ import { quoteLiteral } from "../warehouse/identifiers.js";
 import type { Dialect, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily, type RuleNotRun } from "./interfaces.js";
 import { rulesNotRun, unmetNeed } from "./needs.js";
+import { writeRuleStatus } from "./rule-status.js";
 import { ensureReconSchema } from "./schema.js";
 
 export interface FamilyResult {
@@ -154,6 +155,7 @@ export async function runFamily(
     await events("opened", opened);
     await events("reopened", reopened);
     await events("resolved", resolved);
+    await writeRuleStatus(tx, family, { ...options, notRun });
     await tx.query(
       `DELETE FROM recon.history WHERE day = CAST($1 AS timestamptz)::date AND category = ANY($2)`,
       [at, categories],
@@ -318,6 +320,7 @@ async function runFamilySnowflake(
       GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a')`,
     [options.asOf],
   );
+  await writeRuleStatus(tx, family, options);
   const counts = await tx.query<{ event: string; n: string | number }>(
     `SELECT event, count(*) AS n FROM ${changes} GROUP BY event`,
   );

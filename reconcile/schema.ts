@@ -13,6 +13,8 @@ const EVENTS_DESCRIPTION =
   "Lifecycle log: when each discrepancy opened, resolved or reopened, and in which run.";
 const HISTORY_DESCRIPTION = "Open discrepancies per day, category, entity and currency: the trend chart.";
 const OPEN_DESCRIPTION = "Open discrepancies with their age: the exception queue finance works.";
+const RULE_STATUS_DESCRIPTION =
+  "Whether the last reconciliation ran each rule (ran, not_run, disabled) and why not: a category with no open discrepancies whose rule did not run is unknown, not clean.";
 const SUMMARY_DESCRIPTION =
   "Open discrepancies counted and summed by category, entity, currency and age bucket.";
 
@@ -103,6 +105,15 @@ const POSTGRES_STATEMENTS = [
    )`,
   renamedToReporting("history"),
   `COMMENT ON TABLE recon.history IS ${quoteLiteral(HISTORY_DESCRIPTION)}`,
+  `CREATE TABLE IF NOT EXISTS recon.rule_status (
+     category text PRIMARY KEY,
+     family text NOT NULL,
+     status text NOT NULL CHECK (status IN ('ran', 'not_run', 'disabled')),
+     reason text,
+     last_run_id text,
+     checked_at timestamptz NOT NULL
+   )`,
+  `COMMENT ON TABLE recon.rule_status IS ${quoteLiteral(RULE_STATUS_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.open_discrepancies AS
      SELECT d.*, (CURRENT_DATE - CAST(d.first_seen_at AS date)) AS age_days,
             CASE WHEN CURRENT_DATE - CAST(d.first_seen_at AS date) <= 7 THEN '0-7 days'
@@ -184,6 +195,15 @@ const SNOWFLAKE_STATEMENTS = [
      "reporting_currency" VARCHAR,
      PRIMARY KEY ("day", "category", "entity", "currency")
    ) COMMENT = ${quoteLiteral(HISTORY_DESCRIPTION)}`,
+  `CREATE TABLE IF NOT EXISTS "recon"."rule_status" (
+     "category" VARCHAR NOT NULL,
+     "family" VARCHAR NOT NULL,
+     "status" VARCHAR NOT NULL COMMENT 'ran, not_run or disabled.',
+     "reason" VARCHAR,
+     "last_run_id" VARCHAR,
+     "checked_at" TIMESTAMP_TZ NOT NULL,
+     PRIMARY KEY ("category")
+   ) COMMENT = ${quoteLiteral(RULE_STATUS_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW "recon"."open_discrepancies" COPY GRANTS COMMENT = ${quoteLiteral(OPEN_DESCRIPTION)} AS
      SELECT d.*, DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) AS age_days,
             CASE WHEN DATEDIFF('day', CAST(d.first_seen_at AS DATE), CURRENT_DATE()) <= 7 THEN '0-7 days'

@@ -129,6 +129,16 @@ describe("any subset of sources", () => {
       expect(kinds).toContain("recon.invoices");
       expect(r.notRun.map((n) => n.category).sort(), label).toEqual([...c.notRun].sort());
       for (const n of r.notRun) expect(n.reason, label).toMatch(/^needs [a-z_]+( or [a-z_]+)*: disabled$/);
+      // recon.rule_status says the same to BI: every rule once, not_run with the reason.
+      const status = await t.warehouse.query<{ category: string; status: string; reason: string | null }>(
+        `SELECT category, status, reason FROM recon.rule_status ORDER BY category`,
+      );
+      expect(status, label).toHaveLength(11);
+      expect(
+        status.filter((s) => s.status === "not_run").map((s) => ({ category: s.category, reason: s.reason })),
+        label,
+      ).toEqual(r.notRun);
+      expect(status.filter((s) => s.status === "ran").length, label).toBe(11 - c.notRun.length);
       // A disabled system reads as empty even though its staging tables exist from earlier runs.
       const systems = await t.warehouse.query<{ system: string }>(
         `SELECT DISTINCT system FROM canonical.customer_xref ORDER BY 1`,

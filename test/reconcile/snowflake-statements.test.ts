@@ -59,6 +59,8 @@ function lifecycleStep(sql: string): string | undefined {
   if (/^INSERT INTO "recon"\."discrepancy_events"/.test(sql)) return "events";
   if (/^DELETE FROM "recon"\."history"/.test(sql)) return "history-delete";
   if (/^INSERT INTO "recon"\."history"/.test(sql)) return "history-insert";
+  if (/^DELETE FROM "recon"\."rule_status"/.test(sql)) return "rule-status-delete";
+  if (/^INSERT INTO "recon"\."rule_status"/.test(sql)) return "rule-status-insert";
   return undefined;
 }
 
@@ -78,6 +80,7 @@ describe("reconciliation on Snowflake", () => {
       `"recon"."discrepancy"`,
       `"recon"."discrepancy_events"`,
       `"recon"."history"`,
+      `"recon"."rule_status"`,
       `"recon"."open_discrepancies"`,
       `"recon"."summary"`,
     ]);
@@ -87,7 +90,7 @@ describe("reconciliation on Snowflake", () => {
     expect(discrepancy).toMatch(/"amount_reporting" NUMBER\(38,10\)/);
     expect(discrepancy).toMatch(/PRIMARY KEY \("category", "key"\)/);
     // Views are replaced every run: their grants must survive.
-    expect(sent.slice(4).every((s) => /COPY GRANTS/.test(s.sql))).toBe(true);
+    expect(sent.slice(5).every((s) => /COPY GRANTS/.test(s.sql))).toBe(true);
   });
 
   it("runs every rule family: all DDL before BEGIN, one transaction each, the lifecycle in order", async () => {
@@ -152,7 +155,17 @@ describe("reconciliation on Snowflake", () => {
       expect(
         writes.map((s) => lifecycleStep(s.sql)),
         family.name,
-      ).toEqual(["resolve", "reopen", "refresh", "open", "events", "history-delete", "history-insert"]);
+      ).toEqual([
+        "resolve",
+        "reopen",
+        "refresh",
+        "open",
+        "events",
+        "history-delete",
+        "history-insert",
+        "rule-status-delete",
+        "rule-status-insert",
+      ]);
       const [resolve, reopen, , open, events, historyDelete] = writes;
       expect(resolve!.sql).toMatch(/FROM "recon"\."\w+_detail__changes" c\s+WHERE c\.event = 'resolved'/);
       expect(resolve!.binds).toEqual([AS_OF, "r1"]);
@@ -164,6 +177,12 @@ describe("reconciliation on Snowflake", () => {
       );
       const categories = family.rules.map((r) => `'${r.category}'`).join(", ");
       expect(historyDelete!.sql).toContain(`category IN (${categories})`);
+      // A config naming no source reads whatever staging holds: every rule ran, one 'ran' row each.
+      const ruleStatus = writes.at(-1)!.sql;
+      for (const r of family.rules)
+        expect(ruleStatus).toContain(
+          `('${r.category}', '${family.name}', 'ran', NULL, 'r1', TO_TIMESTAMP_TZ(`,
+        );
     }
 
     // Counts come from the change set, open totals from recon.discrepancy (numbers arrive as text).
