@@ -34,6 +34,11 @@ export interface StreamHandle {
   descriptor: StreamDescriptor;
   /** Reads from `cursor` (undefined: from the start); each batch says the cursor after it. */
   read(cursor: Cursor | undefined): AsyncIterable<ExtractBatch>;
+  /**
+   * A full refresh: runs in the transaction that swaps the re-read rows in, for state the source
+   * keeps beside its cursor (the file ledger), so that state changes with the data it describes.
+   */
+  replaced?(tx: WarehouseSession): Promise<void>;
 }
 
 export interface Source {

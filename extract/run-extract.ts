@@ -149,6 +149,7 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
           const result = await loadStream(options.warehouse, d, handle.read(cursor), {
             runId: options.runId,
             fullRefresh: options.fullRefresh,
+            onReplace: handle.replaced?.bind(handle),
             log: options.log,
             onBatch: (p) => {
               progress.rows = p.rows;

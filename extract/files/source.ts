@@ -62,7 +62,11 @@ async function alreadyLoaded(db: WarehouseSession, file: string, checksum: strin
   return rows.length > 0;
 }
 
-/** The file as loaded, in the transaction of its last rows (once per name and checksum). */
+/**
+ * The file as loaded, in the transaction of its last rows (once per name and checksum). During a
+ * full refresh (`pending`) it goes to trueup.file_loads_pending, until `replaceFileLoads` swaps
+ * the stream's ledger with its rows.
+ */
 export async function recordFileLoad(
   tx: WarehouseSession,
   f: {
@@ -73,18 +77,31 @@ export async function recordFileLoad(
     rows: number;
     rejects: number;
     runId: string;
+    pending?: boolean;
   },
 ): Promise<void> {
+  const table = f.pending ? "file_loads_pending" : "file_loads";
   // Snowflake has no ON CONFLICT (and enforces no primary key): it tests first.
   await tx.query(
     tx.dialect === "snowflake"
-      ? `INSERT INTO "trueup"."file_loads" ("source", "file_name", "checksum", "stream", "rows", "rejects", "run_id")
-         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM "trueup"."file_loads"
-          WHERE "source" = $1 AND "file_name" = $2 AND "checksum" = $3)`
-      : `INSERT INTO trueup.file_loads (source, file_name, checksum, stream, rows, rejects, run_id)
+      ? `INSERT INTO "trueup"."${table}" ("source", "file_name", "checksum", "stream", "rows", "rejects", "run_id")
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM "trueup"."${table}"
+          WHERE "source" = $1 AND "file_name" = $2 AND "checksum" = $3 AND "stream" = $4)`
+      : `INSERT INTO trueup.${table} (source, file_name, checksum, stream, rows, rejects, run_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
     [f.source, f.file, f.checksum, f.stream, f.rows, f.rejects, f.runId],
   );
+}
+
+/** The stream's ledger becomes the full refresh's, in the transaction that swaps its rows in. */
+export async function replaceFileLoads(tx: WarehouseSession, source: string, stream: string): Promise<void> {
+  const cols = `"source", "file_name", "checksum", "stream", "rows", "rejects", "loaded_at", "run_id"`;
+  await tx.query(`DELETE FROM trueup.file_loads WHERE source = $1 AND stream = $2`, [source, stream]);
+  await tx.query(
+    `INSERT INTO trueup.file_loads (${cols}) SELECT ${cols} FROM trueup.file_loads_pending WHERE source = $1 AND stream = $2`,
+    [source, stream],
+  );
+  await tx.query(`DELETE FROM trueup.file_loads_pending WHERE source = $1 AND stream = $2`, [source, stream]);
 }
 
 /**
@@ -96,6 +113,7 @@ export async function* readCsvFile(
   pattern: ErpFilePattern,
   checksum: string,
   runId: string,
+  pending = false,
 ): AsyncGenerator<ExtractBatch> {
   const name = path.basename(file);
   // Counted as the loader reports each batch: rows it rejected itself (a missing key, a NUL)
@@ -129,6 +147,7 @@ export async function* readCsvFile(
           rows: loaded,
           rejects: rejected,
           runId,
+          pending,
         });
       },
     };
@@ -171,6 +190,12 @@ export const erpFilesSource: Source = {
       return {
         descriptor: fileStreamDescriptor(pattern),
         async *read() {
+          // A full refresh starts its ledger over (a killed one's pending files were never swapped in).
+          if (ctx.fullRefresh)
+            await ctx.warehouse.query(
+              `DELETE FROM trueup.file_loads_pending WHERE source = 'erp_files' AND stream = $1`,
+              [pattern.stream],
+            );
           for (const f of files) {
             const full = path.join(dir, f);
             const checksum = await sha256(full);
@@ -178,9 +203,10 @@ export const erpFilesSource: Source = {
               ctx.log.debug({ file: f }, "already loaded (same name and checksum); skipped");
               continue;
             }
-            yield* readCsvFile(full, pattern, checksum, ctx.runId);
+            yield* readCsvFile(full, pattern, checksum, ctx.runId, ctx.fullRefresh);
           }
         },
+        replaced: (tx) => replaceFileLoads(tx, "erp_files", pattern.stream),
       };
     });
   },

@@ -129,6 +129,24 @@ export const SNOWFLAKE_MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    id: 5,
+    name: "file ledger of a full refresh in progress",
+    sql: [
+      // Run history and the run lock live on the orchestrator's Postgres, not here.
+      `CREATE TABLE IF NOT EXISTS "trueup"."file_loads_pending" (
+         "source" VARCHAR NOT NULL,
+         "file_name" VARCHAR NOT NULL,
+         "checksum" VARCHAR NOT NULL,
+         "stream" VARCHAR NOT NULL,
+         "rows" NUMBER(38,0) NOT NULL,
+         "rejects" NUMBER(38,0) NOT NULL DEFAULT 0,
+         "loaded_at" TIMESTAMP_TZ NOT NULL DEFAULT CURRENT_TIMESTAMP(),
+         "run_id" VARCHAR,
+         PRIMARY KEY ("source", "stream", "file_name", "checksum")
+       ) COMMENT = 'Files loaded by a full refresh not yet swapped in; they replace the stream''s rows in trueup.file_loads in the transaction that replaces its staging table.'`,
+    ],
+  },
+  {
     id: 6,
     name: "reverse ETL intents, found-delivered audit rows, sync runs started and abandoned",
     sql: [

@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import type { WarehouseSession } from "../../warehouse/interfaces.js";
+import { REPO_ROOT } from "./cli.js";
+import path from "node:path";
+
+const BIN = path.join(REPO_ROOT, "bin/trueup.js");
+
+/** Deterministic delays (a seeded LCG), so a failing kill reproduces. */
+export function seededDelays(seed: number, n: number, min: number, max: number): number[] {
+  let x = seed;
+  return Array.from({ length: n }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return min + (x % (max - min));
+  });
+}
+
+export interface KilledRun {
+  /** Exit code when the command ended by itself; null when it was killed. */
+  code: number | null;
+  killed: boolean;
+  stderr: string;
+  stdout: string;
+}
+
+/** Runs the real `trueup` binary; with `killAfterMs`, SIGKILLs it then (if still running). */
+export function runTrueup(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs?: number,
+  cwd = REPO_ROOT,
+): Promise<KilledRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    const guard = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(guard);
+      resolve({ code, killed: signal === "SIGKILL", stderr, stdout });
+    });
+  });
+}
+
+/** Columns that say when and by which run a row was written: they differ between equal loads. */
+export const LOAD_METADATA = ["_trueup_loaded_at", "_trueup_run_id", "_trueup_position"];
+
+/**
+ * A table's content as one checksum over every column but `exclude` (load metadata by default):
+ * two tables with equal checksums hold the same rows, value for value.
+ */
+export async function tableChecksum(
+  db: WarehouseSession,
+  table: string,
+  exclude: readonly string[] = LOAD_METADATA,
+): Promise<string> {
+  const [r] = await db.query<{ rows: string; md5: string | null }>(
+    `SELECT count(*) AS rows, md5(string_agg(r, E'\\n' ORDER BY r)) AS md5
+       FROM (SELECT (to_jsonb(t) - $1::text[])::text AS r FROM ${table} t) s`,
+    [exclude],
+  );
+  return `${r!.rows} rows ${r!.md5 ?? "-"}`;
+}
+
+/** Checksums of every table of the given schemas (name → checksum), skipping names matching `skip`. */
+export async function schemaChecksums(
+  db: WarehouseSession,
+  schemas: readonly string[],
+  options: { exclude?: readonly string[]; skip?: RegExp } = {},
+): Promise<Record<string, string>> {
+  const tables = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
+      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1`,
+    [schemas],
+  );
+  const out: Record<string, string> = {};
+  for (const t of tables) {
+    if (options.skip?.test(t.name)) continue;
+    out[t.name] = await tableChecksum(db, t.name, options.exclude);
+  }
+  return out;
+}
+
+/** Runs left `running` (none may be once a later command has taken the run lock). */
+export async function runningRuns(db: WarehouseSession): Promise<string[]> {
+  const rows = await db.query<{ run_id: string }>(
+    `SELECT run_id FROM trueup.runs WHERE status = 'running' AND plan IS NULL
+     UNION ALL SELECT run_id || ':' || node FROM trueup.node_runs n
+      WHERE status = 'running' AND EXISTS (SELECT 1 FROM trueup.runs r WHERE r.run_id = n.run_id AND r.plan IS NULL)`,
+  );
+  return rows.map((r) => r.run_id);
+}
