@@ -25,7 +25,7 @@ export function cronProblem(expression: string): string | undefined {
   }
 }
 
-const HOW = "write five fields (minute hour day-of-month month day-of-week), e.g. `*/15 * * * *`";
+const HOW = "write five cron fields (minute hour day-of-month month day-of-week), e.g. `*/15 * * * *`";
 
 /**
  * Checks the cron expression in `field` of a named object (a schedule's `cron`, a sync's

@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { SyncConfig } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
+import { redactText } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { dropIntents, intentKey, loadIntents, markSent, recordPlanned, type Intent } from "./intents.js";
@@ -380,7 +381,7 @@ async function deliverBatch(
           tx.dialect === "snowflake"
             ? SF.deadLetter
             : `INSERT INTO reverse.dead_letters (sync, record_id, payload, error, attempts) VALUES ($1, $2, $3, $4, $5)`,
-          [sync.name, c.recordId, JSON.stringify(planned.fields), error, attempts],
+          [sync.name, c.recordId, JSON.stringify(planned.fields), redactText(error), attempts],
         );
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
           sync.name,
@@ -467,6 +468,8 @@ async function recordFailure(
   error: string,
   payload: FieldValues,
 ): Promise<number> {
+  // Stored errors are redacted: a destination's error may echo the credential it was sent.
+  error = redactText(error);
   if (tx.dialect === "snowflake") {
     await tx.query(SF.failure, [syncName, recordId, error, JSON.stringify(payload)]);
     const [row] = await tx.query<{ attempts: unknown }>(SF.failureAttempts, [syncName, recordId]);
@@ -518,7 +521,7 @@ async function audit(
       JSON.stringify(after ?? null),
       o.status,
       o.responseId ?? null,
-      o.error ?? null,
+      o.error == null ? null : redactText(o.error),
       o.planId ?? null,
       o.sentRunId ?? null,
       o.idempotencyKey ?? null,
@@ -557,7 +560,7 @@ async function finishRunRow(wh: Warehouse, runId: string, syncName: string, r: S
       r.failed,
       r.deadLettered,
       r.writeCalls,
-      r.message ?? null,
+      r.message == null ? null : redactText(r.message),
       r.created,
       r.deleted,
     ],

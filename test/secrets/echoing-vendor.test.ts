@@ -7,8 +7,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../config/load.js";
+import { readCredentials } from "../../config/credentials.js";
+import { loadConfig, parseConfig } from "../../config/load.js";
 import { writeReport } from "../../orchestration/report.js";
+import { runSyncs } from "../../reverse/run.js";
+import { silentLog } from "../helpers/sandbox-world.js";
 import { REPO_ROOT, runCli, type CliResult } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
@@ -82,6 +85,29 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       title: "Unauthorized",
       "o:errorDetails": [{ "o:errorCode": "INVALID_LOGIN", detail: `Invalid login attempt: ${auth}` }],
     });
+  if (url.startsWith("/api/v2/") && reverseMode) {
+    res.setHeader("content-type", "application/json");
+    if (url.startsWith("/api/v2/organization_fields.json"))
+      return res.end(
+        JSON.stringify({ organization_fields: [{ key: "billing_status", type: "text", active: true }] }),
+      );
+    if (url.startsWith("/api/v2/organizations/show_many.json"))
+      return res.end(
+        JSON.stringify({ organizations: [{ id: 101, organization_fields: { billing_status: "current" } }] }),
+      );
+    if (url.startsWith("/api/v2/organizations/count.json"))
+      return res.end(JSON.stringify({ count: { value: 100 } }));
+    if (url.startsWith("/api/v2/organizations/update_many.json")) {
+      // A 200 whose job result echoes the credential: nothing on the HTTP path masks this one.
+      const decoded = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString();
+      const job = {
+        id: "job1",
+        status: "completed",
+        results: [{ id: 101, error: "PermissionDenied", details: `${decoded} may not write (sent ${auth})` }],
+      };
+      return res.end(JSON.stringify({ job_status: job }));
+    }
+  }
   if (url.startsWith("/api/v2")) {
     const decoded = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString();
     return send({ error: "Couldn't authenticate you", description: `${auth} (${decoded})` });
@@ -89,6 +115,8 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(404).end();
 }
 
+/** The Zendesk stub answers reverse ETL's calls (reads succeed, the write's job result echoes). */
+let reverseMode = false;
 let t: TestDatabase;
 let server: Server;
 let base: string;
@@ -184,6 +212,52 @@ describe("credentials echoed by a vendor never leave trueup", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("ZENDESK_BASE_URL has a user name or password in it");
     expect(r.stderr).toContain("proxyuser:[redacted]@127.0.0.1");
+  });
+
+  it("reverse ETL: a destination's error echoing the credential is stored masked (failures, dead letters, audit)", async () => {
+    reverseMode = true;
+    try {
+      await t.warehouse.query(`CREATE SCHEMA IF NOT EXISTS canonical`);
+      await t.warehouse.query(`CREATE TABLE canonical.h5_orgs (org_id text, billing_status text)`);
+      await t.warehouse.query(`INSERT INTO canonical.h5_orgs VALUES ('101', 'overdue')`);
+      const config = parseConfig({
+        models: { builtin: false },
+        writable: { zendesk: { organizations: ["organization_fields.billing_status"] } },
+        syncs: [
+          {
+            name: "h5_status",
+            model: "canonical.h5_orgs",
+            destination: { system: "zendesk", object: "organizations" },
+            matchKey: { column: "org_id", field: "id" },
+            mapping: { "organization_fields.billing_status": "billing_status" },
+            maxAttempts: 1,
+          },
+        ],
+      });
+      const credentials = readCredentials({
+        ZENDESK_BASE_URL: base,
+        ZENDESK_EMAIL: zendeskEmail,
+        ZENDESK_API_TOKEN: secrets.ZENDESK_API_TOKEN,
+      });
+      const [r] = await runSyncs({
+        warehouse: t.warehouse,
+        config,
+        credentials,
+        runId: "h5-reverse",
+        log: silentLog,
+      });
+      expect(r).toMatchObject({ status: "failed", deadLettered: 1 });
+      const [dead] = await t.warehouse.query<{ error: string }>(
+        `SELECT error FROM reverse.dead_letters WHERE sync = 'h5_status'`,
+      );
+      expect(dead!.error).toMatch(/PermissionDenied: \[redacted\] may not write \(sent Basic \[redacted\]\)/);
+      const audits = await t.warehouse.query<{ status: string; error: string }>(
+        `SELECT status, error FROM reverse.audit WHERE sync = 'h5_status'`,
+      );
+      expect(audits).toEqual([{ status: "dead_letter", error: dead!.error }]);
+    } finally {
+      reverseMode = false;
+    }
   });
 
   it("nothing holds a secret: stdout, stderr, the HTML report, the whole warehouse", async () => {
