@@ -253,6 +253,11 @@ interface Prepared {
    * trueup.rejects beside the rejects so that it is never silent, but the records loaded.
    */
   notes: RejectRecord[];
+  /**
+   * The rejects and notes this loader made (not the source's own): the ones an API re-sending
+   * the same version would repeat, looked up in trueup.rejects before they are written.
+   */
+  repeatable: RejectRecord[];
   /** Column types for this batch (declared, kept, widened or new). */
   target: Map<string, ColumnType>;
   widened: string[];
@@ -277,6 +282,7 @@ async function prepareBatch(
 ): Promise<Prepared> {
   const rejects: RejectRecord[] = [...(batch.rejects ?? [])];
   const notes: RejectRecord[] = [];
+  const repeatable: RejectRecord[] = [];
   const loadedAt = new Date().toISOString();
 
   // 1. Flatten; a record without its key cannot be merged: it is rejected, not guessed.
@@ -317,12 +323,18 @@ async function prepareBatch(
     bad: { field: string; reason: string },
     position: string | undefined,
     recordKey: string,
-  ): RejectRecord => ({
-    position: position ?? `${desc.stream} ${recordKey}`,
-    recordKey,
-    field: bad.field,
-    reason: `${bad.field} holds ${bad.reason}, which the warehouse cannot store; the record is not loaded (in this reject's copy of it, the character is written as its \\u escape)`,
-  });
+    record: unknown,
+  ) => {
+    const r: RejectRecord = {
+      position: position ?? `${desc.stream} ${recordKey}`,
+      recordKey,
+      field: bad.field,
+      reason: `${bad.field} holds ${bad.reason}, which the warehouse cannot store; the record is not loaded (in this reject's copy of it, the character is written as its \\u escape)`,
+      record,
+    };
+    rejects.push(r);
+    repeatable.push(r);
+  };
   const take = async (
     records: Record<string, unknown>[],
     deleted: boolean,
@@ -349,14 +361,12 @@ async function prepareBatch(
       const text = payloads?.[i] ?? JSON.stringify(record);
       const bad = text.includes("\\u") ? unstorableText(record) : undefined;
       if (bad) {
-        rejects.push({
-          ...unstorable(
-            bad,
-            position,
-            keyOf((k) => flat.get(k)),
-          ),
+        unstorable(
+          bad,
+          position,
+          keyOf((k) => flat.get(k)),
           record,
-        });
+        );
         continue;
       }
       const row = keep(position, deleted, text, record);
@@ -404,7 +414,7 @@ async function prepareBatch(
           continue;
         }
         const recordKey = keyOf((k) => key[desc.primaryKey.indexOf(k)]?.[i]);
-        rejects.push({ ...unstorable(bad, batch.positions?.[i], recordKey), record: recordAt(i) });
+        unstorable(bad, batch.positions?.[i], recordKey, recordAt(i));
         continue;
       }
       rejects.push({
@@ -505,7 +515,8 @@ async function prepareBatch(
     if (r.recordKey !== undefined) r.recordKey = storableCopy(r.recordKey) as string;
     if (r.field !== undefined) r.field = storableCopy(r.field) as string;
   }
-  return { basis, rows, rejects, notes, target, widened, allColumns, load, issues };
+  repeatable.push(...notes);
+  return { basis, rows, rejects, notes, repeatable, target, widened, allColumns, load, issues };
 }
 
 /** The first row of a batch that has a value for `column`: where a note about it points. */
@@ -726,7 +737,7 @@ async function loadBatch(
       : (await loadPostgres(tx, desc, prepared, copyCols, probe), { rejects: [], typeIssues: 0 });
 
   // 6. Rejects and the cursor, in the same transaction as the rows.
-  const seen = await reportedBefore(tx, desc, [...rejects, ...notes]);
+  const seen = await reportedBefore(tx, desc, prepared.repeatable);
   const fresh = rejects.filter((r) => !seen.has(r));
   const newNotes = notes.filter((r) => !seen.has(r));
   for (const r of [...fresh, ...refused, ...newNotes])
