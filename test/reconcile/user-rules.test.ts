@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
 import { createLogger } from "../../core/log.js";
 import { loadModelDefinitions } from "../../models/project.js";
+import { compileNodes } from "../../orchestration/compile-nodes.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import "../../orchestration/stages.js";
 import { reconcile } from "../../reconcile/run.js";
 import { loadRuleDefinitions, ruleFamilies } from "../../reconcile/user-rules.js";
+import { postgresOnlyConstructs } from "../../warehouse/snowflake/lint.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
@@ -146,6 +148,17 @@ describe("the project's own reconciliation rules", () => {
       { key: "crm:q10", status: "resolved", moved: false },
       { key: "crm:q20", status: "open", moved: true },
     ]);
+  });
+
+  it("compile for Snowflake with the built-in rules, with no Postgres-only construct", async () => {
+    const dir = project(files);
+    const models = await loadModelDefinitions(config, dir);
+    await loadRuleDefinitions(config, dir);
+    const nodes = compileNodes(config, "snowflake", "2026-11-22T00:00:00Z", models);
+    const node = nodes.find((n) => n.node === "recon.quote_billing");
+    expect(node?.sql).toContain("'quote_amount_mismatch' AS category");
+    expect(node?.sql).toMatch(/"analytics"\."quotes"|"ANALYTICS"\."QUOTES"/);
+    expect(postgresOnlyConstructs(node!.sql)).toEqual([]);
   });
 
   const refusals: [string, Record<string, string>, object, RegExp][] = [
