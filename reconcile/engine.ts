@@ -5,6 +5,7 @@ import { sqlDialect } from "../models/dialects.js";
 import { quoteLiteral } from "../warehouse/identifiers.js";
 import type { Dialect, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily, type RuleNotRun } from "./interfaces.js";
+import { sourceAbsence } from "../models/absent-sources.js";
 import { rulesNotRun, unmetNeed } from "./needs.js";
 import { writeRuleStatus } from "./rule-status.js";
 import { ensureReconSchema } from "./schema.js";
@@ -63,6 +64,20 @@ export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
 }
 
 /**
+ * ` AND …` keeping a discrepancy about an absent system out of the resolve step: a run that
+ * cannot see NetSuite has not seen a NetSuite discrepancy go away. Empty when every system is on.
+ */
+function absentSystemsKept(config: Config): string {
+  const absent = ["salesforce", "stripe", "netsuite", "zendesk", "erp_files"]
+    .filter((s) => sourceAbsence(config, s))
+    // Discrepancies name the legacy ERP's records erp_file (as customer_xref does).
+    .map((s) => quoteLiteral(s === "erp_files" ? "erp_file" : s));
+  if (!absent.length) return "";
+  const list = absent.join(", ");
+  return ` AND coalesce(d.left_system, '') NOT IN (${list}) AND coalesce(d.right_system, '') NOT IN (${list})`;
+}
+
+/**
  * Runs one rule family in one transaction: the detail table is rebuilt from the rules' SQL, then
  * the lifecycle moves in set-based statements: new keys open, resolved keys that came back
  * reopen, open keys no longer found resolve. Nothing is deleted.
@@ -88,6 +103,7 @@ export async function runFamily(
         })
         .join(" ")} ELSE 'finance' END`;
   const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());
+  const unseen = absentSystemsKept(options.config);
   return wh.transaction(async (tx) => {
     await ensureReconSchema(tx);
     if (tx.dialect === "snowflake")
@@ -122,7 +138,7 @@ export async function runFamily(
     // grown (first run) stale statistics would otherwise turn its anti-join into a nested loop.
     const resolved = await tx.query<{ category: string; key: string }>(
       `UPDATE recon.discrepancy d SET status = 'resolved', resolved_at = $1, last_run_id = $2
-        WHERE d.status = 'open' AND d.category = ANY($3)
+        WHERE d.status = 'open' AND d.category = ANY($3)${unseen}
           AND NOT EXISTS (SELECT 1 FROM ${detail} s WHERE s.category = d.category AND s.key = d.key)
        RETURNING d.category, d.key`,
       [at, options.runId, categories],
@@ -260,7 +276,7 @@ async function runFamilySnowflake(
   await tx.query(
     `CREATE OR REPLACE TEMPORARY TABLE ${changes} AS
      SELECT d.category, d.key, 'resolved' AS event FROM ${discrepancy} d
-      WHERE d.status = 'open' AND d.category ${inCategories}
+      WHERE d.status = 'open' AND d.category ${inCategories}${absentSystemsKept(options.config)}
         AND NOT EXISTS (SELECT 1 FROM ${detail} s WHERE s.category = d.category AND s.key = d.key)
      UNION ALL
      SELECT d.category, d.key, 'reopened' AS event FROM ${discrepancy} d

@@ -110,8 +110,17 @@ describe("any subset of sources", () => {
         `SELECT category, count(*) AS n FROM recon.discrepancy WHERE status = 'open' AND category = ANY($1) GROUP BY 1 ORDER BY 1`,
         [categories],
       );
+    // Open discrepancies that name one of the systems switched off (as left or right side).
+    const openAbout = (systems: string[]) =>
+      t.warehouse.query<{ category: string; key: string }>(
+        `SELECT category, key FROM recon.discrepancy
+          WHERE status = 'open' AND (left_system = ANY($1) OR right_system = ANY($1)) ORDER BY 1, 2`,
+        [systems.map((s) => (s === "erp_files" ? "erp_file" : s))],
+      );
     for (const c of cases) {
       const before = await openOf(c.notRun);
+      const aboutOff = await openAbout(c.off);
+      if (c.off.join() === "netsuite") expect(aboutOff.length, label).toBeGreaterThan(0);
       const r = await run(withDisabled(c.off));
       const label = `disabled: ${c.off.join(", ")}`;
       expect(
@@ -156,6 +165,13 @@ describe("any subset of sources", () => {
         ).toContain(xrefName(s));
       // Rules that did not run leave their discrepancies open: not found is not resolved.
       expect(await openOf(c.notRun), label).toEqual(before);
+      // Nor does a rule that ran resolve what it could not see: a US invoice missing in NetSuite
+      // stays open while NetSuite is off, though the invoice rules ran for the EU entity.
+      const stillOpen = await openAbout(c.off);
+      expect(
+        aboutOff.filter((d) => !stillOpen.some((o) => o.category === d.category && o.key === d.key)),
+        label,
+      ).toEqual([]);
       if (c.off.join() === "netsuite,erp_files") {
         expect(r.notRun.find((n) => n.category === "invoice_missing_in_erp")?.reason).toBe(
           "needs netsuite or erp_files: disabled",
