@@ -18,6 +18,8 @@ export const REDACTED = "[redacted]";
 const MIN_SECRET_LENGTH = 6;
 
 const secretForms = new Set<string>();
+/** Base64 of a secret inside longer base64 text: masked with the few characters around it. */
+const base64Forms = new Set<string>();
 let secretPattern: RegExp | undefined;
 
 /** RFC 3986 percent-encoding as OAuth 1.0a uses it (encodeURIComponent leaves !*'() alone). */
@@ -61,11 +63,14 @@ function formsOf(value: string): string[] {
     htmlEscape(value),
     bytes.toString("base64"),
     bytes.toString("base64url"),
-    ...base64Cores(bytes),
   ];
-  // A base64url text differs from base64 only in two characters; cover it at every alignment too.
-  for (const core of base64Cores(bytes)) forms.push(core.replace(/\+/g, "-").replace(/\//g, "_"));
   return forms;
+}
+
+/** The secret's base64 at each alignment, base64url too (it differs only in two characters). */
+function base64FormsOf(value: string): string[] {
+  const cores = base64Cores(Buffer.from(value, "utf8"));
+  return [...cores, ...cores.map((c) => c.replace(/\+/g, "-").replace(/\//g, "_"))];
 }
 
 /** Registers a secret: from now on it is masked, in every form above, in all redacted text. */
@@ -75,6 +80,11 @@ export function registerSecret(value: string | undefined | null): void {
   for (const form of formsOf(value)) {
     if (form.length < MIN_SECRET_LENGTH || secretForms.has(form)) continue;
     secretForms.add(form);
+    added = true;
+  }
+  for (const form of base64FormsOf(value)) {
+    if (form.length < MIN_SECRET_LENGTH || base64Forms.has(form)) continue;
+    base64Forms.add(form);
     added = true;
   }
   if (added) secretPattern = undefined;
@@ -95,7 +105,7 @@ export function registerUrlSecret(url: string | undefined | null): void {
 }
 
 export function registeredSecrets(): ReadonlySet<string> {
-  return secretForms;
+  return new Set([...secretForms, ...base64Forms]);
 }
 
 function escapeRegExp(s: string): string {
@@ -105,11 +115,15 @@ function escapeRegExp(s: string): string {
 function registeredPattern(): RegExp | undefined {
   if (secretForms.size === 0) return undefined;
   // Longest first, so that a secret is masked whole rather than around a shorter one inside it.
-  secretPattern ??= new RegExp(
-    [...secretForms]
+  const alternation = (forms: Set<string>) =>
+    [...forms]
       .sort((a, b) => b.length - a.length)
       .map(escapeRegExp)
-      .join("|"),
+      .join("|");
+  // Inside base64 text the characters next to the secret's own carry some of its bits too:
+  // they go with it (up to the 3 before and 3 after, padding included, that an alignment mixes).
+  secretPattern ??= new RegExp(
+    `(?:${alternation(secretForms)})|[A-Za-z0-9+/_-]{0,3}(?:${alternation(base64Forms)})[A-Za-z0-9+/_-]{0,3}={0,2}`,
     "g",
   );
   return secretPattern;
