@@ -86,26 +86,26 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       "o:errorDetails": [{ "o:errorCode": "INVALID_LOGIN", detail: `Invalid login attempt: ${auth}` }],
     });
   if (url.startsWith("/api/v2/") && reverseMode) {
-    res.setHeader("content-type", "application/json");
+    const json = (body: unknown) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
     if (url.startsWith("/api/v2/organization_fields.json"))
-      return res.end(
-        JSON.stringify({ organization_fields: [{ key: "billing_status", type: "text", active: true }] }),
-      );
+      return json({ organization_fields: [{ key: "billing_status", type: "text", active: true }] });
     if (url.startsWith("/api/v2/organizations/show_many.json"))
-      return res.end(
-        JSON.stringify({ organizations: [{ id: 101, organization_fields: { billing_status: "current" } }] }),
-      );
-    if (url.startsWith("/api/v2/organizations/count.json"))
-      return res.end(JSON.stringify({ count: { value: 100 } }));
+      return json({ organizations: [{ id: 101, organization_fields: { billing_status: "current" } }] });
+    if (url.startsWith("/api/v2/organizations/count.json")) return json({ count: { value: 100 } });
     if (url.startsWith("/api/v2/organizations/update_many.json")) {
       // A 200 whose job result echoes the credential: nothing on the HTTP path masks this one.
       const decoded = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString();
-      const job = {
-        id: "job1",
-        status: "completed",
-        results: [{ id: 101, error: "PermissionDenied", details: `${decoded} may not write (sent ${auth})` }],
-      };
-      return res.end(JSON.stringify({ job_status: job }));
+      const details = `${decoded} may not write (sent ${auth})`;
+      return json({
+        job_status: {
+          id: "job1",
+          status: "completed",
+          results: [{ id: 101, error: "PermissionDenied", details }],
+        },
+      });
     }
   }
   if (url.startsWith("/api/v2")) {
