@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +107,7 @@ describe("a user's project, from the installed package", () => {
     let embedded: EmbeddedHandle;
     let db: pg.Client;
     let demo: {
+      report: string;
       status: string;
       stages: { kind: string; failed: string }[];
       categories: { category: string; open: string }[];
@@ -175,6 +176,10 @@ describe("a user's project, from the installed package", () => {
       );
       const reported = demo.categories.find((c) => c.category === "paid_in_billing_open_in_erp");
       expect(Number(reported?.open)).toBe(got.rows.length);
+      // And in the run's HTML report, with the other categories.
+      const html = readFileSync(demo.report, "utf8");
+      expect(html).toContain("paid_in_billing_open_in_erp");
+      expect(html).toContain("invoice_missing_in_erp");
       // The template's rule ran too, into its own category, finding what its SQL says.
       const template = await db.query(
         `SELECT count(*)::int AS n FROM recon.discrepancy WHERE category = 'customer_total_mismatch' AND status = 'open'`,
