@@ -335,6 +335,15 @@ async function prepareBatch(
     rejects.push(r);
     repeatable.push(r);
   };
+  // Fields that share a column within one record: one note per column and batch.
+  const collisions = new Map<
+    string,
+    { field: string; position?: string; record?: Record<string, unknown> }
+  >();
+  let current: { position?: string; record: Record<string, unknown> } | undefined;
+  const collided = (column: string, field: string) => {
+    if (!collisions.has(column) && current) collisions.set(column, { field, ...current });
+  };
   const take = async (
     records: Record<string, unknown>[],
     deleted: boolean,
@@ -344,7 +353,8 @@ async function prepareBatch(
     for (let i = 0; i < records.length; i++) {
       if (pause && i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
       const record = records[i]!;
-      const flat = flattenRecord(record, desc.flattenDepth ?? 2);
+      current = { position: positions?.[i], record };
+      const flat = flattenRecord(record, desc.flattenDepth ?? 2, collided);
       const position = positions?.[i];
       const missing = missingKey((k) => flat.get(k));
       if (missing) {
@@ -377,6 +387,16 @@ async function prepareBatch(
   else await take(batch.records, false, batch.positions, batch.payloads);
   await take(batch.deletes ?? [], true);
   for (const values of rows.values.values()) values.length = rows.count; // fields absent at the end
+  for (const [column, c] of collisions) {
+    const flat = c.record && flattenRecord(c.record, desc.flattenDepth ?? 2);
+    const key = flat && desc.primaryKey.map((k) => String(flat.get(k))).join("|");
+    notes.push({
+      position: c.position ?? `${desc.stream} ${key}`,
+      recordKey: key,
+      field: c.field,
+      reason: `field ${c.field} and another field of the same record both map to column ${column}: the column holds the later one's value; both are in _trueup_payload`,
+    });
+  }
 
   /**
    * Column-major records (the CSV worker's): no object or Map per row. Names map to columns as
@@ -385,7 +405,14 @@ async function prepareBatch(
   async function takeColumns(cols: NonNullable<ExtractBatch["columns"]>) {
     const n = batch.positions?.length ?? cols.values[0]?.length ?? 0;
     const byName = new Map<string, unknown[]>();
-    cols.names.forEach((name, c) => byName.set(snakeCase(name), cols.values[c]!));
+    const first = new Map<string, string>();
+    cols.names.forEach((name, c) => {
+      const col = snakeCase(name);
+      if (first.has(col) && first.get(col) !== name && !collisions.has(col))
+        collisions.set(col, { field: name, position: batch.positions?.[0] });
+      first.set(col, name);
+      byName.set(col, cols.values[c]!);
+    });
     const key = desc.primaryKey.map((k) => byName.get(k));
     const good: number[] = [];
     const recordAt = (i: number) => {

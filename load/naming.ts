@@ -26,8 +26,14 @@ const plainObject = (v: unknown): v is Record<string, unknown> =>
 /**
  * Flattens one record. Arrays, and objects deeper than `depth`, stay whole (they become jsonb).
  * Salesforce's per-record `attributes` envelope is API metadata, not data: dropped here, kept in the payload.
+ * Two fields that map to one column (`FooBar` and `foo_bar`): the later one's value is the
+ * column's, and `onCollision` hears of it, so that it is not silent.
  */
-export function flattenRecord(record: Record<string, unknown>, depth = 2): Map<string, unknown> {
+export function flattenRecord(
+  record: Record<string, unknown>,
+  depth = 2,
+  onCollision?: (column: string, field: string) => void,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const walk = (obj: Record<string, unknown>, prefix: string, level: number) => {
     // for…in, not Object.entries: called for every record, and it allocates no entries array.
@@ -36,7 +42,10 @@ export function flattenRecord(record: Record<string, unknown>, depth = 2): Map<s
       if (level === 0 && key === "attributes" && plainObject(value) && "type" in value) continue;
       const col = prefix ? `${prefix}__${snakeCase(key)}` : snakeCase(key);
       if (plainObject(value) && level < depth && Object.keys(value).length > 0) walk(value, col, level + 1);
-      else out.set(col, value);
+      else {
+        if (onCollision && out.has(col)) onCollision(col, prefix ? `${prefix}.${key}` : key);
+        out.set(col, value);
+      }
     }
   };
   walk(record, "", 0);

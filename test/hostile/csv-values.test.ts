@@ -45,6 +45,7 @@ beforeAll(async () => {
           file("long_*.csv", "long"),
           file("big_*.csv", "big"),
           file("hdr_*.csv", "hdr"),
+          file("dup_*.csv", "dup"),
         ],
       },
     },
@@ -153,6 +154,20 @@ describe("hostile CSV values", () => {
     expect(r).toMatchObject({ position: "hdr_1.csv:2", record_key: "K-1", field: "no\\u0000te" });
     expect(r!.reason).toMatch(/its name holds a NUL/);
     expect(await fileLoad("hdr_1.csv")).toEqual({ rows: 0, rejects: 1 });
+  });
+
+  it("two header names that map to one column: the later's value is the column's, and a note says so", async () => {
+    write("dup_1.csv", ["K-1;first;second;1,00"], "invoice_no;Customer No;customer_no;amount");
+    const out = await extract("dup");
+    expect(out.stream).toMatchObject({ status: "succeeded", rows: 1, rejects: 0 });
+    const notes = await rejectsOf("dup");
+    expect(notes.map((n) => [n.position, n.field])).toEqual([["dup_1.csv:2", "customer_no"]]);
+    expect(notes[0]!.reason).toMatch(/both map to column customer_no.*_trueup_payload/);
+    expect(
+      await t.warehouse.query(
+        `SELECT customer_no, _trueup_payload->>'Customer No' AS other FROM staging.erp_files__dup`,
+      ),
+    ).toEqual([{ customer_no: "second", other: "first" }]);
   });
 
   it("bytes that are not UTF-8 reject their row with its line (never U+FFFD); latin1 and windows-1252 patterns convert", async () => {
