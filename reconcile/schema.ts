@@ -16,7 +16,7 @@ const OPEN_DESCRIPTION = "Open discrepancies with their age: the exception queue
 const RULE_STATUS_DESCRIPTION =
   "Whether the last reconciliation ran each rule (ran, not_run, disabled) and why not: a category with no open discrepancies whose rule did not run is unknown, not clean.";
 const SUMMARY_DESCRIPTION =
-  "Open discrepancies counted and summed by category, entity, currency and age bucket.";
+  "Open discrepancies counted and summed by category, entity, currency and age bucket, with whether the last run ran the category's rule (rule_status, rule_reason); a rule that did not run and has nothing open has one row with NULL counts.";
 
 /** recon.discrepancy's column descriptions, in COMMENT ON COLUMN order. */
 const COLUMN_DESCRIPTIONS: Record<string, string> = {
@@ -50,6 +50,17 @@ function renamedToReporting(table: "discrepancy" | "history"): string {
        ALTER TABLE recon.${table} ALTER COLUMN reporting_currency DROP DEFAULT;
      END IF;
    END $$`;
+}
+
+/**
+ * recon.summary's rows for rules the last run did not run (or config disabled) with nothing open:
+ * counts and amounts NULL, not 0, because nobody checked.
+ */
+function notCheckedRows(ruleStatus: string, open: string, types: { count: string; amount: string }): string {
+  return `SELECT r.category, 'n/a', 'n/a', CAST(NULL AS varchar), CAST(NULL AS varchar), CAST(NULL AS ${types.count}),
+            CAST(NULL AS ${types.amount}), CAST(NULL AS varchar), CAST(NULL AS ${types.amount}), r.status, r.reason
+       FROM ${ruleStatus} r
+      WHERE r.status <> 'ran' AND NOT EXISTS (SELECT 1 FROM ${open} o WHERE o.category = r.category)`;
 }
 
 const POSTGRES_STATEMENTS = [
@@ -123,12 +134,16 @@ const POSTGRES_STATEMENTS = [
        FROM recon.discrepancy d WHERE d.status = 'open'`,
   `COMMENT ON VIEW recon.open_discrepancies IS ${quoteLiteral(OPEN_DESCRIPTION)}`,
   `CREATE OR REPLACE VIEW recon.summary AS
-     SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
-            owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
-            min(reporting_currency) AS reporting_currency,
-            coalesce(sum(abs(delta)), 0) AS abs_delta
-       FROM recon.open_discrepancies
-      GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,
+     SELECT s.*, r.status AS rule_status, r.reason AS rule_reason FROM (
+       SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
+              owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
+              min(reporting_currency) AS reporting_currency,
+              coalesce(sum(abs(delta)), 0) AS abs_delta
+         FROM recon.open_discrepancies
+        GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team
+     ) s LEFT JOIN recon.rule_status r ON r.category = s.category
+     UNION ALL
+     ${notCheckedRows("recon.rule_status", "recon.open_discrepancies", { count: "bigint", amount: "numeric" })}`,
   `COMMENT ON VIEW recon.summary IS ${quoteLiteral(SUMMARY_DESCRIPTION)}`,
 ];
 
@@ -212,12 +227,16 @@ const SNOWFLAKE_STATEMENTS = [
                  ELSE '90+ days' END AS age_bucket
        FROM "recon"."discrepancy" d WHERE d.status = 'open'`,
   `CREATE OR REPLACE VIEW "recon"."summary" COPY GRANTS COMMENT = ${quoteLiteral(SUMMARY_DESCRIPTION)} AS
-     SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
-            owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
-            min(reporting_currency) AS reporting_currency,
-            coalesce(sum(abs(delta)), 0) AS abs_delta
-       FROM "recon"."open_discrepancies"
-      GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team`,
+     SELECT s.*, r.status AS rule_status, r.reason AS rule_reason FROM (
+       SELECT category, coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, age_bucket,
+              owner_team, count(*) AS open_count, coalesce(sum(amount_reporting), 0) AS amount_reporting,
+              min(reporting_currency) AS reporting_currency,
+              coalesce(sum(abs(delta)), 0) AS abs_delta
+         FROM "recon"."open_discrepancies"
+        GROUP BY category, coalesce(entity, 'unknown'), coalesce(currency, 'n/a'), age_bucket, owner_team
+     ) s LEFT JOIN "recon"."rule_status" r ON r.category = s.category
+     UNION ALL
+     ${notCheckedRows(`"recon"."rule_status"`, `"recon"."open_discrepancies"`, { count: "NUMBER(38,0)", amount: "NUMBER(38,10)" })}`,
 ];
 
 function reconSchemaStatements(dialect: WarehouseSession["dialect"]): readonly string[] {

@@ -118,11 +118,11 @@ describe("any subset of sources", () => {
         [systems.map((s) => (s === "erp_files" ? "erp_file" : s))],
       );
     for (const c of cases) {
+      const label = `disabled: ${c.off.join(", ")}`;
       const before = await openOf(c.notRun);
       const aboutOff = await openAbout(c.off);
       if (c.off.join() === "netsuite") expect(aboutOff.length, label).toBeGreaterThan(0);
       const r = await run(withDisabled(c.off));
-      const label = `disabled: ${c.off.join(", ")}`;
       expect(
         r.result.nodes.filter((n) => n.status !== "succeeded").map((n) => `${n.node}: ${n.error}`),
         label,
@@ -148,6 +148,20 @@ describe("any subset of sources", () => {
         label,
       ).toEqual(r.notRun);
       expect(status.filter((s) => s.status === "ran").length, label).toBe(11 - c.notRun.length);
+      // recon.summary too: every category whose rule did not run says so, with NULL (unknown)
+      // counts where nothing of it is open, never a 0 that reads as "checked, clean".
+      const summary = await t.warehouse.query<{
+        category: string;
+        open_count: string | null;
+        rule_reason: string;
+      }>(
+        `SELECT category, open_count, rule_reason FROM recon.summary WHERE rule_status = 'not_run' ORDER BY 1`,
+      );
+      expect([...new Set(summary.map((r) => r.category))], label).toEqual([...c.notRun].sort());
+      for (const r of summary) {
+        expect(r.rule_reason, label).toBe(status.find((s) => s.category === r.category)!.reason);
+        expect(r.open_count, label).not.toBe("0");
+      }
       // A disabled system reads as empty even though its staging tables exist from earlier runs.
       const systems = await t.warehouse.query<{ system: string }>(
         `SELECT DISTINCT system FROM canonical.customer_xref ORDER BY 1`,
