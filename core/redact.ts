@@ -196,7 +196,18 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 12) return "[too deep]";
   if (typeof value === "string") return redactText(value);
   if (value instanceof Error) {
-    return { type: value.name, message: redactText(value.message), stack: redactText(value.stack ?? "") };
+    // A copy of the same class, so that the log's error serializer still names it (HttpError,
+    // not Object), with its message, stack and own fields (a vendor's body) redacted.
+    const copy = Object.create(Object.getPrototypeOf(value) as object) as Error;
+    for (const key of ["name", "message", "stack"] as const)
+      if (typeof value[key] === "string")
+        Object.defineProperty(copy, key, {
+          value: redactText(value[key]),
+          writable: true,
+          configurable: true,
+        });
+    // Own enumerable fields as an object's: secret-named keys masked, strings redacted.
+    return Object.assign(copy, redact({ ...value }, depth + 1));
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   // Dates and the like: what JSON would hold.

@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.js";
 import { REDACTED, redact, redactText, redactedJson, registerSecret } from "../../core/redact.js";
+import { HttpError } from "../../extract/http/errors.js";
 
 const token = `tok_${randomBytes(9).toString("hex")}+/="&<>`;
 registerSecret(token);
@@ -107,6 +108,26 @@ describe("redact and redactedJson", () => {
       nested: [{ note: `sent ${REDACTED}`, rows: 3 }],
     });
     expect(JSON.parse(redactedJson(value))).toEqual(redact(value));
+  });
+  it("an error keeps its class and fields, its message, stack and body redacted", () => {
+    const err = new HttpError(
+      `401: Invalid API Key provided: ${token}`,
+      401,
+      "https://api.example.com",
+      {
+        error: { message: `Invalid API Key provided: ${token}` },
+      },
+      false,
+    );
+    const copy = redact(err) as HttpError;
+    expect(copy).toBeInstanceOf(HttpError);
+    expect(copy.message).toBe(`401: Invalid API Key provided: ${REDACTED}`);
+    expect(copy.stack).not.toContain(token);
+    expect(copy).toMatchObject({
+      status: 401,
+      body: { error: { message: `Invalid API Key provided: ${REDACTED}` } },
+    });
+    expect(err.message).toContain(token); // the original is left alone
   });
 });
 
