@@ -118,7 +118,7 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         status: "failed",
         seconds: (Date.now() - started) / 1000,
         tests: [],
-        error: errorMessage(err),
+        error: errorMessage(err) + absentNote(node.model.sources, options.config),
       };
       options.log.error({ model: id, err }, "model failed");
       outcomes.push(o);
@@ -143,4 +143,15 @@ async function runTests(
     out.push({ name: t.name, severity: t.severity, failures: Number(rows[0]!.n) });
   }
   return out;
+}
+
+/**
+ * What an error of a model reading an absent system needs to be understood: the relation it read
+ * was the empty stand-in, which has only the columns the built-in models read by name.
+ */
+function absentNote(sources: readonly { source: string; stream: string }[], config: Config): string {
+  const absent = sources.filter((s) => sourceAbsence(config, s.source));
+  if (!absent.length) return "";
+  const list = absent.map((s) => `${s.source}.${s.stream} (${sourceAbsence(config, s.source)})`).join(", ");
+  return ` (it reads ${list} as an empty relation with only the columns listed in models/canonical/staging-columns.ts; read other fields through _trueup_payload, or enable the source)`;
 }

@@ -200,4 +200,20 @@ describe("model framework", () => {
     expect(await t.warehouse.tableExists({ schema: "staging", name: "zendesk__tickets" })).toBe(false);
     expect(await t.warehouse.query(`SELECT * FROM test_models.t_missing`)).toEqual([]);
   });
+
+  it("a model naming a column a disabled source's stand-in lacks fails saying the source is disabled", async () => {
+    const m = defineModel({
+      name: "t_disabled",
+      schema: "test_models",
+      materialized: "view",
+      description: "x",
+      sql: (ctx) => `SELECT t.subject FROM ${ctx.source("zendesk", "tickets")} t`,
+    });
+    const off = parseConfig({ sources: { zendesk: { enabled: false }, stripe: {} } });
+    const [o] = await buildModels({ warehouse: t.warehouse, config: off, log, models: [m] });
+    expect(o!.status).toBe("failed");
+    expect(o!.error).toMatch(/subject/);
+    expect(o!.error).toContain("it reads zendesk.tickets (disabled) as an empty relation");
+    expect(o!.error).toContain("_trueup_payload");
+  });
 });
