@@ -71,8 +71,21 @@ export async function materialize(
     const kind = await relationKind(tx, schema, def.name);
 
     if (def.materialized === "view") {
-      await dropRelation(tx, rel, kind);
-      await tx.query(`CREATE VIEW ${rel} AS ${compiled.full}`);
+      // Replaced in place where Postgres allows it (same leading columns), so views on this one
+      // keep working; else dropped with its dependants, which the build recreates after it.
+      let replaced = false;
+      if (kind === "view") {
+        await tx.query("SAVEPOINT trueup_view");
+        replaced = await tx.query(`CREATE OR REPLACE VIEW ${rel} AS ${compiled.full}`).then(
+          () => true,
+          () => false,
+        );
+        await tx.query(replaced ? "RELEASE SAVEPOINT trueup_view" : "ROLLBACK TO SAVEPOINT trueup_view");
+      }
+      if (!replaced) {
+        await dropRelation(tx, rel, kind);
+        await tx.query(`CREATE VIEW ${rel} AS ${compiled.full}`);
+      }
       await comment(tx, def, rel, "VIEW");
       return { rows: await count(tx, rel), touched: 0, mode: "view" };
     }
@@ -83,6 +96,31 @@ export async function materialize(
       const tmpName = `${def.name}__trueup_new`;
       const tmp = tx.quoteTable({ schema, name: tmpName });
       await tx.query(`DROP TABLE IF EXISTS ${tmp}`);
+      // Same columns as the table there: its rows are replaced in place, so views on it (the
+      // user's, and later models' not yet rebuilt if the build stops here) keep working.
+      if (kind === "table") {
+        await tx.query(`CREATE TABLE ${tmp} AS ${compiled.full}\nWITH NO DATA`);
+        const shape = async (name: string) =>
+          (await tx.columns({ schema, name })).map((c) => `${c.name} ${c.nativeType}`).join(", ");
+        const same = (await shape(tmpName)) === (await shape(def.name));
+        await tx.query(`DROP TABLE ${tmp}`);
+        if (same) {
+          await tx.query(`DELETE FROM ${rel}`);
+          await tx.query(`INSERT INTO ${rel} ${compiled.full}`);
+          if (def.uniqueKey?.length) {
+            await tx.query(
+              `CREATE UNIQUE INDEX IF NOT EXISTS ${tx.quoteIdent(`${def.name}__uk`)} ON ${rel} (${def.uniqueKey.map((c) => tx.quoteIdent(c)).join(", ")})`,
+            );
+          }
+          await comment(tx, def, rel, "TABLE");
+          const rows = await count(tx, rel);
+          return {
+            rows,
+            touched: rows,
+            mode: def.materialized === "incremental" ? "incremental-full" : "table",
+          };
+        }
+      }
       await tx.query(`CREATE TABLE ${tmp} AS ${compiled.full}`);
       await dropRelation(tx, rel, kind);
       await tx.query(`ALTER TABLE ${tmp} RENAME TO ${tx.quoteIdent(def.name)}`);
