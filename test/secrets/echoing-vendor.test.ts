@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -9,7 +9,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCredentials } from "../../config/credentials.js";
 import { loadConfig, parseConfig } from "../../config/load.js";
+import { loadModelDefinitions } from "../../models/project.js";
 import { writeReport } from "../../orchestration/report.js";
+import { queueRun } from "../../orchestration/worker.js";
 import { runSyncs } from "../../reverse/run.js";
 import { silentLog } from "../helpers/sandbox-world.js";
 import { REPO_ROOT, runCli, type CliResult } from "../helpers/cli.js";
@@ -257,6 +259,48 @@ describe("credentials echoed by a vendor never leave trueup", () => {
       expect(audits).toEqual([{ status: "dead_letter", error: dead!.error }]);
     } finally {
       reverseMode = false;
+    }
+  });
+
+  it("trueup worker: a failed job's error is stored masked, in node_runs and in graphile-worker's queue", async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, "bin/trueup.js"), "worker", "--concurrency", "1"],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    try {
+      const { config } = await loadConfig({ configPath: path.join(REPO_ROOT, "trueup.config.ts"), env: {} });
+      const models = await loadModelDefinitions(config, REPO_ROOT);
+      const runId = await queueRun(
+        { orchestrator: t.warehouse, config, models },
+        { select: "stripe.customers", command: "h5-worker" },
+      );
+      let error: string | undefined;
+      for (const deadline = Date.now() + 60_000; !error && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 200));
+        const [row] = await t.warehouse.query<{ error: string | null }>(
+          `SELECT error FROM trueup.node_runs WHERE run_id = $1 AND node = 'stripe.customers'`,
+          [runId],
+        );
+        error = row?.error ?? undefined;
+      }
+      expect(error).toMatch(/^attempt 1: .*401: Invalid API Key provided: \[redacted\]/);
+      const [job] = await t.warehouse.query<{ last_error: string }>(
+        `SELECT last_error FROM graphile_worker._private_jobs WHERE last_error IS NOT NULL LIMIT 1`,
+      );
+      expect(job!.last_error).toContain("Invalid API Key provided: [redacted]");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("close", r));
+      outputs.push({ name: "worker", result: { code: child.exitCode, stdout, stderr } });
     }
   });
 
