@@ -20,16 +20,18 @@ export function ruleFamilies(): RuleFamily[] {
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
-const TEXT_COLUMNS = new Set([
+/** What every rule's SELECT returns; `entity` and `amount_reporting` only when listed in `columns`. */
+const REQUIRED_COLUMNS = new Set([
   "key",
   "customer_id",
-  "entity",
   "left_system",
   "left_value",
   "right_system",
   "right_value",
+  "delta",
   "currency",
 ]);
+const NUMERIC_COLUMNS = new Set(["delta", "amount_reporting"]);
 
 /** The model a rule reads, as `schema.name` (a bare name means the canonical model). */
 export function readsId(model: string): string {
@@ -72,17 +74,17 @@ export function userRuleFamily(def: RuleDefinition, file: string): RuleFamily {
         description: def.description,
         ownerTeam: def.ownerTeam,
         sql: (ctx) => {
-          const cols = DISCREPANCY_COLUMNS.map((c) => {
-            // The reporting-currency amount column, whatever the engine calls it.
-            const own = c.startsWith("amount_") ? "amount_reporting" : c;
+          const cols = DISCREPANCY_COLUMNS.map((c: string) => {
             if (c === "detail")
               return `${ctx.d.jsonObject([
                 ["left_value", "CAST(u.left_value AS text)"],
                 ["right_value", "CAST(u.right_value AS text)"],
               ])} AS detail`;
-            const known = !(own === "entity" || own === "amount_reporting") || optional.has(own);
-            const type = TEXT_COLUMNS.has(c) ? "text" : "numeric";
-            return `${ctx.d.cast(known ? `u.${own}` : "NULL", type)} AS ${c}`;
+            // A column the rule does not return (an optional one it does not list, or one the
+            // engine gained since) is NULL, so a rule keeps working as the engine grows.
+            const returned = REQUIRED_COLUMNS.has(c) || optional.has(c);
+            const type = NUMERIC_COLUMNS.has(c) ? "numeric" : "text";
+            return `${ctx.d.cast(returned ? `u.${c}` : "NULL", type)} AS ${c}`;
           });
           return `SELECT ${cols.join(", ")} FROM (${def.sql(ctx)}) u`;
         },

@@ -101,7 +101,7 @@ describe("the project's own reconciliation rules", () => {
     expect(first).toMatchObject([{ family: "quote_billing", opened: 10, resolved: 0 }]);
     const rows = await t.warehouse.query<Record<string, unknown>>(
       `SELECT key, customer_id, left_system, left_value, right_system, right_value, delta::text AS delta, currency,
-              status, owner_team, family, first_seen_at = last_seen_at AS same
+              status, owner_team, family, first_seen_at = last_seen_at AS same, amount_reporting::text AS amount, entity
          FROM recon.discrepancy WHERE category = 'quote_amount_mismatch' ORDER BY key`,
     );
     // What the rule must find, computed straight from the model's table.
@@ -122,6 +122,9 @@ describe("the project's own reconciliation rules", () => {
       owner_team: "revops",
       family: "quote_billing",
       same: true,
+      // Listed in columns: returned by the rule; not listed: NULL.
+      amount: "10.00",
+      entity: null,
     });
     const summary = await t.warehouse.query<Record<string, unknown>>(
       `SELECT * FROM recon.history WHERE category = 'quote_amount_mismatch'`,
