@@ -3,6 +3,7 @@ import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
 import type { ExtractBatch, StreamDescriptor, StreamLoadResult } from "./interfaces.js";
 import { resetCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
+import { widen } from "./types.js";
 
 /** The stream name a full refresh loads under until it is swapped in (its own raw, staging and cursor). */
 export function refreshStreamName(stream: string): string {
@@ -62,19 +63,22 @@ export async function refreshStream<O extends { runId: string }>(
       description: desc.description ?? `Current ${desc.source} ${desc.stream} records, one row per key.`,
     });
     if (tx.dialect !== "postgres") return;
-    // A column the refresh typed wider (text where staging had numbers) widens in staging too.
+    // A column the refresh typed wider (text where staging had numbers) widens in staging too;
+    // one staging has wider already takes the new values as they are (an assignment cast).
     const have = new Map((await tx.columns(target.staging)).map((c) => [c.name, c.type]));
     for (const c of specs) {
       const was = have.get(c.name);
-      if (!was || was === c.type || was === "other") continue;
+      if (!was || was === "other") continue;
+      const type = widen(was, c.type)!;
+      if (type === was) continue;
       await tx
         .query(
-          `ALTER TABLE ${tx.quoteTable(target.staging)} ALTER COLUMN ${tx.quoteIdent(c.name)} TYPE ${POSTGRES_TYPES[c.type]} USING ${tx.quoteIdent(c.name)}::${POSTGRES_TYPES[c.type]}`,
+          `ALTER TABLE ${tx.quoteTable(target.staging)} ALTER COLUMN ${tx.quoteIdent(c.name)} TYPE ${POSTGRES_TYPES[type]} USING ${tx.quoteIdent(c.name)}::${POSTGRES_TYPES[type]}`,
         )
         .catch((err: Error) => {
           throw new Error(
             `full refresh of ${desc.source}.${desc.stream}: column ${c.name} is ${was} in ${tx.quoteTable(target.staging)} ` +
-              `and ${c.type} in the refreshed data, and cannot change type (${err.message}). ` +
+              `and ${c.type} in the refreshed data, and cannot become ${type} (${err.message}). ` +
               `Drop or change the views that read the column, then run the full refresh again; the current data is untouched.`,
             { cause: err },
           );

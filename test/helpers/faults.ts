@@ -67,15 +67,16 @@ export async function tableChecksum(
   return `${r!.rows} rows ${r!.md5 ?? "-"}`;
 }
 
-/** Checksums of every table of the given schemas (name → checksum), skipping names matching `skip`. */
+/** Checksums of every table and view of the given schemas (name → checksum), skipping names matching `skip`. */
 export async function schemaChecksums(
   db: WarehouseSession,
   schemas: readonly string[],
   options: { exclude?: readonly string[]; skip?: RegExp } = {},
 ): Promise<Record<string, string>> {
+  // Views too: a reader must find every relation, and see in it what it saw before.
   const tables = await db.query<{ name: string }>(
     `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
-      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1`,
+      WHERE table_schema = ANY($1) AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY 1`,
     [schemas],
   );
   const out: Record<string, string> = {};
@@ -94,4 +95,35 @@ export async function runningRuns(db: WarehouseSession): Promise<string[]> {
       WHERE status = 'running' AND EXISTS (SELECT 1 FROM trueup.runs r WHERE r.run_id = n.run_id AND r.plan IS NULL)`,
   );
   return rows.map((r) => r.run_id);
+}
+
+/** The environment for a CLI run against `db` (and a sandbox's env, if given), quiet and on its own history. */
+export function faultEnv(url: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, WAREHOUSE_URL: url, TRUEUP_LOG_LEVEL: "error" };
+  delete env.ORCHESTRATOR_DATABASE_URL;
+  return env;
+}
+
+/**
+ * Runs `args` with a SIGKILL after each delay of `plan` until `kills` of them landed, calling
+ * `check` after every run (killed or finished); a run that finished must have exited 0.
+ */
+export async function killRepeatedly(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  plan: readonly number[],
+  kills: number,
+  check: (at: string, run: KilledRun) => Promise<void>,
+): Promise<{ runs: number }> {
+  let killed = 0;
+  let runs = 0;
+  while (killed < kills) {
+    if (runs >= plan.length) throw new Error(`${plan.length} runs landed only ${killed} of ${kills} kills`);
+    const ms = plan[runs++]!;
+    const r = await runTrueup(args, env, ms);
+    if (r.killed) killed++;
+    else if (r.code !== 0) throw new Error(`${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+    await check(`after run ${runs} (${r.killed ? `killed at ${ms} ms` : "finished"})`, r);
+  }
+  return { runs };
 }
