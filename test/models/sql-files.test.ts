@@ -7,6 +7,7 @@ import { createLogger } from "../../core/log.js";
 import { buildModels } from "../../models/build.js";
 import { loadModelDefinitions, modelDag } from "../../models/project.js";
 import { compileNodes } from "../../orchestration/compile-nodes.js";
+import { pipelineDag } from "../../orchestration/pipeline.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
@@ -94,6 +95,14 @@ describe("SQL model files", () => {
       { source: "stripe", stream: "invoices" },
     ]);
     expect(dag.get("finance.open_invoices").tags).toEqual(["finance", "daily"]);
+    // In the pipeline, source() is an edge from the stream's extract node.
+    const withStripe = parseConfig({
+      models: { paths: ["models"], builtin: false },
+      sources: { stripe: { streams: ["invoices"] } },
+    });
+    const pipeline = pipelineDag(withStripe, models, { asOf: new Date().toISOString() });
+    expect(pipeline.get("finance.open_invoices").upstream).toEqual(["stripe.invoices"]);
+    expect(pipeline.get("analytics.open_by_customer").upstream).toEqual(["finance.open_invoices"]);
 
     const out = await buildModels({ warehouse: t.warehouse, config, log, models });
     expect(out.map((o) => [o.model, o.status, o.error])).toEqual([
