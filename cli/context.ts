@@ -56,6 +56,15 @@ export async function runCommand(
   fn: (ctx: CommandContext) => Promise<number | void>,
 ): Promise<never> {
   const runId = newRunId();
+  // An error thrown outside the command's own chain (an event handler, a stray promise) would
+  // otherwise be printed by Node as it is, credentials included: redact it, clean up, exit 1.
+  const crash = (err: unknown) => {
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`trueup: unexpected failure: ${redactText(stack)}\n`);
+    void runCleanups().finally(() => process.exit(1));
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
   const log = createLogger({
     runId,
     level: "info",

@@ -1,9 +1,15 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.js";
 import { REDACTED, redact, redactText, redactedJson, registerSecret } from "../../core/redact.js";
 import { HttpError } from "../../extract/http/errors.js";
+import { REPO_ROOT } from "../helpers/cli.js";
 
 const token = `tok_${randomBytes(9).toString("hex")}+/="&<>`;
 registerSecret(token);
@@ -160,5 +166,37 @@ describe("the logger", () => {
       headers: { authorization: REDACTED, "x-echo": `Basic ${REDACTED}` },
       msg: `http request to https://u:${REDACTED}@api.example.com`,
     });
+  });
+});
+
+describe("a command's crash", () => {
+  it("an error thrown outside the command's own chain is printed redacted, and exits 1", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trueup-crash-"));
+    try {
+      const script = path.join(dir, "crash.mts");
+      const context = pathToFileURL(path.join(REPO_ROOT, "cli/context.ts")).href;
+      writeFileSync(
+        script,
+        `import { runCommand } from ${JSON.stringify(context)};
+        await runCommand({}, async () => {
+          setTimeout(() => { throw new Error("socket closed while sending " + process.env.STRIPE_API_KEY); }, 10);
+          await new Promise(() => undefined);
+        });\n`,
+      );
+      const key = `sk_test_${randomBytes(8).toString("hex")}`;
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, STRIPE_API_KEY: key, TRUEUP_LOG_LEVEL: "info" },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        `trueup: unexpected failure: Error: socket closed while sending ${REDACTED}`,
+      );
+      expect(r.stderr + r.stdout).not.toContain(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
