@@ -7,8 +7,9 @@ import type { ColumnDoc, ModelContext, ModelDefinition } from "./interfaces.js";
  * SQL model files, the way dbt users write them: `models/<schema>/<name>.sql` holds one SELECT
  * and builds `<schema>.<name>` (a file directly in the models folder builds `analytics.<name>`).
  * `{{ ref('schema.name') }}`, `{{ source('system', 'stream') }}`, `{{ this }}` and `{{ as_of }}`
- * are the only template expressions: the SQL stays SQL, and every dependency is visible to the
- * DAG. An optional leading `/* trueup … *\/` block holds the model's metadata in YAML.
+ * are the only template expressions, and `{% if is_incremental() %} … {% else %} … {% endif %}` the
+ * only block: the SQL stays SQL, and every dependency is visible to the DAG. An optional leading
+ * `/* trueup … *\/` block holds the model's metadata in YAML.
  */
 
 export const DEFAULT_SQL_SCHEMA = "analytics";
@@ -51,10 +52,16 @@ type Piece =
   | { ref: string; line: number }
   | { source: [string, string]; line: number }
   | { this: true }
-  | { asOf: true };
+  | { asOf: true }
+  | { block: "if" | "else" | "endif"; line: number };
 
 /** `{{ … }}` expressions. Anything else in braces is an error, never passed through to SQL. */
-const EXPRESSION = /\{\{\s*(.*?)\s*\}\}/gs;
+const EXPRESSION = /\{\{\s*(.*?)\s*\}\}|\{%-?\s*(.*?)\s*-?%\}/gs;
+const BLOCKS: Record<string, "if" | "else" | "endif"> = {
+  "if is_incremental()": "if",
+  else: "else",
+  endif: "endif",
+};
 const CALL = /^(ref|source)\s*\(\s*(.*?)\s*\)$/s;
 const STRING_ARG = /^\s*(?:'([^']*)'|"([^"]*)")\s*(?:,|$)/;
 
@@ -216,6 +223,24 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
     const line = lineAt(full, bodyOffset + m.index);
     pieces.push({ text: body.slice(last, m.index) });
     last = m.index + m[0].length;
+    if (m[2] !== undefined) {
+      const block = BLOCKS[m[2].replace(/\s+/g, " ").replace(/\( \)/, "()")];
+      const open = pieces.findLast((p) => "block" in p && p.block !== "else");
+      const inside = open !== undefined && "block" in open && open.block === "if";
+      const inElse = inside && pieces.some((p) => "block" in p && p.block === "else" && p.line >= open.line);
+      const problem = !block
+        ? `{% ${m[2]} %} is not understood; the one block is {% if is_incremental() %} … {% else %} … {% endif %}`
+        : block === "if" && inside
+          ? "{% if is_incremental() %} blocks do not nest; close the first with {% endif %}"
+          : block !== "if" && !inside
+            ? `{% ${block} %} without {% if is_incremental() %} before it`
+            : block === "else" && inElse
+              ? "a second {% else %} in one {% if is_incremental() %} block"
+              : undefined;
+      if (problem) throw new ConfigError(`${where}:${line}: ${problem}`);
+      pieces.push({ block: block!, line });
+      continue;
+    }
     const expr = m[1]!;
     const call = CALL.exec(expr);
     const args = call ? stringArgs(call[2]!) : undefined;
@@ -234,6 +259,12 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
     }
   }
   pieces.push({ text: body.slice(last) });
+  const unclosed = pieces.findLast((p) => "block" in p && p.block !== "else");
+  if (unclosed && "block" in unclosed && unclosed.block === "if") {
+    throw new ConfigError(
+      `${where}:${unclosed.line}: {% if is_incremental() %} is not closed; end it with {% endif %}`,
+    );
+  }
 
   const columns: Record<string, ColumnDoc> | undefined = meta?.columns
     ? Object.fromEntries(
@@ -248,21 +279,32 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
   if (materialized === "incremental" && !uniqueKey) {
     throw new ConfigError(`${where}: an incremental model needs unique_key in its /* trueup … */ header`);
   }
-  const render = (ctx: ModelContext) =>
-    pieces
-      .map((p) => {
-        if ("text" in p) return p.text;
-        if ("this" in p) return ctx.this;
-        if ("asOf" in p) return ctx.d.timestamp(ctx.asOf);
-        try {
-          return "ref" in p ? ctx.ref(p.ref) : ctx.source(p.source[0], p.source[1]);
-        } catch (err) {
-          throw new ConfigError(`${where}:${p.line}: ${errorMessage(err)}`, { cause: err });
-        }
-      })
-      .join("")
-      // A trailing line comment must not swallow what the caller writes after the SELECT.
-      .concat("\n");
+  const render = (ctx: ModelContext) => {
+    // Text in the branch that does not apply is dropped, but its ref()s and source()s are still
+    // resolved: the DAG's edges are the same whichever way the model is built.
+    let keep = true;
+    return (
+      pieces
+        .map((p) => {
+          if ("block" in p) {
+            keep = p.block === "endif" || (p.block === "if" ? ctx.isIncremental : !ctx.isIncremental);
+            return "";
+          }
+          if ("text" in p) return keep ? p.text : "";
+          if ("this" in p) return keep ? ctx.this : "";
+          if ("asOf" in p) return keep ? ctx.d.timestamp(ctx.asOf) : "";
+          try {
+            const relation = "ref" in p ? ctx.ref(p.ref) : ctx.source(p.source[0], p.source[1]);
+            return keep ? relation : "";
+          } catch (err) {
+            throw new ConfigError(`${where}:${p.line}: ${errorMessage(err)}`, { cause: err });
+          }
+        })
+        .join("")
+        // A trailing line comment must not swallow what the caller writes after the SELECT.
+        .concat("\n")
+    );
+  };
   const def: ModelDefinition = {
     name: relation.name,
     schema: relation.schema,

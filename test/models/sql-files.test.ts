@@ -169,6 +169,44 @@ describe("SQL model files", () => {
     expect(nodes.some((n) => n.node === "model.finance.open_invoices")).toBe(true);
   });
 
+  it("an incremental SQL model reads only new rows inside {% if is_incremental() %}", async () => {
+    await t.warehouse.query(
+      `CREATE TABLE staging.crm__events AS
+       SELECT i AS id, 'v' || i AS v, timestamptz '2026-01-01' + i * interval '1 minute' AS at
+         FROM generate_series(1, 50) AS i`,
+    );
+    const dir = project({
+      "models/events/recent.sql": `/* trueup
+materialized: incremental
+unique_key: id
+*/
+SELECT e.id, e.v, e.at
+  FROM {{ source('crm', 'events') }} e
+{% if is_incremental() %}
+ WHERE e.at > (SELECT max(at) FROM {{ this }})
+{% else %}
+ WHERE e.at >= timestamptz '2026-01-01'
+{% endif %}
+`,
+    });
+    const models = await loadModelDefinitions(config, dir);
+    const first = await buildModels({ warehouse: t.warehouse, config, log, models });
+    expect(first[0]).toMatchObject({ status: "succeeded", result: { mode: "incremental-full", rows: 50 } });
+    // Five new rows, and an old one changed without a newer timestamp: only the new ones are read.
+    await t.warehouse.query(
+      `INSERT INTO staging.crm__events SELECT i, 'v' || i, timestamptz '2026-01-01' + i * interval '1 minute'
+         FROM generate_series(51, 55) AS i`,
+    );
+    await t.warehouse.query(`UPDATE staging.crm__events SET v = 'changed' WHERE id = 1`);
+    const second = await buildModels({ warehouse: t.warehouse, config, log, models });
+    expect(second[0]).toMatchObject({
+      status: "succeeded",
+      result: { mode: "incremental-merge", rows: 55, touched: 5 },
+    });
+    const [one] = await t.warehouse.query<{ v: string }>(`SELECT v FROM events.recent WHERE id = 1`);
+    expect(one!.v).toBe("v1");
+  });
+
   const errors: [string, Record<string, string>, RegExp][] = [
     [
       "an unknown ref, with file and line",
@@ -212,6 +250,21 @@ describe("SQL model files", () => {
       "an unknown template expression",
       { "models/x.sql": "SELECT 1 AS id\n WHERE {{ config('x') }}" },
       /^models\/x\.sql:2: \{\{ config\('x'\) \}\} is not understood/,
+    ],
+    [
+      "an unclosed incremental block",
+      { "models/x.sql": "SELECT 1 AS id\n{% if is_incremental() %}\n WHERE true\n" },
+      /^models\/x\.sql:2: \{% if is_incremental\(\) %\} is not closed/,
+    ],
+    [
+      "an endif with no if",
+      { "models/x.sql": "SELECT 1 AS id\n\n{% endif %}\n" },
+      /^models\/x\.sql:3: \{% endif %\} without \{% if is_incremental\(\) %\}/,
+    ],
+    [
+      "a block it does not know",
+      { "models/x.sql": "SELECT 1 AS id\n{% for x in y %}{% endfor %}\n" },
+      /^models\/x\.sql:2: \{% for x in y %\} is not understood/,
     ],
     [
       "a reserved schema",
