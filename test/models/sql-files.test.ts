@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
 import { createLogger } from "../../core/log.js";
@@ -8,23 +5,15 @@ import { buildModels } from "../../models/build.js";
 import { loadModelDefinitions, modelDag } from "../../models/project.js";
 import { compileNodes } from "../../orchestration/compile-nodes.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
+import { projectWith, removeProjects } from "../helpers/project-files.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
 const log = createLogger({ level: "silent", destination: { write: () => true } as never, pretty: false });
 const config = parseConfig({ models: { paths: ["models"], builtin: false } });
-const dirs: string[] = [];
 
 /** A project folder with the given files (path → text). */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "trueup-sql-models-"));
-  dirs.push(dir);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => projectWith(files, "trueup-sql-models-");
 
 const INVOICES = 300;
 
@@ -76,7 +65,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.drop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeProjects();
 });
 
 describe("SQL model files", () => {

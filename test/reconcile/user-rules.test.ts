@@ -1,5 +1,3 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
@@ -11,21 +9,13 @@ import "../../orchestration/stages.js";
 import { reconcile } from "../../reconcile/run.js";
 import { loadRuleDefinitions, ruleFamilies } from "../../reconcile/user-rules.js";
 import { postgresOnlyConstructs } from "../../warehouse/snowflake/lint.js";
+import { projectWith, removeProjects } from "../helpers/project-files.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 let t: TestDatabase;
 const log = createLogger({ level: "silent", destination: { write: () => true } as never, pretty: false });
-const dirs: string[] = [];
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "trueup-user-rules-"));
-  dirs.push(dir);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => projectWith(files, "trueup-user-rules-");
 
 // A rule of the project's own over its own SQL model: quotes whose CRM amount and billed amount
 // differ. The SELECT names its columns in its own order and returns the optional amount.
@@ -71,7 +61,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.drop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeProjects();
 });
 
 describe("the project's own reconciliation rules", () => {
