@@ -45,6 +45,8 @@ function variablesRead(): string[] {
     }
   };
   for (const top of [
+    "api",
+    "serve",
     "cli",
     "config",
     "core",
