@@ -76,7 +76,7 @@ export async function runCommand(
     log.level = effectiveLogLevel("info");
     const loaded = await loadConfig({ configPath: opts.config });
     log.level = effectiveLogLevel(loaded.config.log.level);
-    log.debug({ config: loaded.file ?? "built-in defaults", level: log.level }, "config loaded");
+    log.debug({ config: loaded.file ?? "built-in defaults", log_level: log.level }, "config loaded");
     let opened: Promise<OpenedWarehouse> | undefined;
     const waitMs = lockWaitMs(opts.lockWait);
     const ctx: CommandContext = {
