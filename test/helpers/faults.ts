@@ -127,3 +127,28 @@ export async function killRepeatedly(
   }
   return { runs };
 }
+
+/** Columns that record when or by which run a row was written, not what it says. */
+export const WHEN_COLUMNS = [
+  ...LOAD_METADATA,
+  "first_seen_at",
+  "last_seen_at",
+  "resolved_at",
+  "checked_at",
+  "last_run_id",
+  "run_id",
+  "at",
+  "id",
+];
+
+/** Runs each command to completion (exit 0) and returns how long the last one took. */
+export async function runAll(commands: string[][], env: NodeJS.ProcessEnv): Promise<number> {
+  let ms = 0;
+  for (const args of commands) {
+    const started = Date.now();
+    const r = await runTrueup(args, env);
+    if (r.code !== 0) throw new Error(`${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+    ms = Date.now() - started;
+  }
+  return ms;
+}
