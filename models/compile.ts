@@ -106,9 +106,18 @@ export function resolveModels(
   const models = modelIndex(defs.map(relationOf));
   return defs.map((definition) => {
     if (definition.materialized === "incremental" && !definition.uniqueKey?.length) {
-      throw new ConfigError(`model ${definition.name} is incremental and needs a uniqueKey`);
+      throw new ConfigError(
+        `${definition.file ? `${definition.file}: ` : ""}model ${definition.name} is incremental and needs a uniqueKey`,
+      );
     }
-    const { refs, sources } = compileModel(definition, { ...options, models });
-    return { definition, relation: relationOf(definition), refs, sources };
+    try {
+      const { refs, sources } = compileModel(definition, { ...options, models });
+      return { definition, relation: relationOf(definition), refs, sources };
+    } catch (err) {
+      // A TypeScript model's mistakes name its file, as a SQL file's already do (with the line).
+      const file = definition.file;
+      if (!file || !(err instanceof ConfigError) || err.message.startsWith(file)) throw err;
+      throw new ConfigError(`${file}: ${err.message}`, { cause: err });
+    }
   });
 }

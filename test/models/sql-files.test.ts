@@ -241,6 +241,14 @@ SELECT e.id, e.v, e.at
       /^models\/x\.sql:2: \{\{ config\('x'\) \}\} is not understood/,
     ],
     [
+      "a TypeScript model's unknown ref, naming its file",
+      {
+        "models/mine.ts": `export const model = { name: "mine", schema: "analytics", materialized: "view",
+          description: "x", sql: (ctx) => \`SELECT * FROM \${ctx.ref("canonical.nope")}\` };`,
+      },
+      /^models\/mine\.ts: model analytics\.mine: ref\("canonical\.nope"\) names no model/,
+    ],
+    [
       "an unclosed incremental block",
       { "models/x.sql": "SELECT 1 AS id\n{% if is_incremental() %}\n WHERE true\n" },
       /^models\/x\.sql:2: \{% if is_incremental\(\) %\} is not closed/,
