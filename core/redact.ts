@@ -177,13 +177,20 @@ const SHAPES: [RegExp, string][] = [
   ],
 ];
 
+/** A word every shape above contains; text without any is left to the registered secrets. */
+const SHAPE_HINT =
+  /:\/\/|authorization|bearer|basic|oauth_|sk_|rk_|whsec_|00D|eyJ|passw|pwd|secret|api_?key|_token/i;
+
 /** Text with every registered secret and every credential-shaped value masked. */
 export function redactText(text: string): string {
-  if (!text) return text;
+  // Nothing shorter can hold a registered secret or any of the shapes.
+  if (!text || text.length < MIN_SECRET_LENGTH) return text;
   let out = text;
   const registered = registeredPattern();
   if (registered) out = out.replace(registered, REDACTED);
-  for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
+  // One pass for whether any shape could be there; most log lines have none.
+  if (SHAPE_HINT.test(out))
+    for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
   return out;
 }
 

@@ -283,23 +283,30 @@ describe("credentials echoed by a vendor never leave trueup", () => {
         { orchestrator: t.warehouse, config, models },
         { select: "stripe.customers", command: "h5-worker" },
       );
+      // The node's row is written before the job fails; graphile-worker stores its error after.
       let error: string | undefined;
-      for (const deadline = Date.now() + 60_000; !error && Date.now() < deadline;) {
+      let lastError: string | undefined;
+      const deadline = Date.now() + 60_000;
+      while (!(error && lastError) && child.exitCode === null && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
         const [row] = await t.warehouse.query<{ error: string | null }>(
           `SELECT error FROM trueup.node_runs WHERE run_id = $1 AND node = 'stripe.customers'`,
           [runId],
         );
         error = row?.error ?? undefined;
+        const [job] = await t.warehouse.query<{ last_error: string }>(
+          `SELECT last_error FROM graphile_worker._private_jobs WHERE last_error IS NOT NULL LIMIT 1`,
+        );
+        lastError = job?.last_error;
       }
-      expect(error).toMatch(/^attempt 1: .*401: Invalid API Key provided: \[redacted\]/);
-      const [job] = await t.warehouse.query<{ last_error: string }>(
-        `SELECT last_error FROM graphile_worker._private_jobs WHERE last_error IS NOT NULL LIMIT 1`,
-      );
-      expect(job!.last_error).toContain("Invalid API Key provided: [redacted]");
+      expect(error, stderr).toMatch(/^attempt 1: .*401: Invalid API Key provided: \[redacted\]/);
+      expect(lastError).toContain("Invalid API Key provided: [redacted]");
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("close", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        const closed = new Promise((r) => child.once("close", r));
+        child.kill("SIGTERM");
+        await closed;
+      }
       outputs.push({ name: "worker", result: { code: child.exitCode, stdout, stderr } });
     }
   });
