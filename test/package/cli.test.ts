@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,5 +78,53 @@ describe("the trueup command line", () => {
     const bad = await runCli(["--log-format", "xml", "build", "--list"], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("xml");
+  });
+});
+
+/**
+ * Starts `trueup sandbox … --env-file F` the given way, waits for F, stops it with SIGTERM; the
+ * exit code and F's text.
+ */
+async function sandboxEnvFile(
+  command: string,
+  args: string[],
+): Promise<{ code: number | null; env: string; stderr: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "trueup-envfile-"));
+  dirs.push(dir);
+  const file = path.join(dir, ".env.sandbox");
+  const child = spawn(
+    command,
+    [...args, "sandbox", "--seed", "2", "--scale", "0.02", "--port", "0", "--env-file", file],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, TRUEUP_LOG_LEVEL: "" },
+      // Its own process group: npx does not pass SIGTERM on to the command it started.
+      detached: true,
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  process.kill(-child.pid!, "SIGTERM");
+  const code = await exited;
+  return { code, env: existsSync(file) ? readFileSync(file, "utf8") : "", stderr };
+}
+
+describe("--env-file reaches trueup sandbox, in the checkout", () => {
+  it("through npx (with -- so that npx's own node leaves the flag alone)", async () => {
+    const r = await sandboxEnvFile("npx", ["--", "trueup"]);
+    expect(r.stderr).not.toContain("not found");
+    expect(r.env).toMatch(/^STRIPE_API_BASE=http:\/\/127\.0\.0\.1:\d+$/m);
+  });
+
+  it("through bin/trueup, as node_modules/.bin/trueup runs it", async () => {
+    const r = await sandboxEnvFile(path.join(REPO_ROOT, "bin", "trueup"), []);
+    expect(r.env).toMatch(/^STRIPE_API_KEY=\S+$/m);
+    // SIGTERM is a clean stop.
+    expect(r.code).toBe(143);
   });
 });
