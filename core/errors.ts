@@ -1,3 +1,5 @@
+import { redactText } from "./redact.js";
+
 /**
  * Typed errors. Every message says what went wrong *and* what to do about it; the CLI maps
  * `exitCode` straight onto the process exit code (2 = usage/config, 1 = failed run).
@@ -31,6 +33,10 @@ export class NotImplementedError extends TrueupError {
 /** The warehouse cannot be reached or started. */
 export class WarehouseError extends TrueupError {}
 
+/**
+ * An error's text for a result, a log line or a stored row: redacted, since whatever threw may
+ * have put a credential in it (a vendor's echo, a driver's connection string).
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactText(err instanceof Error ? err.message : String(err));
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
 import { REDACTED, redact, redactText, redactedJson, registerSecret } from "../../core/redact.js";
 import { HttpError } from "../../extract/http/errors.js";
@@ -98,6 +99,13 @@ describe("redactText: credentials by shape, ours or not", () => {
       const once = redactText(text);
       expect(redactText(once)).toBe(once);
     }
+  });
+});
+
+describe("errorMessage", () => {
+  it("is the redacted text of what was thrown, Error or not", () => {
+    expect(errorMessage(new Error(`write failed: ${token}`))).toBe(`write failed: ${REDACTED}`);
+    expect(errorMessage(`Authorization: Bearer ${token}`)).toBe(`Authorization: Bearer ${REDACTED}`);
   });
 });
 
