@@ -22,18 +22,28 @@ export interface KilledRun {
   stdout: string;
 }
 
-/** Runs the real `trueup` binary; with `killAfterMs`, SIGKILLs it then (if still running). */
+/**
+ * Runs the real `trueup` binary; with `killAfterMs`, SIGKILLs it then (if still running);
+ * `onStderr` sees what it printed on stderr so far, as it prints.
+ */
 export function runTrueup(
   args: string[],
   env: NodeJS.ProcessEnv,
   killAfterMs?: number,
-  cwd = REPO_ROOT,
+  onStderr?: (text: string) => void,
 ): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     let stdout = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     const timer =
       killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
