@@ -177,6 +177,37 @@ describe("the logger", () => {
   });
 });
 
+describe("the pretty log format", () => {
+  it("is masked as the JSON one is", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trueup-pretty-"));
+    try {
+      const script = path.join(dir, "pretty.mts");
+      const core = (f: string) => JSON.stringify(pathToFileURL(path.join(REPO_ROOT, "core", f)).href);
+      writeFileSync(
+        script,
+        `import { createLogger } from ${core("log.ts")};
+        import { registerSecret } from ${core("redact.ts")};
+        registerSecret(process.env.SECRET);
+        const log = createLogger({ level: "trace", pretty: true });
+        log.trace({ headers: { authorization: "Bearer " + process.env.SECRET }, note: "sent " + process.env.SECRET }, "request with " + process.env.SECRET);
+        setTimeout(() => undefined, 300);\n`,
+      );
+      const secret = `pretty_${randomBytes(8).toString("hex")}`;
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, SECRET: secret },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stderr + r.stdout).toContain(`request with ${REDACTED}`);
+      expect(r.stderr + r.stdout).toContain(`sent ${REDACTED}`);
+      expect(r.stderr + r.stdout).not.toContain(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a command's crash", () => {
   it("an error thrown outside the command's own chain is printed redacted, and exits 1", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trueup-crash-"));
