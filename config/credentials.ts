@@ -32,7 +32,7 @@ const SECRET_VARS = [
 ];
 
 /** Any other variable whose name says it holds a credential (a custom source's, a proxy's). */
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_KEY|PRIVATE_KEY|CREDENTIAL)/i;
 
 /** Variables that are URLs and may carry a password in their userinfo. */
 const URL_VARS = [

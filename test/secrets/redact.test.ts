@@ -6,6 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { registerEnvSecrets } from "../../config/credentials.js";
 import { errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
 import { REDACTED, redact, redactText, redactedJson, registerSecret } from "../../core/redact.js";
@@ -99,6 +100,33 @@ describe("redactText: credentials by shape, ours or not", () => {
       const once = redactText(text);
       expect(redactText(once)).toBe(once);
     }
+  });
+});
+
+describe("registerEnvSecrets", () => {
+  it("takes every credential-named variable, URL passwords and the Zendesk Basic credential", () => {
+    const v = () => randomBytes(8).toString("hex");
+    const env = {
+      CORP_PROXY_PASSWORD: `p_${v()}`,
+      SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: `k_${v()}`,
+      MY_API_KEY: `a_${v()}`,
+      ORCHESTRATOR_DATABASE_URL: `postgres://u:${encodeURIComponent(`w@/${v()}`)}@db/x`,
+      ZENDESK_EMAIL: "ops@example.com",
+      ZENDESK_API_TOKEN: `z_${v()}`,
+      WAREHOUSE_REGION: `visible_${v()}`,
+    };
+    registerEnvSecrets(env);
+    const basic = Buffer.from(`${env.ZENDESK_EMAIL}/token:${env.ZENDESK_API_TOKEN}`).toString("base64");
+    const password = decodeURIComponent(new URL(env.ORCHESTRATOR_DATABASE_URL).password);
+    const text = [
+      env.CORP_PROXY_PASSWORD,
+      env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE,
+      env.MY_API_KEY,
+      password,
+      basic,
+      env.WAREHOUSE_REGION,
+    ].join(" ");
+    expect(redactText(text)).toBe(`${Array(5).fill(REDACTED).join(" ")} ${env.WAREHOUSE_REGION}`);
   });
 });
 
