@@ -352,16 +352,21 @@ export async function runCsvWorker(): Promise<void> {
 }
 
 /**
- * The worker runs this file's own code, TypeScript included: it registers tsx first (as
- * bin/trueup.js does), whichever way the parent process was started (CLI, vitest, bench).
+ * The worker runs this file's own code. From a checkout that is TypeScript, so it registers tsx
+ * first (as bin/trueup.js does), whichever way the parent process was started (CLI, vitest,
+ * bench); the installed package's compiled JavaScript needs no loader.
  */
 function workerSource(): string {
   const here = fileURLToPath(import.meta.url);
-  const tsxApi = createRequire(here).resolve("tsx/esm/api");
-  const tsx = pathToFileURL(tsxApi.replace(/\.cjs$/, ".mjs")).href;
+  let register = "";
+  if (here.endsWith(".ts")) {
+    const tsxApi = createRequire(here).resolve("tsx/esm/api");
+    const tsx = pathToFileURL(tsxApi.replace(/\.cjs$/, ".mjs")).href;
+    register = `const { register } = await import(${JSON.stringify(tsx)});
+    register();`;
+  }
   return `(async () => {
-    const { register } = await import(${JSON.stringify(tsx)});
-    register();
+    ${register}
     const m = await import(${JSON.stringify(pathToFileURL(here).href)});
     await m.runCsvWorker();
   })().catch((err) => { require("node:worker_threads").parentPort.postMessage({ error: String(err && err.message || err), stack: err && err.stack }); });`;

@@ -129,6 +129,7 @@ export async function packTarball(): Promise<string> {
       const [info] = JSON.parse(stdout) as { filename: string }[];
       const tarball = path.join(dir, info!.filename);
       await fs.writeFile(done, tarball);
+      await pruneStale(CACHE, hash);
       return tarball;
     } finally {
       await fs.rm(stage, { recursive: true, force: true });
@@ -185,8 +186,22 @@ async function installedOnce(tarball: string): Promise<string> {
       },
     );
     await fs.writeFile(done, new Date().toISOString());
+    await pruneStale(INSTALLS, key);
     return dir;
   });
+}
+
+/**
+ * Removes cached packs or installs of older sources (each install is a quarter of a gigabyte),
+ * leaving `keep` and anything touched in the last hour (another test run may be using it).
+ */
+async function pruneStale(root: string, keep: string): Promise<void> {
+  for (const e of await fs.readdir(root, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === keep || e.name.endsWith(".lock")) continue;
+    const p = path.join(root, e.name);
+    const age = Date.now() - (await fs.stat(p)).mtimeMs;
+    if (age > 60 * 60_000) await fs.rm(p, { recursive: true, force: true });
+  }
 }
 
 /**
