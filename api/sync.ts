@@ -40,6 +40,7 @@ export async function runSync(session: Session, opts: RunSyncOptions): Promise<S
     dryRun: opts.dryRun,
     approve: opts.approve,
     replay: opts.replay,
+    runLockHeld: !opts.dryRun,
   });
   return { runId: session.runId, syncs };
 }

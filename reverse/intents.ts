@@ -150,17 +150,16 @@ async function replaceIntents(
 }
 
 /**
- * Just before a batch's write call: which fields of which records this run sends. A field an
- * earlier run sent with the same value keeps that run as its sender.
+ * The intents to store just before a batch's write call: which fields of which records this run
+ * sends. A field an earlier run sent with the same value keeps that run as its sender.
  */
-export async function markSent(
-  wh: Warehouse,
+export function sentIntents(
   sync: string,
   runId: string,
   sends: { change: PlannedChange; sent: FieldValues; destinationId: string | null; absentBefore: boolean }[],
   intents: Map<string, Intent>,
-): Promise<void> {
-  const rows: Intent[] = sends.map(({ change, sent, destinationId, absentBefore }) => {
+): Intent[] {
+  return sends.map(({ change, sent, destinationId, absentBefore }) => {
     const prior = intents.get(change.recordId);
     const fields: Intent["fields"] = {};
     for (const [f, value] of Object.entries(change.fields)) {
@@ -182,11 +181,39 @@ export async function markSent(
       absentBefore,
     };
   });
-  await replaceIntents(
-    wh,
+}
+
+/**
+ * The fields of an intent an earlier run sent that the destination now holds as sent: they
+ * landed, whatever came after (the run was killed, or its response lost). `live`: the record's
+ * current values (undefined: not found).
+ */
+export function foundDeliveries(
+  intent: Intent | undefined,
+  live: FieldValues | undefined,
+  same: (a: unknown, b: unknown) => boolean,
+): { field: string; value: unknown; sentBy: string }[] {
+  if (!intent || !live) return [];
+  return Object.entries(intent.fields).flatMap(([field, f]) =>
+    f.sentBy && field in live && same(live[field], f.value)
+      ? [{ field, value: f.value, sentBy: f.sentBy }]
+      : [],
+  );
+}
+
+/** The intent once its found deliveries are audited: they are no one's to report again. */
+export function withoutSenders(intent: Intent, fields: string[]): Intent {
+  const next: Intent["fields"] = { ...intent.fields };
+  for (const f of fields) if (next[f]) next[f] = { ...next[f], sentBy: null };
+  return { ...intent, fields: next };
+}
+
+/** Replaces intents inside the caller's transaction. */
+export async function rewriteIntents(tx: WarehouseSession, sync: string, rows: Intent[]): Promise<void> {
+  await dropIntents(
+    tx,
     sync,
     rows.map((r) => r.recordId),
-    rows,
-    intents,
   );
+  await insertIntents(tx, sync, rows);
 }

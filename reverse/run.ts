@@ -20,6 +20,12 @@ export interface RunSyncsOptions {
   approve?: string[];
   /** Move dead letters back into the retry queue first. */
   replay?: boolean;
+  /**
+   * The caller holds the warehouse's run lock: no other sync can be running, so every sync run
+   * left `running` by another run is abandoned (without it, only those of dead processes on
+   * this host are known to be).
+   */
+  runLockHeld?: boolean;
   /** Overrides the destinations built from credentials (one per system). */
   destination?: (system: SyncConfig["destination"]["system"]) => Destination;
 }
@@ -40,7 +46,7 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
     destinationFactory(config, options.credentials, { runId: options.runId, log: options.log });
   const results: SyncRunResult[] = [];
   if (!options.dryRun) {
-    const abandoned = await markAbandonedSyncRuns(options.warehouse, options.runId);
+    const abandoned = await markAbandonedSyncRuns(options.warehouse, options.runId, options.runLockHeld);
     for (const a of abandoned)
       options.log.warn(
         { sync: a.sync, abandonedRun: a.runId },

@@ -4,7 +4,17 @@ import { errorMessage } from "../core/errors.js";
 import { redactText } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
-import { dropIntents, intentKey, loadIntents, markSent, recordPlanned, type Intent } from "./intents.js";
+import {
+  dropIntents,
+  foundDeliveries,
+  intentKey,
+  loadIntents,
+  recordPlanned,
+  rewriteIntents,
+  sentIntents,
+  withoutSenders,
+  type Intent,
+} from "./intents.js";
 import { loadPendingPlan, markApplied, savePendingPlan } from "./governance/plans.js";
 import type { Destination, FieldValues, PlannedChange, SyncPlan, UpsertOutcome } from "./interfaces.js";
 import { planSync } from "./plan.js";
@@ -142,10 +152,13 @@ async function runSyncBody(options: RunSyncOptions, mode: SyncRunResult["mode"])
       message: `approve with: trueup sync ${sync.name} --approve ${id}`,
     });
   }
-  if (plan.changes.length === 0 && plan.deletions.length === 0) return log1(base);
   // Deliveries an earlier run planned or sent and never verified (its response was lost, or it
   // was killed): finishing them is not new change, and a value found there was sent by that run.
   const intents = await loadIntents(wh, sync.name);
+  const stranded =
+    sync.mode === "mirror" && !options.approvePlanId ? await strandedCreations(options, plan, intents) : [];
+  plan.deletions.push(...stranded);
+  if (plan.changes.length === 0 && plan.deletions.length === 0) return log1(base);
 
   // Circuit breaker: blocks a sync that would change too much of the destination at once. The
   // first delivery of a new sync is exempt (everything is new then), as are approved plans and
@@ -156,7 +169,7 @@ async function runSyncBody(options: RunSyncOptions, mode: SyncRunResult["mode"])
   )) as [{ n: string }];
   if (Number(sentBefore) > 0 && !options.approvePlanId) {
     const fresh = plan.changes.filter((c) => !c.retry && !intents.has(c.recordId)).length;
-    const touched = fresh + plan.deletions.length;
+    const touched = fresh + plan.deletions.length - stranded.length;
     const size = touched ? await destination.count(sync.destination.object) : 0;
     const share = size ? touched / size : touched ? 1 : 0;
     if (share > sync.maxChangeShare) {
@@ -189,8 +202,15 @@ async function deliverBatch(
 ): Promise<void> {
   const { warehouse: wh, sync, destination, runId } = options;
   const object = sync.destination.object;
-  const fields = [...new Set(batch.flatMap((c) => Object.keys(c.fields)))];
   const ids = batch.map((c) => c.recordId);
+  // What the earlier runs left unfinished, as it stood before this batch sends anything.
+  const prior = new Map(ids.flatMap((id) => (intents.has(id) ? [[id, intents.get(id)!] as const] : [])));
+  const fields = [
+    ...new Set([
+      ...batch.flatMap((c) => Object.keys(c.fields)),
+      ...[...prior.values()].flatMap((i) => Object.keys(i.fields)),
+    ]),
+  ];
   const failures = new Map<string, string>();
   // update: records are the destination's own ids. upsert/mirror: records are external keys,
   // found (or created) through the match key field; the destination's id is learned here.
@@ -201,8 +221,6 @@ async function deliverBatch(
     return new Map([...m].map(([id, values]) => [id, { id, values }]));
   };
   const destIds = new Map<string, string>();
-  // What the earlier runs left unfinished, as it stood before this batch sends anything.
-  const prior = new Map(ids.flatMap((id) => (intents.has(id) ? [[id, intents.get(id)!] as const] : [])));
   for (const [id, i] of prior) if (i.destinationId) destIds.set(id, i.destinationId);
 
   // Validate every outbound payload against the destination's field types.
@@ -219,6 +237,20 @@ async function deliverBatch(
     for (const [key, r] of before) destIds.set(key, r.id);
   } catch (err) {
     for (const c of valid) failures.set(c.recordId, `could not read current values: ${errorMessage(err)}`);
+  }
+  // Values an earlier run sent that the destination holds: delivered, audited once, here.
+  const found = new Map<string, ReturnType<typeof foundDeliveries>>();
+  for (const [id, i] of prior) {
+    const f = foundDeliveries(i, before.get(id)?.values, sameValue);
+    if (!f.length) continue;
+    found.set(id, f);
+    intents.set(
+      id,
+      withoutSenders(
+        i,
+        f.map((x) => x.field),
+      ),
+    );
   }
   const toWrite: PlannedChange[] = [];
   const already: PlannedChange[] = [];
@@ -238,21 +270,41 @@ async function deliverBatch(
   // A record absent before a keyed send and present after it was created by this sync, even
   // when the response saying so was lost; the intent keeps that across runs.
   const absentBefore = (id: string) => (keyed && !before.has(id)) || prior.get(id)?.absentBefore === true;
+  // Before anything is sent, in one transaction: the deliveries found (audited once) and the
+  // intents saying what this batch sends; the found fields no longer name their sender, so a
+  // later run never reports them again, and a kill before this commit leaves both undone.
+  const sentRows = sentIntents(
+    sync.name,
+    runId,
+    toWrite.map((c) => ({
+      change: batch.find((b) => b.recordId === c.recordId)!,
+      sent: c.fields,
+      destinationId: destIds.get(c.recordId) ?? null,
+      absentBefore: absentBefore(c.recordId),
+    })),
+    intents,
+  );
+  if (found.size || sentRows.length) {
+    const sending = new Set(sentRows.map((r) => r.recordId));
+    await wh.transaction(async (tx) => {
+      for (const [id, list] of found)
+        for (const f of list)
+          await audit(tx, runId, sync, id, f.field, null, f.value, {
+            status: "found_delivered",
+            planId: options.approvePlanId,
+            sentRunId: f.sentBy,
+            idempotencyKey: prior.get(id)!.idempotencyKey,
+          });
+      await rewriteIntents(tx, sync.name, [
+        ...[...found.keys()].filter((id) => !sending.has(id)).map((id) => intents.get(id)!),
+        ...sentRows,
+      ]);
+    });
+    for (const r of sentRows) intents.set(r.recordId, r);
+  }
   const responseIds = new Map<string, string | undefined>();
   const writeErrors = new Set<string>();
   if (toWrite.length) {
-    await markSent(
-      wh,
-      sync.name,
-      runId,
-      toWrite.map((c) => ({
-        change: batch.find((b) => b.recordId === c.recordId)!,
-        sent: c.fields,
-        destinationId: destIds.get(c.recordId) ?? null,
-        absentBefore: absentBefore(c.recordId),
-      })),
-      intents,
-    );
     try {
       const outcomes: UpsertOutcome[] = keyed
         ? await destination.upsert(
@@ -346,29 +398,19 @@ async function deliverBatch(
           c.recordId,
         ]);
         finished.push(c.recordId);
+        // Fields already there before this run wrote were delivered by an earlier run (audited
+        // as found above) or set by someone else (not trueup's write): no row of this run's.
         const sentNow = toWrite.find((w) => w.recordId === c.recordId)?.fields ?? {};
         const key = intentKey(sync.name, c.recordId, planned.fields);
         for (const [field, value] of Object.entries(planned.fields)) {
-          if (field in sentNow) {
-            await audit(tx, runId, sync, c.recordId, field, live[field], value, {
-              status: createdNow(c.recordId) ? "created" : "verified",
-              responseId: responseIds.get(c.recordId),
-              planId: options.approvePlanId,
-              sentRunId: runId,
-              idempotencyKey: key,
-            });
-            continue;
-          }
-          // Already there before this run wrote: delivered by an earlier run that never got to
-          // say so (one audit row for it, now), or set by someone else (not trueup's write).
-          const earlier = prior.get(c.recordId)?.fields[field];
-          if (earlier?.sentBy && sameValue(earlier.value, value))
-            await audit(tx, runId, sync, c.recordId, field, null, value, {
-              status: "found_delivered",
-              planId: options.approvePlanId,
-              sentRunId: earlier.sentBy,
-              idempotencyKey: prior.get(c.recordId)!.idempotencyKey,
-            });
+          if (!(field in sentNow)) continue;
+          await audit(tx, runId, sync, c.recordId, field, live[field], value, {
+            status: createdNow(c.recordId) ? "created" : "verified",
+            responseId: responseIds.get(c.recordId),
+            planId: options.approvePlanId,
+            sentRunId: runId,
+            idempotencyKey: key,
+          });
         }
         continue;
       }
@@ -407,6 +449,61 @@ async function deliverBatch(
 }
 
 /**
+ * Mirror: records an earlier run sent as new (none had the key before) whose delivery it never
+ * finished, and that have left the model since. The sync created them, but no snapshot says so;
+ * those still found by their key are deleted like any record the sync created, the intents of
+ * the others (never created) go.
+ */
+async function strandedCreations(
+  options: RunSyncOptions,
+  plan: SyncPlan,
+  intents: Map<string, Intent>,
+): Promise<SyncPlan["deletions"]> {
+  const { warehouse: wh, sync, destination } = options;
+  const planned = new Set([...plan.changes, ...plan.deletions].map((c) => c.recordId));
+  const ids = [...intents.values()]
+    .filter((i) => i.sent && i.absentBefore && !planned.has(i.recordId))
+    .map((i) => i.recordId);
+  if (!ids.length) return [];
+  const found = new Map<string, { id: string; values: FieldValues }>();
+  for (let i = 0; i < ids.length; i += destination.maxBatch)
+    for (const [k, v] of await destination.readByKey(
+      sync.destination.object,
+      sync.matchKey.field,
+      ids.slice(i, i + destination.maxBatch),
+      Object.keys(sync.mapping),
+    ))
+      found.set(k, v);
+  const never = ids.filter((id) => !found.has(id));
+  await dropIntents(wh, sync.name, never);
+  for (const id of never) intents.delete(id);
+  // What the earlier run's creation set is audited as delivered before the record goes.
+  await wh.transaction(async (tx) => {
+    const cleared: Intent[] = [];
+    for (const [id, r] of found) {
+      const intent = intents.get(id)!;
+      const delivered = foundDeliveries(intent, r.values, sameValue);
+      for (const f of delivered)
+        await audit(tx, options.runId, sync, id, f.field, null, f.value, {
+          status: "found_delivered",
+          sentRunId: f.sentBy,
+          idempotencyKey: intent.idempotencyKey,
+        });
+      if (delivered.length) {
+        const next = withoutSenders(
+          intent,
+          delivered.map((f) => f.field),
+        );
+        intents.set(id, next);
+        cleared.push(next);
+      }
+    }
+    await rewriteIntents(tx, sync.name, cleared);
+  });
+  return [...found].map(([recordId, r]) => ({ recordId, destinationId: r.id, previous: r.values }));
+}
+
+/**
  * Mirror: deletes records this sync created that left the model. A deleted record's state row
  * goes (a record that comes back is created anew); the audit keeps what it held.
  */
@@ -430,7 +527,35 @@ async function deleteBatch(
       error: `delete failed: ${errorMessage(err)}`,
     }));
   }
+  // A delete that failed may have landed (its response lost) or landed in an earlier run that
+  // was killed before recording it: a record no longer found by its key is deleted.
+  const unsure = outcomes.filter((o) => !o.ok).map((o) => o.recordId);
+  if (unsure.length) {
+    try {
+      const still = await destination.readByKey(
+        sync.destination.object,
+        sync.matchKey.field,
+        unsure,
+        Object.keys(sync.mapping),
+      );
+      for (const o of outcomes)
+        if (!o.ok && !still.has(o.recordId)) {
+          options.log.info(
+            { sync: sync.name, record: o.recordId, error: o.error },
+            "mirror delete: the record is already gone",
+          );
+          Object.assign(o, { ok: true, error: undefined });
+        }
+    } catch (err) {
+      options.log.warn({ sync: sync.name, error: errorMessage(err) }, "mirror delete: could not check");
+    }
+  }
   await wh.transaction(async (tx) => {
+    await dropIntents(
+      tx,
+      sync.name,
+      outcomes.filter((o) => o.ok).map((o) => o.recordId),
+    );
     for (const [i, o] of outcomes.entries()) {
       const d = batch[i]!;
       if (o.ok) {

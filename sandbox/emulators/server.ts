@@ -8,7 +8,7 @@ import {
   type EmulatorOptions,
   type FaultProfile,
 } from "./context.js";
-import { faultFor, listKey } from "./faults.js";
+import { faultFor, listKey, type FaultAction } from "./faults.js";
 import type { Emulator, SandboxRequest, SandboxResponse, SystemName } from "./interfaces.js";
 import { EMULATORS, PORT_ORDER } from "./registry.js";
 import { MemoryWorldStore, NotFound, SYSTEMS } from "./store.js";
@@ -21,6 +21,16 @@ export interface SandboxOptions {
   host?: string;
   faults?: FaultProfile;
   faultSeed?: number;
+  /**
+   * Scripted faults, for tests that need one at an exact request: called for every vendor
+   * request (`n` counts them per emulator); an action it returns replaces the profile's.
+   */
+  faultAt?: (request: {
+    system: SystemName;
+    method: string;
+    path: string;
+    n: number;
+  }) => FaultAction | undefined;
   options?: Partial<EmulatorOptions>;
 }
 
@@ -208,7 +218,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           return;
         }
         const n = counter++;
-        const fault = faultFor(faults, seed, i, n);
+        const fault =
+          options.faultAt?.({ system, method: req.method ?? "GET", path: url.pathname, n }) ??
+          faultFor(faults, seed, i, n);
         const entry: RequestLogEntry = {
           system,
           method: req.method ?? "GET",

@@ -259,4 +259,49 @@ describe("reverse ETL sync modes and the circuit breaker", () => {
     );
     expect(run).toEqual({ status: "blocked", written: 0 });
   });
+
+  it("retries of a partly failed first delivery do not count against the circuit breaker", async () => {
+    // 10 accounts exist; 150 more are not in Salesforce yet, so the first delivery fails them.
+    const real = w.sandbox.store
+      .list("salesforce", "Account")
+      .filter((a) => a.IsDeleted !== true)
+      .slice(0, 10)
+      .map((a) => String(a.Id));
+    const missing = Array.from({ length: 150 }, (_, i) => `001RTY${String(i).padStart(12, "0")}`);
+    await t.warehouse.query(`CREATE TABLE canonical.retry_accounts (id text, billing_status text)`);
+    await t.warehouse.query(`INSERT INTO canonical.retry_accounts SELECT unnest($1::text[]), 'overdue'`, [
+      [...real, ...missing],
+    ]);
+    const config = configWith([
+      {
+        name: "sf_retry",
+        model: "canonical.retry_accounts",
+        destination: { system: "salesforce", object: "Account" },
+        matchKey: { column: "id", field: "Id" },
+        mapping: { Billing_Status__c: "billing_status" },
+        maxAttempts: 5,
+      },
+    ]);
+    const go = async (runId: string) =>
+      (await runSyncs({ warehouse: t.warehouse, config, credentials: w.credentials, runId, log }))[0]!;
+    const first = await go("r1");
+    expect(first).toMatchObject({ status: "failed", verified: 10, failed: 150 });
+    // The accounts appear; their retries are more than 20 % of the destination, yet not new change.
+    const accounts = w.sandbox.store.list("salesforce", "Account");
+    const size = accounts.filter((a) => a.IsDeleted !== true).length + missing.length;
+    expect(missing.length / size).toBeGreaterThan(0.2);
+    w.sandbox.store.setTable("salesforce", "Account", [
+      ...accounts,
+      ...missing.map((Id, i) => ({ ...accounts[0]!, Id, Name: `Retry ${i}` })),
+    ]);
+    const second = await go("r2");
+    expect(second).toMatchObject({ status: "succeeded", verified: 150, failed: 0 });
+    for (const id of missing)
+      expect(w.sandbox.store.get("salesforce", "Account", id)!.Billing_Status__c).toBe("overdue");
+    // New change of the same size is still blocked.
+    await t.warehouse.query(`UPDATE canonical.retry_accounts SET billing_status = 'churned'`);
+    const third = await go("r3");
+    expect(third.status).toBe("blocked");
+    expect(third.message).toMatch(/circuit breaker: 160 of \d+ Account records/);
+  });
 });
