@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateWorld } from "../../sandbox/world/generate.js";
-import { runTrueup, runningRuns, schemaChecksums, seededDelays } from "../helpers/faults.js";
+import {
+  faultEnv,
+  killRepeatedly,
+  runTrueup,
+  runningRuns,
+  schemaChecksums,
+  seededDelays,
+} from "../helpers/faults.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 /**
@@ -21,16 +28,7 @@ describe("extract --full-refresh of a file source, SIGKILLed 20 times", () => {
   let exportDir: string;
   let ref: TestDatabase;
   let t: TestDatabase;
-  const envFor = (db: TestDatabase): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WAREHOUSE_URL: db.url,
-      ERP_EXPORT_DIR: exportDir,
-      TRUEUP_LOG_LEVEL: "error",
-    };
-    delete env.ORCHESTRATOR_DATABASE_URL;
-    return env;
-  };
+  const envFor = (db: TestDatabase) => faultEnv(db.url, { ERP_EXPORT_DIR: exportDir });
   const ledger = (db: TestDatabase) =>
     db.warehouse.query<{ stream: string; files: string; rows: string }>(
       `SELECT stream, count(*) AS files, sum(rows) AS rows FROM trueup.file_loads GROUP BY stream ORDER BY stream`,
@@ -86,18 +84,10 @@ describe("extract --full-refresh of a file source, SIGKILLed 20 times", () => {
     const openBefore = await t.warehouse.query(`SELECT count(*) AS n FROM public.open_invoices`);
 
     const plan = seededDelays(20261201, 3 * KILLS, 1_200, Math.max(2_500, Math.round(full * 1.05)));
-    let killed = 0;
-    let runs = 0;
-    while (killed < KILLS) {
-      expect(runs, `runs needed to land ${KILLS} kills`).toBeLessThan(plan.length);
-      const ms = plan[runs++]!;
-      const r = await runTrueup(["extract", "erp_files", "--full-refresh"], env, ms);
-      if (r.killed) killed++;
-      else expect(r.code, r.stderr).toBe(0);
-      const at = `after run ${runs} (${r.killed ? `killed at ${ms} ms` : "finished"})`;
+    await killRepeatedly(["extract", "erp_files", "--full-refresh"], env, plan, KILLS, async (at) => {
       expect(await staging(t), at).toEqual(expected);
       expect(await ledger(t), at).toEqual(expectedLedger);
-    }
+    });
 
     const last = await runTrueup(["extract", "erp_files", "--full-refresh"], env);
     expect(last.code, last.stderr).toBe(0);
