@@ -1,5 +1,5 @@
+import { WarehouseError } from "../core/errors.js";
 import type { ColumnSpec, TableRef, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
-import { POSTGRES_TYPES } from "../warehouse/postgres/types.js";
 import type { ExtractBatch, StreamDescriptor, StreamLoadResult } from "./interfaces.js";
 import { resetCursor } from "./state.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "./tables.js";
@@ -62,7 +62,8 @@ export async function refreshStream<O extends { runId: string }>(
       primaryKey: desc.primaryKey,
       description: desc.description ?? `Current ${desc.source} ${desc.stream} records, one row per key.`,
     });
-    if (tx.dialect !== "postgres") return;
+    const widenColumn = tx.widenColumn?.bind(tx);
+    if (!widenColumn) return;
     // A column the refresh typed wider (text where staging had numbers) widens in staging too;
     // one staging has wider already takes the new values as they are (an assignment cast).
     const have = new Map((await tx.columns(target.staging)).map((c) => [c.name, c.type]));
@@ -71,18 +72,14 @@ export async function refreshStream<O extends { runId: string }>(
       if (!was || was === "other") continue;
       const type = widen(was, c.type)!;
       if (type === was) continue;
-      await tx
-        .query(
-          `ALTER TABLE ${tx.quoteTable(target.staging)} ALTER COLUMN ${tx.quoteIdent(c.name)} TYPE ${POSTGRES_TYPES[type]} USING ${tx.quoteIdent(c.name)}::${POSTGRES_TYPES[type]}`,
-        )
-        .catch((err: Error) => {
-          throw new Error(
-            `full refresh of ${desc.source}.${desc.stream}: column ${c.name} is ${was} in ${tx.quoteTable(target.staging)} ` +
-              `and ${c.type} in the refreshed data, and cannot become ${type} (${err.message}). ` +
-              `Drop or change the views that read the column, then run the full refresh again; the current data is untouched.`,
-            { cause: err },
-          );
-        });
+      await widenColumn(target.staging, c.name, type).catch((err: Error) => {
+        throw new WarehouseError(
+          `full refresh of ${desc.source}.${desc.stream}: column ${c.name} is ${was} in ${tx.quoteTable(target.staging)} ` +
+            `and ${c.type} in the refreshed data, and cannot become ${type} (${err.message}). ` +
+            `Drop or change the views that read the column, then run the full refresh again; the current data is untouched.`,
+          { cause: err },
+        );
+      });
     }
   });
 

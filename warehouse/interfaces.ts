@@ -82,6 +82,11 @@ export interface WarehouseSession {
     options?: EnsureTableOptions,
   ): Promise<string[]>;
   ensureColumns(table: TableRef, columns: readonly ColumnSpec[]): Promise<string[]>;
+  /**
+   * Changes a column to a wider type in place, converting its values; absent where the warehouse
+   * cannot (Snowflake changes only lengths and precision).
+   */
+  widenColumn?(table: TableRef, column: string, type: ColumnType): Promise<void>;
   tableExists(table: TableRef): Promise<boolean>;
   /** Columns in ordinal order, under their logical names; empty when the table does not exist. */
   columns(table: TableRef): Promise<ColumnInfo[]>;

@@ -80,4 +80,25 @@ describe("full refresh swap", () => {
     });
     expect(await rows()).toEqual([{ id: "5", amount: "50" }]);
   });
+
+  it("a column a view reads that would have to change type fails the refresh, naming it, and leaves the data", async () => {
+    await t.warehouse.query(
+      `CREATE VIEW public.swap_amounts AS SELECT id, amount FROM staging.zendesk__swap_test`,
+    );
+    const before = await rows();
+    const err = await loadStream(t.warehouse, desc, from([{ records: [{ id: 6, amount: [1, 2] }] }]), {
+      runId: "r5",
+      fullRefresh: true,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toContain("full refresh of zendesk.swap_test: column amount is");
+    expect(err!.message).toContain("Drop or change the views that read the column");
+    expect(await rows()).toEqual(before);
+    expect(await t.warehouse.query(`SELECT count(*)::int AS n FROM public.swap_amounts`)).toEqual([
+      { n: before.length },
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import copyStreams from "pg-copy-streams";
 import type {
   ColumnInfo,
   ColumnSpec,
+  ColumnType,
   CopyChunk,
   EnsureTableOptions,
   TableRef,
@@ -155,6 +156,15 @@ export class PostgresSession implements WarehouseSession {
     );
     await this.commentColumns(table, missing);
     return missing.map((c) => c.name);
+  }
+
+  async widenColumn(table: TableRef, column: string, type: ColumnType): Promise<void> {
+    const col = this.quoteIdent(column);
+    // Text becomes a JSON string (not parsed: it may not be JSON); others convert by cast.
+    const using = type === "jsonb" ? `to_jsonb(${col})` : `${col}::${POSTGRES_TYPES[type]}`;
+    await this.conn.query(
+      `ALTER TABLE ${this.quoteTable(table)} ALTER COLUMN ${col} TYPE ${POSTGRES_TYPES[type]} USING ${using}`,
+    );
   }
 
   async tableExists(table: TableRef): Promise<boolean> {
