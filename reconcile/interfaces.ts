@@ -7,7 +7,7 @@ import type { SqlDialect } from "../models/interfaces.js";
  * file each under `reconcile/rules/`); a family is one DAG node and owns its categories.
  *
  * The SELECT must return exactly these columns:
- *   key text               `system:native_id` (CONTRACTS.md §4)
+ *   key text               `system:native_id` (the categories and keys are listed in docs/reconciliation.md)
  *   customer_id text       canonical customer, when known
  *   entity text            legal entity (us / eu), when known
  *   left_system text, left_value text, right_system text, right_value text
