@@ -295,16 +295,22 @@ export class SharedRunLock {
     };
   }
 
+  /** The oldest queued run still running that was queued before `runId` (its jobs go first). */
+  async earlierRun(runId: string): Promise<{ run_id: string; command: string } | undefined> {
+    const [earlier] = await this.db.query<{ run_id: string; command: string }>(
+      `SELECT e.run_id, e.command FROM trueup.runs e, trueup.runs r
+        WHERE r.run_id = $1 AND e.status = 'running' AND e.plan IS NOT NULL
+          AND (e.started_at, e.run_id) < (r.started_at, r.run_id)
+        ORDER BY e.started_at, e.run_id LIMIT 1`,
+      [runId],
+    );
+    return earlier;
+  }
+
   private async waitForEarlierRuns(runId: string): Promise<void> {
     let told = false;
     for (;;) {
-      const [earlier] = await this.db.query<{ run_id: string; command: string; started_at: Date }>(
-        `SELECT e.run_id, e.command, e.started_at FROM trueup.runs e, trueup.runs r
-          WHERE r.run_id = $1 AND e.status = 'running' AND e.plan IS NOT NULL
-            AND (e.started_at, e.run_id) < (r.started_at, r.run_id)
-          ORDER BY e.started_at, e.run_id LIMIT 1`,
-        [runId],
-      );
+      const earlier = await this.earlierRun(runId);
       if (!earlier) return;
       if (!told) {
         told = true;

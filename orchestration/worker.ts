@@ -22,7 +22,7 @@ import { PermanentNodeError, executorFor } from "./executors.js";
 import { graphileLogger } from "./graphile-logger.js";
 import { pipelineDag } from "./pipeline.js";
 import "./stages.js";
-import { NODE_TASK, completeNode, enqueueRun, type RunPlan } from "./queue.js";
+import { NODE_TASK, completeNode, enqueueRun, queueName, type RunPlan } from "./queue.js";
 import { SharedRunLock } from "./run-lock.js";
 import { select } from "./select.js";
 
@@ -139,11 +139,26 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 
   const nodeTask: Task = async (payload, helpers) => {
     const { run_id: runId } = payload as { run_id: string };
-    const [queued] = await orchestrator.query<{ command: string }>(
-      `SELECT command FROM trueup.runs WHERE run_id = $1 AND status = 'running'`,
+    const [queued] = await orchestrator.query<{ command: string; plan: RunPlan }>(
+      `SELECT command, plan FROM trueup.runs WHERE run_id = $1 AND status = 'running'`,
       [runId],
     );
     if (!queued) return; // finished or cancelled meanwhile
+    // A job of a later queued run goes back to the queue for a while instead of holding a
+    // worker slot: the earlier run's jobs may need every slot to finish.
+    const earlier = await runLock.earlierRun(runId);
+    if (earlier) {
+      log.debug({ run: runId, earlier_run: earlier.run_id }, "waiting for an earlier queued run");
+      const { node: nodeId } = payload as { node: string };
+      const dag = pipelineDag(options.config, options.models, { asOf: queued.plan.asOf });
+      await helpers.addJob(NODE_TASK, payload, {
+        jobKey: helpers.job.key ?? undefined,
+        queueName: (dag.nodes.has(nodeId) && queueName(dag.get(nodeId))) || undefined,
+        maxAttempts: helpers.job.max_attempts,
+        runAt: new Date(Date.now() + 2_000),
+      });
+      return;
+    }
     const release = await runLock.acquire(runId, queued.command);
     try {
       await runNode(payload, helpers);
