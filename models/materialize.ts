@@ -32,12 +32,16 @@ function commentLiteral(description: string | undefined): string {
   return description ? quoteLiteral(description) : "NULL";
 }
 
-async function comment(tx: WarehouseSession, def: ModelDefinition, rel: string, kind: "VIEW" | "TABLE") {
+async function comment(
+  tx: WarehouseSession,
+  def: ModelDefinition,
+  rel: string,
+  kind: "VIEW" | "TABLE",
+  name = def.name,
+) {
   // No description: no comment (NULL also clears one a previous build left).
   await tx.query(`COMMENT ON ${kind} ${rel} IS ${commentLiteral(def.description)}`);
-  const cols = new Set(
-    (await tx.columns({ schema: def.schema ?? "canonical", name: def.name })).map((c) => c.name),
-  );
+  const cols = new Set((await tx.columns({ schema: def.schema ?? "canonical", name })).map((c) => c.name));
   for (const [column, doc] of Object.entries(def.columns ?? {})) {
     if (cols.has(column)) {
       await tx.query(
@@ -55,6 +59,11 @@ async function count(tx: WarehouseSession, rel: string): Promise<number> {
  * Builds one model in one transaction, so readers see the old relation until the new one is
  * complete: views are replaced; tables are built under a temporary name and swapped in;
  * incremental models merge the changed rows on their unique key and leave the rest untouched.
+ *
+ * Models of one run build side by side: the build holds no lock another model's build waits
+ * for (only its own model's, against a second build of the same model), and a table whose shape
+ * changed is swapped in by DROP and RENAME only once it is complete, indexed and counted, so
+ * readers of the old table wait for a rename, not for the build.
  */
 export async function materialize(
   wh: Warehouse,
@@ -63,9 +72,15 @@ export async function materialize(
   options: { fullRefresh?: boolean } = {},
 ): Promise<MaterializeResult> {
   const schema = def.schema ?? "canonical";
-  return wh.transaction(async (tx) => {
+  // Two transactions creating one schema at once fail (a unique violation in the catalog), so the
+  // schema is made under the warehouse-wide DDL lock, in a transaction of its own that ends at
+  // once; the build itself must not hold that lock, or every model of the run waits for it.
+  await wh.transaction(async (tx) => {
     await tx.lockForTransaction("ddl");
     await tx.ensureSchema(schema);
+  });
+  return wh.transaction(async (tx) => {
+    await tx.lockForTransaction(`model:${schema}.${def.name}`);
     if (tx.dialect === "snowflake") return materializeSnowflake(tx, def, compiled, options, schema);
     const rel = tx.quoteTable({ schema, name: def.name });
     const kind = await relationKind(tx, schema, def.name);
@@ -122,15 +137,23 @@ export async function materialize(
         }
       }
       await tx.query(`CREATE TABLE ${tmp} AS ${compiled.full}`);
+      // Everything that takes time happens on the new table, before the old one is locked.
+      const ukNew = `${def.name}__uk__trueup_new`;
+      await tx.query(`DROP INDEX IF EXISTS ${tx.quoteTable({ schema, name: ukNew })}`);
+      if (def.uniqueKey?.length) {
+        await tx.query(
+          `CREATE UNIQUE INDEX ${tx.quoteIdent(ukNew)} ON ${tmp} (${def.uniqueKey.map((c) => tx.quoteIdent(c)).join(", ")})`,
+        );
+      }
+      await comment(tx, def, tmp, "TABLE", tmpName);
+      const rows = await count(tx, tmp);
       await dropRelation(tx, rel, kind);
       await tx.query(`ALTER TABLE ${tmp} RENAME TO ${tx.quoteIdent(def.name)}`);
       if (def.uniqueKey?.length) {
         await tx.query(
-          `CREATE UNIQUE INDEX ${tx.quoteIdent(`${def.name}__uk`)} ON ${rel} (${def.uniqueKey.map((c) => tx.quoteIdent(c)).join(", ")})`,
+          `ALTER INDEX ${tx.quoteTable({ schema, name: ukNew })} RENAME TO ${tx.quoteIdent(`${def.name}__uk`)}`,
         );
       }
-      await comment(tx, def, rel, "TABLE");
-      const rows = await count(tx, rel);
       return { rows, touched: rows, mode: def.materialized === "incremental" ? "incremental-full" : "table" };
     }
 
