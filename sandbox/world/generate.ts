@@ -14,8 +14,11 @@ import {
 } from "./format.js";
 import { companyName, personName, spellingVariant, ticketSubject, type CompanyName } from "./names.js";
 import { Rng } from "./rng.js";
+import { fullNetsuiteRow } from "./netsuite.js";
+import { fullSalesforceRecord } from "./salesforce.js";
 import type { Truth, TruthDiscrepancy, TruthLink } from "./truth.js";
 import { JsonlWriter } from "./writer.js";
+import { fullOrganization, fullTicket } from "./zendesk.js";
 
 /**
  * Nothing in a world was modified after its as_of: the vendors' clocks cannot run ahead of "now",
@@ -898,19 +901,40 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
   // ---------------------------------------------------------------- write everything
   sortBy(accounts, (a) => `${a.CreatedDate}|${a.Id}`);
   sortBy(opportunities, (o) => `${o.CreatedDate}|${o.Id}`);
-  await w.write("salesforce/Account.jsonl", accounts);
-  await w.write("salesforce/Contact.jsonl", contacts);
-  await w.write("salesforce/Opportunity.jsonl", opportunities);
+  // Every field each vendor returns, from streams of their own: the fields the generator leaves
+  // to these never shift the randomness of what the reconciliation is about.
+  const full = { salesforce: new Rng(seed, 21), netsuite: new Rng(seed, 22), zendesk: new Rng(seed, 23) };
+  await w.write(
+    "salesforce/Account.jsonl",
+    accounts.map((x) => fullSalesforceRecord("Account", x, full.salesforce)),
+  );
+  await w.write(
+    "salesforce/Contact.jsonl",
+    contacts.map((x) => fullSalesforceRecord("Contact", x, full.salesforce)),
+  );
+  await w.write(
+    "salesforce/Opportunity.jsonl",
+    opportunities.map((x) => fullSalesforceRecord("Opportunity", x, full.salesforce)),
+  );
   await w.write("stripe/customers.jsonl", stripeCustomers);
   await w.write("stripe/subscriptions.jsonl", subscriptions);
   await w.write("stripe/invoices.jsonl", invoices);
   await w.write("stripe/charges.jsonl", charges);
   await w.write("stripe/refunds.jsonl", refunds);
   await w.write("stripe/credit_notes.jsonl", creditNotes);
-  await w.write("netsuite/customer.jsonl", nsCustomers);
+  await w.write(
+    "netsuite/customer.jsonl",
+    nsCustomers.map((x) => fullNetsuiteRow("customer", x, full.netsuite)),
+  );
   sortBy(nsTransactions, (t) => Number(t.id));
-  await w.write("netsuite/transaction.jsonl", nsTransactions);
-  await w.write("netsuite/transactionline.jsonl", nsLines);
+  await w.write(
+    "netsuite/transaction.jsonl",
+    nsTransactions.map((x) => fullNetsuiteRow("transaction", x, full.netsuite)),
+  );
+  await w.write(
+    "netsuite/transactionline.jsonl",
+    nsLines.map((x) => fullNetsuiteRow("transactionline", x, full.netsuite)),
+  );
   await w.write(
     "netsuite/currency.jsonl",
     CURRENCIES.map((c) => ({
@@ -919,10 +943,14 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
       name: c,
       isbasecurrency: c === "USD" ? "T" : "F",
       links: [],
-    })),
+    })).map((x) => fullNetsuiteRow("currency", x, full.netsuite)),
   );
-  await w.write("zendesk/organizations.jsonl", orgs);
-  await w.write("zendesk/tickets.jsonl", tickets);
+  await w.write("zendesk/organizations.jsonl", orgs.map(fullOrganization));
+  const orgDomain = new Map(orgs.map((o) => [o.id, (o.domain_names as string[])[0]]));
+  await w.write(
+    "zendesk/tickets.jsonl",
+    tickets.map((x) => fullTicket(x, full.zendesk, orgDomain.get(x.organization_id))),
+  );
 
   const rejects = await writeErpExports(dir, w, erpCustomerRows, erpInvoices, erpPayments, r.misc);
   await writeFxRates(dir, w, asOf, start, r.fx);

@@ -1,5 +1,6 @@
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
+import { SALESFORCE_FIELDS } from "../../world/reference/salesforce-fields.js";
 import { salesforceTime } from "../store.js";
 import { canonicalFields, compare, matches, parseSoql, SoqlError } from "./soql.js";
 
@@ -13,6 +14,29 @@ const READ_ONLY = new Set([
   "IsDeleted",
   "IsClosed",
   "IsWon",
+  // System, audit, compound and rolled-up fields Salesforce computes itself.
+  "CreatedById",
+  "LastModifiedById",
+  "MasterRecordId",
+  "BillingAddress",
+  "ShippingAddress",
+  "MailingAddress",
+  "OtherAddress",
+  "PhotoUrl",
+  "LastActivityDate",
+  "LastViewedDate",
+  "LastReferencedDate",
+  "ExpectedRevenue",
+  "HasOpportunityLineItem",
+  "PushCount",
+  "LastStageChangeDate",
+  "FiscalQuarter",
+  "FiscalYear",
+  "Fiscal",
+  "HasOpenActivity",
+  "HasOverdueTask",
+  "LastAmountChangedHistoryId",
+  "LastCloseDateChangedHistoryId",
 ]);
 const DEFAULT_BATCH = 2000;
 /** The API versions the org answers (`GET /services/data/`), oldest first as Salesforce lists them. */
@@ -31,6 +55,9 @@ const SOAP_TYPES: Record<string, string> = {
   currency: "xsd:double",
   date: "xsd:date",
   datetime: "xsd:dateTime",
+  int: "xsd:int",
+  percent: "xsd:double",
+  address: "urn:address",
 };
 const REFERENCE_TO: Record<string, string> = { OwnerId: "User", ParentId: "Account" };
 const MAX_COLLECTION = 200;
@@ -296,13 +323,30 @@ class SalesforceEmulator implements Emulator {
     let d = this.describes.get(object);
     if (!d) {
       const rows = this.ctx.store.list("salesforce", object);
-      const names = new Set<string>(["Id", "IsDeleted", "CreatedDate", "SystemModstamp"]);
+      // The object's standard fields are listed whatever the world's records hold (null in every
+      // one, or absent from an older world), as an org's describe lists them.
+      const listed: Readonly<Record<string, string>> =
+        object in SALESFORCE_FIELDS
+          ? {
+              ...SALESFORCE_FIELDS[object as keyof typeof SALESFORCE_FIELDS].standard,
+              ...SALESFORCE_FIELDS[object as keyof typeof SALESFORCE_FIELDS].custom,
+            }
+          : {};
+      const names = new Set<string>([
+        "Id",
+        "IsDeleted",
+        "CreatedDate",
+        "SystemModstamp",
+        ...Object.keys(listed),
+      ]);
       for (const r of rows) for (const k of Object.keys(r)) if (!k.startsWith("__")) names.add(k);
       d = [...names].map((name) => {
-        const type = typeOf(
-          name,
-          rows.map((r) => r[name]),
-        );
+        const type =
+          listed[name] ??
+          typeOf(
+            name,
+            rows.map((r) => r[name]),
+          );
         return { name, type, picklist: type === "picklist" ? picklistValues(name, rows) : [] };
       });
       this.describes.set(object, d);
