@@ -145,6 +145,9 @@ export type DiscrepancyCategory = BuiltinCategory | (string & {});
  */
 const categoryName = z.string().regex(/^[a-z][a-z0-9_]*$/, "a category name in lower_snake_case");
 
+/** The reason codes an explanation can give when the config lists none. */
+export const DEFAULT_REASON_CODES = ["timing", "known_difference", "fixed_at_source", "write_off", "other"] as const;
+
 const reconciliation = z
   .strictObject({
     /** Invoices and payments are equal within this many units of their currency. */
@@ -155,8 +158,32 @@ const reconciliation = z
     windowDays: nonNegative.default(3),
     ownerTeams: z.record(categoryName, z.string()).default({}),
     disabled: z.array(categoryName).default([]),
+    /** The reasons an explanation may give (`trueup recon explain --reason`). */
+    reasonCodes: z
+      .array(z.string().regex(/^[a-z][a-z0-9_]*$/, "a reason code in lower_snake_case"))
+      .min(1)
+      .default([...DEFAULT_REASON_CODES]),
+    /** Days from when a discrepancy is found to when it is due, unless `sla` names its category. */
+    slaDays: nonNegative.default(10),
+    /** Days to due date per category. */
+    sla: z.record(categoryName, nonNegative).default({}),
+    /**
+     * In the reporting currency: an open discrepancy above it that is not explained blocks the
+     * sign-off of the month it is dated in. 0: every unexplained open item blocks.
+     */
+    materiality: nonNegative.default(0),
   })
-  .default({ amountTolerance: 0.01, contractTolerance: 0.005, windowDays: 3, ownerTeams: {}, disabled: [] });
+  .default({
+    amountTolerance: 0.01,
+    contractTolerance: 0.005,
+    windowDays: 3,
+    ownerTeams: {},
+    disabled: [],
+    reasonCodes: [...DEFAULT_REASON_CODES],
+    slaDays: 10,
+    sla: {},
+    materiality: 0,
+  });
 
 const destinationSystem = z.enum(["salesforce", "zendesk"]);
 

@@ -57,6 +57,8 @@ function lifecycleStep(sql: string): string | undefined {
   if (/^UPDATE "recon"\."discrepancy" d SET customer_id = s\.customer_id/.test(sql)) return "refresh";
   if (/^INSERT INTO "recon"\."discrepancy" \(/.test(sql)) return "open";
   if (/^INSERT INTO "recon"\."discrepancy_events"/.test(sql)) return "events";
+  if (/^UPDATE "recon"\."discrepancy" d SET period = /.test(sql)) return "ledger-period";
+  if (/^UPDATE "recon"\."discrepancy" d SET review_state = /.test(sql)) return "ledger-reset";
   if (/^DELETE FROM "recon"\."history"/.test(sql)) return "history-delete";
   if (/^INSERT INTO "recon"\."history"/.test(sql)) return "history-insert";
   if (/^DELETE FROM "recon"\."rule_status"/.test(sql)) return "rule-status-delete";
@@ -70,27 +72,42 @@ describe("reconciliation on Snowflake", () => {
     const runner = new TransactionRunner(conn);
     await ensureReconSchema(new SnowflakeSession(runner, kyselyOn(runner)));
     expect(runner.began).toBe(false);
-    expect(sent.map((s) => statementKind(s.sql))).toEqual(sent.map(() => "ddl"));
+    // DDL only, but for the one read of whether canonical.customer exists (the queue's names).
+    expect(sent.filter((s) => statementKind(s.sql) !== "ddl").map((s) => s.sql)).toEqual([
+      expect.stringMatching(/^SELECT 1 FROM information_schema\.tables /),
+    ]);
     expect(sent.flatMap((s) => postgresOnlyConstructs(s.sql))).toEqual([]);
-    const created = sent.map(
-      (s) => /^CREATE (?:OR REPLACE )?(?:SCHEMA|TABLE|VIEW) (?:IF NOT EXISTS )?(\S+)/.exec(s.sql)?.[1],
-    );
+    const created = sent.flatMap((s) => {
+      const m = /^CREATE (?:OR REPLACE )?(?:SCHEMA|TABLE|VIEW) (?:IF NOT EXISTS )?(\S+)/.exec(s.sql);
+      return m ? [m[1]] : [];
+    });
     expect(created).toEqual([
       `"recon"`,
       `"recon"."discrepancy"`,
       `"recon"."discrepancy_events"`,
+      `"recon"."signoff"`,
       `"recon"."history"`,
       `"recon"."rule_status"`,
       `"recon"."open_discrepancies"`,
       `"recon"."summary"`,
+      `"recon"."exception_queue"`,
+      `"recon"."close_status"`,
     ]);
+    // Tables made before the ledger get its columns.
+    expect(sent.map((s) => s.sql)).toContainEqual(
+      expect.stringMatching(
+        /^ALTER TABLE "recon"\."discrepancy" ADD COLUMN IF NOT EXISTS "review_state" VARCHAR NOT NULL DEFAULT 'unreviewed'/,
+      ),
+    );
     const discrepancy = sent[1]!.sql;
     expect(discrepancy).toMatch(/"detail" VARIANT/);
     expect(discrepancy).toMatch(/"first_seen_at" TIMESTAMP_TZ NOT NULL/);
     expect(discrepancy).toMatch(/"amount_reporting" NUMBER\(38,10\)/);
     expect(discrepancy).toMatch(/PRIMARY KEY \("category", "key"\)/);
     // Views are replaced every run: their grants must survive.
-    expect(sent.slice(5).every((s) => /COPY GRANTS/.test(s.sql))).toBe(true);
+    const views = sent.filter((s) => /^CREATE OR REPLACE VIEW/.test(s.sql));
+    expect(views).toHaveLength(4);
+    expect(views.every((s) => /COPY GRANTS/.test(s.sql))).toBe(true);
   });
 
   it("runs every rule family: all DDL before BEGIN, one transaction each, the lifecycle in order", async () => {
@@ -163,6 +180,9 @@ describe("reconciliation on Snowflake", () => {
         "events",
         "history-delete",
         "history-insert",
+        "ledger-period",
+        "events",
+        "ledger-reset",
         "rule-status-delete",
         "rule-status-insert",
       ]);
