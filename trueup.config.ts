@@ -39,6 +39,18 @@ export const config = defineConfig({
           primaryKey: ["payment_no"],
           columns: { payment_date: "date", amount: "numeric" },
         },
+        {
+          // Credit memos and refunds: `type` credit_note or refund, billing_ref the Stripe id.
+          pattern: "credits_*.csv",
+          stream: "credits",
+          primaryKey: ["credit_no"],
+          columns: {
+            credit_date: "date",
+            net_amount: "numeric",
+            tax_amount: "numeric",
+            gross_amount: "numeric",
+          },
+        },
       ],
     },
   },
@@ -55,6 +67,9 @@ export const config = defineConfig({
       invoice_currency_mismatch: "billing-ops",
       payment_missing_in_erp: "accounting",
       payment_amount_mismatch: "accounting",
+      refund_missing_in_erp: "accounting",
+      credit_note_missing_in_erp: "accounting",
+      credit_note_amount_mismatch: "accounting",
       contract_amount_mismatch: "revops",
       contract_missing_subscription: "revops",
       entitlement_mismatch: "customer-success",

@@ -1,5 +1,6 @@
 import type { ModelDefinition } from "../interfaces.js";
 import { contract } from "./contract.js";
+import { creditNote, refund } from "./credits.js";
 import { customer } from "./customer.js";
 import { customerHealth, supportTierCorrections } from "./customer-health.js";
 import { customerXref } from "./customer-xref.js";
@@ -15,6 +16,8 @@ export const canonicalModels: ModelDefinition[] = [
   contract,
   invoice,
   payment,
+  refund,
+  creditNote,
   customerHealth,
   supportTierCorrections,
 ];

@@ -1,5 +1,6 @@
 import type { RuleFamily } from "../interfaces.js";
 import { contractRules } from "./contracts.js";
+import { creditRules } from "./credits.js";
 import { customerRules } from "./customers.js";
 import { entitlementRules } from "./entitlements.js";
 import { invoiceRules } from "./invoices.js";
@@ -9,6 +10,7 @@ import { paymentRules } from "./payments.js";
 export const RULE_FAMILIES: RuleFamily[] = [
   invoiceRules,
   paymentRules,
+  creditRules,
   contractRules,
   entitlementRules,
   customerRules,

@@ -69,6 +69,9 @@ export const RATES = {
   entitlementMismatch: 0.03,
   duplicateSalesforce: 0.015,
   duplicateStripe: 0.015,
+  refundMissingInErp: 0.08,
+  creditNoteMissingInErp: 0.08,
+  creditNoteAmountMismatch: 0.05,
 } as const;
 
 type Entity = "us" | "eu";
@@ -146,6 +149,7 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
     fx: new Rng(seed, 7),
     inject: new Rng(seed, 8),
     misc: new Rng(seed, 9),
+    credits: new Rng(seed, 10),
   };
   const ids = new Ids(r.ids);
   const w = new JsonlWriter(dir);
@@ -548,7 +552,7 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
           ),
         );
       }
-      if (ri.chance(0.01) && status === "paid") {
+      if (ri.chance(0.03) && status === "paid") {
         creditNotes.push({
           id: ids.stripe("cn"),
           object: "credit_note",
@@ -557,7 +561,8 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
           amount: Math.round(total / 10),
           currency: c.currency.toLowerCase(),
           created: unix(Math.min(finalizedAt + 10 * DAY, asOf - 60_000)),
-          status: "issued",
+          // Noise: a voided credit note credits nothing, so no ERP posts it.
+          status: r.credits.chance(0.05) ? "void" : "issued",
           reason: "order_change",
           number: `${number}-CN1`,
         });
@@ -711,26 +716,89 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
     }
   }
 
-  // Credit notes posted in NetSuite (US) as CustCred.
-  for (const cn of creditNotes) {
-    const inv = invoices.find((i) => i.id === cn.invoice);
-    const c = customers.find((x) => x.stripeId === cn.customer);
-    if (!inv || !c || c.entity !== "us") continue;
-    const nsId = nsTranId();
-    nsTransactions.push(
-      nsTransaction({
-        id: nsId,
-        tranid: `CRN${nsId}`,
-        type: "CustCred",
-        entity: c.nsId!,
-        at: Number(cn.created) * 1000,
-        status: "B",
-        currency: c.currency,
-        total: Number(cn.amount),
-        externalid: String(cn.id),
-        memo: "",
-      }),
-    );
+  // ---------------------------------------------------------------- refunds and credit notes in the ERP
+  // A succeeded refund is posted as a NetSuite customer refund (CustRfnd) or a legacy ERP credit
+  // row of type refund, an issued credit note as a NetSuite credit memo (CustCred) or a credit row
+  // of type credit_note, within 0-2 days. Linked postings (85 %) carry the Stripe id; the others
+  // are found by customer, currency, amount and date, NetSuite credit memos also by the credit
+  // note number in their memo.
+  const erpCredits: { month: string; row: string[] }[] = [];
+  const byStripeId = new Map(customers.filter((c) => c.stripeId).map((c) => [c.stripeId!, c]));
+  const chargeCustomer = new Map(charges.map((ch) => [String(ch.id), String(ch.customer)]));
+  const creditDocs = [
+    ...refunds.map((o) => ({
+      kind: "refund" as const,
+      o,
+      c: byStripeId.get(chargeCustomer.get(String(o.charge))!)!,
+    })),
+    ...creditNotes
+      .filter((o) => o.status === "issued")
+      .map((o) => ({ kind: "credit_note" as const, o, c: byStripeId.get(String(o.customer))! })),
+  ];
+  for (const { kind, o, c } of creditDocs) {
+    const rc = r.credits;
+    const created = Number(o.created) * 1000;
+    const amount = Number(o.amount);
+    const currency = c.currency;
+    const recent = created >= windowStart;
+    const linked = c.freeMail || rc.chance(0.85);
+    const roll = rc.next();
+    if (recent && rc.chance(0.5)) continue; // noise: inside the posting window, not posted yet
+    let erpAmount = amount;
+    const missingRate = kind === "refund" ? RATES.refundMissingInErp : RATES.creditNoteMissingInErp;
+    if (!recent && linked && roll < missingRate) {
+      flag(
+        kind === "refund" ? "refund_missing_in_erp" : "credit_note_missing_in_erp",
+        `stripe:${String(o.id)}`,
+        { amount: major(amount, currency), currency },
+      );
+      continue;
+    }
+    if (kind === "credit_note" && !recent && linked && roll < missingRate + RATES.creditNoteAmountMismatch) {
+      erpAmount =
+        amount + Math.max(100, Math.round(amount * rc.pick([0.1, 0.2, 0.5]))) * (rc.chance(0.5) ? 1 : -1);
+      flag("credit_note_amount_mismatch", `stripe:${String(o.id)}`, {
+        billing: major(amount, currency),
+        erp: major(erpAmount, currency),
+      });
+    } else if (currency !== "JPY" && rc.chance(0.05)) {
+      erpAmount = amount - 1; // noise: rounding by one cent
+    }
+    const postedAt = Math.min(created + rc.int(0, 2) * DAY, asOf - 60_000);
+    if (c.entity === "us") {
+      const nsId = nsTranId();
+      nsTransactions.push(
+        nsTransaction({
+          id: nsId,
+          tranid: `${kind === "refund" ? "RFND" : "CRN"}${nsId}`,
+          type: kind === "refund" ? "CustRfnd" : "CustCred",
+          entity: c.nsId!,
+          at: postedAt,
+          status: kind === "refund" ? undefined : "B",
+          currency,
+          total: erpAmount,
+          externalid: linked ? String(o.id) : "",
+          memo: linked ? "" : kind === "refund" ? "Refund to card" : `Stripe credit note ${String(o.number)}`,
+        }),
+      );
+    } else {
+      const taxRate = kind === "refund" ? 0 : currency === "GBP" ? 20 : 19;
+      const net = Math.round((erpAmount * 100) / (100 + taxRate));
+      erpCredits.push({
+        month: isoDate(postedAt).slice(0, 7),
+        row: [
+          kind === "refund" ? `R-${ids.next("erp-refund", 700001)}` : `G-${ids.next("erp-credit", 800001)}`,
+          c.erpNo!,
+          erpDate(postedAt),
+          currency,
+          majorComma(net, currency),
+          majorComma(erpAmount - net, currency),
+          majorComma(erpAmount, currency),
+          kind,
+          linked ? String(o.id) : "",
+        ],
+      });
+    }
   }
 
   // ERP invoices billing never issued (manual ERP invoices): amounts with odd cents, so they
@@ -952,7 +1020,15 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
     tickets.map((x) => fullTicket(x, full.zendesk, orgDomain.get(x.organization_id))),
   );
 
-  const rejects = await writeErpExports(dir, w, erpCustomerRows, erpInvoices, erpPayments, r.misc);
+  const rejects = await writeErpExports(
+    dir,
+    w,
+    erpCustomerRows,
+    erpInvoices,
+    erpPayments,
+    erpCredits,
+    r.misc,
+  );
   await writeFxRates(dir, w, asOf, start, r.fx);
 
   for (const c of customers) {
@@ -980,6 +1056,8 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
   const populations = {
     stripe_invoices_finalized: invoices.filter((i) => i.status !== "draft").length,
     succeeded_charges: charges.filter((c) => c.status === "succeeded").length,
+    stripe_refunds: refunds.filter((x) => x.status === "succeeded").length,
+    stripe_credit_notes: creditNotes.filter((x) => x.status === "issued").length,
     closed_won_opportunities: contracts.length,
     zendesk_organizations: orgs.length,
     customers: customers.length,
@@ -1288,7 +1366,8 @@ function nsTransaction(x: {
   entity: string;
   at: number;
   due?: number;
-  status: string;
+  /** Left out where SuiteQL returns none (customer refunds here). */
+  status?: string;
   currency: string;
   total: number;
   externalid: string;
@@ -1318,6 +1397,7 @@ async function writeErpExports(
   customers: string[][],
   invoices: { month: string; row: string[] }[],
   payments: { month: string; row: string[] }[],
+  credits: { month: string; row: string[] }[],
   rng: Rng,
 ): Promise<Truth["rejects"]> {
   const rejects: Truth["rejects"] = [];
@@ -1326,6 +1406,7 @@ async function writeErpExports(
     invoices:
       "invoice_no;customer_no;invoice_date;due_date;currency;net_amount;tax_amount;gross_amount;status;billing_ref",
     payments: "payment_no;customer_no;payment_date;currency;amount;invoice_no;billing_ref",
+    credits: "credit_no;customer_no;credit_date;currency;net_amount;tax_amount;gross_amount;type;billing_ref",
   };
   await fs.mkdir(path.join(dir, "erp_exports"), { recursive: true });
   const write = async (name: string, head: string, rows: string[][]) => {
@@ -1368,6 +1449,7 @@ async function writeErpExports(
   }
   for (const [month, rows] of invMonths) await write(`invoices_${month}.csv`, header.invoices, rows);
   for (const [month, rows] of byMonth(payments)) await write(`payments_${month}.csv`, header.payments, rows);
+  for (const [month, rows] of byMonth(credits)) await write(`credits_${month}.csv`, header.credits, rows);
   return rejects;
 }
 

@@ -60,6 +60,9 @@ describe("world generator", () => {
     expect(rate("invoice_missing_in_billing", p.stripe_invoices_finalized!)).toBeGreaterThanOrEqual(0.01);
     expect(rate("payment_missing_in_erp", p.succeeded_charges!)).toBeGreaterThanOrEqual(0.01);
     expect(rate("payment_amount_mismatch", p.succeeded_charges!)).toBeGreaterThanOrEqual(0.01);
+    expect(rate("refund_missing_in_erp", p.stripe_refunds!)).toBeGreaterThanOrEqual(0.01);
+    expect(rate("credit_note_missing_in_erp", p.stripe_credit_notes!)).toBeGreaterThanOrEqual(0.01);
+    expect(rate("credit_note_amount_mismatch", p.stripe_credit_notes!)).toBeGreaterThanOrEqual(0.01);
     expect(rate("contract_amount_mismatch", p.closed_won_opportunities!)).toBeGreaterThanOrEqual(0.01);
     expect(rate("contract_missing_subscription", p.closed_won_opportunities!)).toBeGreaterThanOrEqual(0.01);
     expect(rate("entitlement_mismatch", p.zendesk_organizations!)).toBeGreaterThanOrEqual(0.01);
@@ -76,6 +79,8 @@ describe("world generator", () => {
     };
     await collect("stripe", "stripe/invoices.jsonl");
     await collect("stripe", "stripe/charges.jsonl");
+    await collect("stripe", "stripe/refunds.jsonl");
+    await collect("stripe", "stripe/credit_notes.jsonl");
     await collect("stripe", "stripe/customers.jsonl");
     await collect("salesforce", "salesforce/Opportunity.jsonl", "Id");
     await collect("salesforce", "salesforce/Account.jsonl", "Id");

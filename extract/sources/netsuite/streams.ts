@@ -32,7 +32,7 @@ export const STREAMS: Record<string, NetsuiteStream> = {
   transaction: {
     table: "transaction",
     mode: "lastmodified",
-    where: "type IN ('CustInvc', 'CustPymt', 'CustCred')",
+    where: "type IN ('CustInvc', 'CustPymt', 'CustCred', 'CustRfnd')",
     types: { id: "text", entity: "text", currency: "text", foreigntotal: "numeric", ...DATES, ...DATETIMES },
   },
   // Lines carry no lastmodifieddate: new lines are read by id; edited lines of old transactions
