@@ -11,6 +11,7 @@ import { buildCommand } from "./build.js";
 import { extractCommand } from "./extract.js";
 import { runPipelineCommand } from "./run.js";
 import { reconcileCommand } from "./reconcile.js";
+import { addReconCommands } from "./recon.js";
 import { printRuns } from "./runs.js";
 import { workerCommand } from "./worker.js";
 import { worldGenerateCommand } from "./world.js";
@@ -170,6 +171,8 @@ export function buildProgram(): Command {
       const opts = this.opts<{ asOf?: string }>();
       await runCommand(globals(this), (ctx) => reconcileCommand(ctx, opts));
     });
+
+  addReconCommands(program, (cmd, fn) => runCommand(globals(cmd), fn));
 
   program
     .command("sync")
