@@ -240,6 +240,40 @@ const rules = z
   })
   .default({ paths: [] });
 
+export const SERVE_ROLES = ["viewer", "preparer", "approver"] as const;
+export type ServeRole = (typeof SERVE_ROLES)[number];
+
+/**
+ * A user of `trueup serve`. The password is never in the config: either its scrypt hash
+ * (`scrypt$N$r$p$salt$hash`, base64 salt and hash, as `trueup serve --hash-password` prints) or
+ * the name of the environment variable holding it (default TRUEUP_USER_<NAME>_PASSWORD).
+ */
+const serveUser = z
+  .strictObject({
+    role: z.enum(SERVE_ROLES),
+    passwordHash: z
+      .string()
+      .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, "scrypt$N$r$p$salt$hash")
+      .optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
+      .optional(),
+  })
+  .refine((u) => !(u.passwordHash && u.passwordEnv), "give passwordHash or passwordEnv, not both");
+
+const serve = z
+  .strictObject({
+    /** The address `trueup serve` listens on; 127.0.0.1 unless a proxy in front needs more. */
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(4080),
+    /** User name → role and where the password comes from. No users: nobody can log in. */
+    users: z.record(z.string().regex(/^[a-z][a-z0-9_.-]*$/, "a lower-case user name"), serveUser).default({}),
+    /** A login lasts this long. */
+    sessionHours: z.number().positive().default(12),
+  })
+  .default({ host: "127.0.0.1", port: 4080, users: {}, sessionHours: 12 });
+
 export const configSchema = z.strictObject({
   warehouse,
   orchestrator: z
@@ -255,6 +289,7 @@ export const configSchema = z.strictObject({
   writable,
   ownership,
   schedules: z.array(schedule.superRefine(namedCron("cron", "schedule"))).default([]),
+  serve,
   log: z
     .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info") })
     .default({
@@ -265,4 +300,5 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type SyncConfig = z.output<typeof sync>;
+export type ServeConfig = z.output<typeof serve>;
 export type ErpFilePattern = z.output<typeof erpFilePattern>;
