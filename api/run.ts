@@ -1,3 +1,4 @@
+import { defaultAsOf } from "../core/as-of.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
@@ -36,7 +37,7 @@ export function run(options: RunOptions = {}): Promise<RunResult> {
 
 export async function runPipeline(session: Session, opts: RunPipelineOptions): Promise<RunResult> {
   const config = session.loaded.config;
-  const asOf = opts.asOf ?? new Date().toISOString();
+  const asOf = opts.asOf ?? defaultAsOf();
   const { models } = await loadProject(config, projectRoot(session.loaded));
   const dag = pipelineDag(config, models, { asOf });
   const selected = select(dag, opts.select);

@@ -1,3 +1,4 @@
+import { defaultAsOf } from "../core/as-of.js";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadProject, projectRoot } from "../orchestration/project.js";
@@ -18,7 +19,7 @@ export async function compileCommand(
   const config = ctx.loaded.config;
   const cwd = process.cwd();
   const { models } = await loadProject(config, projectRoot(ctx.loaded, cwd));
-  const asOf = opts.asOf ?? new Date().toISOString();
+  const asOf = opts.asOf ?? defaultAsOf();
   const nodes = compileNodes(config, opts.dialect, asOf, models);
   const problems =
     opts.dialect === "snowflake"

@@ -73,6 +73,10 @@ export const ENV_VARIABLES: readonly { group: string; vars: readonly [string, st
     vars: [
       ["TRUEUP_LOG_LEVEL", "trace, debug, info, warn or error; overrides log.level in the config"],
       [
+        "TRUEUP_AS_OF",
+        "ISO instant commands reconcile as of when not given --as-of (trueup sandbox --env-file writes the world's)",
+      ],
+      [
         "TRUEUP_LOCK_WAIT",
         "seconds a command waits for another run's lock on the warehouse (default: no limit)",
       ],

@@ -1,3 +1,4 @@
+import { defaultAsOf } from "../core/as-of.js";
 import os from "node:os";
 import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -100,7 +101,7 @@ export async function queueRun(
   plan: { select?: string; asOf?: string; fullRefresh?: boolean; runId?: string; command?: string },
 ): Promise<string> {
   await runMigrations({ pgPool: opts.orchestrator.pool });
-  const asOf = plan.asOf ?? new Date().toISOString();
+  const asOf = plan.asOf ?? defaultAsOf();
   const dag = pipelineDag(opts.config, opts.models, { asOf });
   const selected = select(dag, plan.select);
   const runId = plan.runId ?? newRunId();

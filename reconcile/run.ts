@@ -1,3 +1,4 @@
+import { defaultAsOf } from "../core/as-of.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
@@ -14,7 +15,7 @@ export async function reconcile(options: {
   log: Logger;
   families?: RuleFamily[];
 }): Promise<FamilyResult[]> {
-  const asOf = options.asOf ?? new Date().toISOString();
+  const asOf = options.asOf ?? defaultAsOf();
   const out: FamilyResult[] = [];
   for (const f of options.families ?? ruleFamilies()) {
     out.push(

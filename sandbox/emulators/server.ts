@@ -288,6 +288,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ZENDESK_BASE_URL: urls.zendesk,
     ZENDESK_EMAIL: c.zendesk.email,
     ZENDESK_API_TOKEN: c.zendesk.apiToken,
+    // The world's as-of: commands reconcile as of it when not given --as-of, as the demo does.
+    TRUEUP_AS_OF: store.asOf.toISOString(),
   };
   if (options.worldDir) {
     env.ERP_EXPORT_DIR = path.resolve(options.worldDir, "erp_exports");
