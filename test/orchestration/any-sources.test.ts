@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
-import type { Config } from "../../config/schema.js";
+import { DISCREPANCY_CATEGORIES, type Config } from "../../config/schema.js";
 import { loadModelDefinitions } from "../../models/project.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import { writeReport } from "../../orchestration/report.js";
@@ -77,6 +77,7 @@ const INVOICE_RULES = [
   "invoice_status_mismatch",
 ];
 const PAYMENT_RULES = ["payment_amount_mismatch", "payment_missing_in_erp"];
+const CREDIT_RULES = ["credit_note_amount_mismatch", "credit_note_missing_in_erp", "refund_missing_in_erp"];
 const CONTRACT_RULES = ["contract_amount_mismatch", "contract_missing_subscription"];
 
 describe("any subset of sources", () => {
@@ -91,19 +92,25 @@ describe("any subset of sources", () => {
 
     const cases: { off: System[]; notRun: string[] }[] = [
       { off: ["salesforce"], notRun: [...CONTRACT_RULES, "entitlement_mismatch"] },
-      { off: ["stripe"], notRun: [...INVOICE_RULES, ...PAYMENT_RULES, ...CONTRACT_RULES] },
+      { off: ["stripe"], notRun: [...INVOICE_RULES, ...PAYMENT_RULES, ...CREDIT_RULES, ...CONTRACT_RULES] },
       { off: ["netsuite"], notRun: [] },
       { off: ["zendesk"], notRun: ["entitlement_mismatch"] },
       { off: ["erp_files"], notRun: [] },
       // CRM only
       {
         off: ["stripe", "netsuite", "zendesk", "erp_files"],
-        notRun: [...INVOICE_RULES, ...PAYMENT_RULES, ...CONTRACT_RULES, "entitlement_mismatch"],
+        notRun: [
+          ...INVOICE_RULES,
+          ...PAYMENT_RULES,
+          ...CREDIT_RULES,
+          ...CONTRACT_RULES,
+          "entitlement_mismatch",
+        ],
       },
       // billing + ERP only
       { off: ["salesforce", "zendesk"], notRun: [...CONTRACT_RULES, "entitlement_mismatch"] },
       // billing without either ERP: the invoice and payment rules say which ERP they need
-      { off: ["netsuite", "erp_files"], notRun: [...INVOICE_RULES, ...PAYMENT_RULES] },
+      { off: ["netsuite", "erp_files"], notRun: [...INVOICE_RULES, ...PAYMENT_RULES, ...CREDIT_RULES] },
     ];
     const openOf = (categories: string[]) =>
       t.warehouse.query<{ category: string; n: string }>(
@@ -142,12 +149,14 @@ describe("any subset of sources", () => {
       const status = await t.warehouse.query<{ category: string; status: string; reason: string | null }>(
         `SELECT category, status, reason FROM recon.rule_status ORDER BY category`,
       );
-      expect(status, label).toHaveLength(11);
+      expect(status, label).toHaveLength(DISCREPANCY_CATEGORIES.length);
       expect(
         status.filter((s) => s.status === "not_run").map((s) => ({ category: s.category, reason: s.reason })),
         label,
       ).toEqual(r.notRun);
-      expect(status.filter((s) => s.status === "ran").length, label).toBe(11 - c.notRun.length);
+      expect(status.filter((s) => s.status === "ran").length, label).toBe(
+        DISCREPANCY_CATEGORIES.length - c.notRun.length,
+      );
       // recon.summary too: every category whose rule did not run says so, with NULL (unknown)
       // counts where nothing of it is open, never a 0 that reads as "checked, clean".
       const summary = await t.warehouse.query<{
