@@ -182,6 +182,7 @@ describe("the Salesforce emulator's describe lists the standard fields", () => {
       for (const [name, type] of Object.entries(SALESFORCE_FIELDS.Account.standard))
         expect([name, byName.get(name)?.type]).toEqual([name, type]);
       expect(byName.get("Description")?.updateable).toBe(true);
+      expect(byName.get("Description")?.length).toBe(32_000);
       expect(byName.get("BillingAddress")?.updateable).toBe(false);
       const ids = s.store
         .list("salesforce", "Account")

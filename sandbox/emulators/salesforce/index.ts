@@ -59,6 +59,15 @@ const SOAP_TYPES: Record<string, string> = {
   percent: "xsd:double",
   address: "urn:address",
 };
+/** Text lengths describe reports per field type (a long text area's is the org's 32,000 default). */
+const FIELD_LENGTH: Record<string, number> = {
+  string: 255,
+  picklist: 255,
+  url: 255,
+  textarea: 32_000,
+  phone: 40,
+  email: 80,
+};
 const REFERENCE_TO: Record<string, string> = { OwnerId: "User", ParentId: "Account" };
 const MAX_COLLECTION = 200;
 const EXTERNAL_ID = /_Key__c$/;
@@ -370,7 +379,7 @@ class SalesforceEmulator implements Emulator {
       filterable: true,
       sortable: true,
       nillable: f.name !== "Id" && f.name !== "Name" && f.type !== "boolean",
-      length: f.type === "string" || f.type === "picklist" || f.type === "url" ? 255 : 0,
+      length: FIELD_LENGTH[f.type] ?? 0,
       precision: f.type === "currency" ? 18 : 0,
       scale: f.type === "currency" ? 2 : 0,
       referenceTo: f.type === "reference" ? [REFERENCE_TO[f.name] ?? f.name.replace(/Id$/, "")] : [],
