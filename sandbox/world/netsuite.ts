@@ -120,6 +120,10 @@ function currencyExtras(r: Rec): Rec {
   };
 }
 
+const COLUMN_SETS = Object.fromEntries(
+  Object.entries(NETSUITE_FIELDS).map(([t, cols]) => [t, new Set(cols)]),
+) as Record<NetsuiteTable, Set<string>>;
+
 const EXTRAS: Record<NetsuiteTable, (r: Rec, rng: Rng) => Rec> = {
   customer: customerExtras,
   transaction: transactionExtras,
@@ -139,8 +143,8 @@ export function fullNetsuiteRow(table: NetsuiteTable, r: Rec, rng: Rng): Rec {
     const v = name in r ? r[name] : extras[name];
     if (v !== undefined && v !== null && v !== "") out[name] = v;
   }
-  for (const name of Object.keys(r))
-    if (name !== "links" && !NETSUITE_FIELDS[table].includes(name))
+  for (const name in r)
+    if (name !== "links" && !COLUMN_SETS[table].has(name))
       throw new Error(
         `NetSuite ${table} column ${name} is not in the column list: add it to sandbox/world/reference/netsuite-fields.ts`,
       );

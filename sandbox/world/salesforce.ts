@@ -144,6 +144,14 @@ function opportunityExtras(r: Rec, rng: Rng): Rec {
   };
 }
 
+/** Each object's fields in describe's order, standard then custom. */
+const FIELD_NAMES = Object.fromEntries(
+  Object.entries(SALESFORCE_FIELDS).map(([o, f]) => [
+    o,
+    [...Object.keys(f.standard), ...Object.keys(f.custom)],
+  ]),
+) as Record<SalesforceObject, string[]>;
+
 const EXTRAS: Record<SalesforceObject, (r: Rec, rng: Rng) => Rec> = {
   Account: accountExtras,
   Contact: contactExtras,
@@ -157,11 +165,9 @@ const EXTRAS: Record<SalesforceObject, (r: Rec, rng: Rng) => Rec> = {
  * field list does not have is a bug in the generator, so it throws.
  */
 export function fullSalesforceRecord(object: SalesforceObject, r: Rec, rng: Rng): Rec {
-  const fields = SALESFORCE_FIELDS[object];
   const extras = EXTRAS[object](r, rng);
   const out: Rec = {};
-  for (const name of [...Object.keys(fields.standard), ...Object.keys(fields.custom)])
-    out[name] = name in r ? r[name] : (extras[name] ?? null);
+  for (const name of FIELD_NAMES[object]) out[name] = name in r ? r[name] : (extras[name] ?? null);
   for (const name of Object.keys(r))
     if (!(name in out))
       throw new Error(
