@@ -40,8 +40,19 @@ const salesforce = z.strictObject({
   batchSize: z.number().int().min(200).max(2000).default(2000),
 });
 
+/** The Stripe API version trueup speaks unless the config pins another (see docs/extract.md). */
+export const STRIPE_DEFAULT_API_VERSION = "2025-09-30.clover";
+
 const stripe = z.strictObject({
   ...baseSource,
+  /**
+   * Sent as `Stripe-Version` on every request, so records arrive in one known shape whatever
+   * the account's default version is; `2024-06-20` (acacia) and basil/clover dates are read.
+   */
+  apiVersion: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, "like 2025-09-30.clover or 2024-06-20")
+    .default(STRIPE_DEFAULT_API_VERSION),
   pageSize: z.number().int().min(1).max(100).default(100),
 });
 

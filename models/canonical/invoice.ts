@@ -66,7 +66,8 @@ export const invoice = defineModel({
              ${unix(ctx, field(ctx, "i", "status_transitions", "paid_at"))} AS paid_at,
              ${unix(ctx, field(ctx, "i", "due_date"))} AS due_at,
              ${unix(ctx, field(ctx, "i", "created"))} AS created_at,
-             ${field(ctx, "i", "customer")} AS stripe_customer, ${field(ctx, "i", "subscription")} AS subscription_id
+             ${field(ctx, "i", "customer")} AS stripe_customer,
+             coalesce(${field(ctx, "i", "subscription")}, ${field(ctx, "i", "parent", "subscription_details", "subscription")}) AS subscription_id
         FROM ${ctx.source("stripe", "invoices")} i
        WHERE ${live("i")} AND ${field(ctx, "i", "status_transitions", "finalized_at")} IS NOT NULL
     ),

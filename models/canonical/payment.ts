@@ -47,12 +47,25 @@ export const payment = defineModel({
     const xref = ctx.ref("customer_xref");
     const window = Math.max(ctx.config.reconciliation.windowDays, 1) * 2;
     return `
-    WITH billing AS (
+    WITH invoice_payment AS (
+      -- From API version 2025-03-31.basil a charge no longer names its invoice: the invoice's paid
+      -- invoice_payment names the charge, or the payment intent the charge belongs to (ch_/pi_ ids
+      -- never collide, so one key column holds both).
+      SELECT coalesce(${field(ctx, "p", "payment", "charge")}, ${field(ctx, "p", "payment", "payment_intent")}) AS paid_by,
+             min(${field(ctx, "p", "invoice")}) AS invoice_id
+        FROM ${ctx.source("stripe", "invoice_payments")} p
+       WHERE ${live("p")} AND ${field(ctx, "p", "status")} = 'paid'
+       GROUP BY coalesce(${field(ctx, "p", "payment", "charge")}, ${field(ctx, "p", "payment", "payment_intent")})
+    ),
+    billing AS (
       SELECT ch.id, upper(${field(ctx, "ch", "currency")}) AS currency, ${fromMinor(ctx, field(ctx, "ch", "amount"), field(ctx, "ch", "currency"))} AS amount,
              ${fromMinor(ctx, `coalesce(${field(ctx, "ch", "amount_refunded")}, '0')`, field(ctx, "ch", "currency"))} AS refunded,
-             ${unix(ctx, field(ctx, "ch", "created"))} AS paid_at, ${field(ctx, "ch", "invoice")} AS stripe_invoice_id, x.customer_id
+             ${unix(ctx, field(ctx, "ch", "created"))} AS paid_at,
+             coalesce(${field(ctx, "ch", "invoice")}, ip_charge.invoice_id, ip_intent.invoice_id) AS stripe_invoice_id, x.customer_id
         FROM ${ctx.source("stripe", "charges")} ch
         LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field(ctx, "ch", "customer")}
+        LEFT JOIN invoice_payment ip_charge ON ip_charge.paid_by = ch.id
+        LEFT JOIN invoice_payment ip_intent ON ip_intent.paid_by = ${field(ctx, "ch", "payment_intent")}
        WHERE ${live("ch")} AND ${field(ctx, "ch", "status")} = 'succeeded'
     ),
     ns_cur AS (SELECT c.id, upper(${field(ctx, "c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),

@@ -16,6 +16,7 @@ import { companyName, personName, spellingVariant, ticketSubject, type CompanyNa
 import { Rng } from "./rng.js";
 import { fullNetsuiteRow } from "./netsuite.js";
 import { fullSalesforceRecord } from "./salesforce.js";
+import { toWorldShapes } from "./stripe-records.js";
 import type { Truth, TruthDiscrepancy, TruthLink } from "./truth.js";
 import { JsonlWriter } from "./writer.js";
 import { fullOrganization, fullTicket } from "./zendesk.js";
@@ -984,12 +985,21 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
     "salesforce/Opportunity.jsonl",
     opportunities.map((x) => fullSalesforceRecord("Opportunity", x, full.salesforce)),
   );
-  await w.write("stripe/customers.jsonl", stripeCustomers);
-  await w.write("stripe/subscriptions.jsonl", subscriptions);
-  await w.write("stripe/invoices.jsonl", invoices);
-  await w.write("stripe/charges.jsonl", charges);
-  await w.write("stripe/refunds.jsonl", refunds);
-  await w.write("stripe/credit_notes.jsonl", creditNotes);
+  const stripe = toWorldShapes({
+    customers: stripeCustomers,
+    subscriptions,
+    invoices,
+    charges,
+    refunds,
+    creditNotes,
+  });
+  await w.write("stripe/customers.jsonl", stripe.customers);
+  await w.write("stripe/subscriptions.jsonl", stripe.subscriptions);
+  await w.write("stripe/invoices.jsonl", stripe.invoices);
+  await w.write("stripe/charges.jsonl", stripe.charges);
+  await w.write("stripe/refunds.jsonl", stripe.refunds);
+  await w.write("stripe/credit_notes.jsonl", stripe.creditNotes);
+  await w.write("stripe/invoice_payments.jsonl", stripe.invoicePayments);
   await w.write(
     "netsuite/customer.jsonl",
     nsCustomers.map((x) => fullNetsuiteRow("customer", x, full.netsuite)),

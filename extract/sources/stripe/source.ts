@@ -1,3 +1,5 @@
+import { STRIPE_DEFAULT_API_VERSION, type Config } from "../../../config/schema.js";
+import { ConfigError } from "../../../core/errors.js";
 import type { ExtractBatch, StreamDescriptor } from "../../../load/interfaces.js";
 import { readCursors } from "../../../load/state.js";
 import type { HttpClient, HttpResponse } from "../../http/interfaces.js";
@@ -5,6 +7,7 @@ import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
 import { enabledStreams } from "../shared.js";
 import { stripeClient } from "./client.js";
 import { vendorNow, type StripeCursor } from "./incremental.js";
+import { hasInvoicePayments } from "./version.js";
 import { EVENT_PREFIX, EVENT_RETENTION_SECONDS, STRIPE_STREAMS } from "./streams.js";
 
 type Obj = Record<string, unknown>;
@@ -36,11 +39,38 @@ function maxCreated(objs: Obj[], start: number): number {
   return objs.reduce((m, o) => Math.max(m, Number(o.created) || 0), start);
 }
 
+/**
+ * The streams to extract, as the configured API version has them: `/v1/invoice_payments` exists
+ * from basil on, where it is the only link from a payment to its invoice; before basil the
+ * charge carries `invoice`.
+ */
+function stripeStreams(config: Config): string[] {
+  const version = config.sources.stripe?.apiVersion ?? STRIPE_DEFAULT_API_VERSION;
+  const configured = config.sources.stripe?.streams ?? [];
+  if (hasInvoicePayments(version)) {
+    // A stream list written for an earlier version names charges but not the invoice payments
+    // that now hold their invoice: they come along, or payments would land without invoices.
+    const names = enabledStreams(config, "stripe", STRIPE_STREAMS);
+    return names.includes("charges") && !names.includes("invoice_payments")
+      ? [...names, "invoice_payments"]
+      : names;
+  }
+  if (configured.includes("invoice_payments"))
+    throw new ConfigError(
+      `sources.stripe.streams lists invoice_payments, which Stripe API version ${version} does not have (it starts with 2025-03-31.basil): remove it or set sources.stripe.apiVersion to a basil or later version`,
+    );
+  return enabledStreams(
+    config,
+    "stripe",
+    STRIPE_STREAMS.filter((s) => s !== "invoice_payments"),
+  );
+}
+
 export const stripeSource: Source = {
   name: "stripe",
-  declaredStreams: (config) => enabledStreams(config, "stripe", STRIPE_STREAMS),
+  declaredStreams: (config) => stripeStreams(config),
   streams(ctx: SourceContext): StreamHandle[] {
-    const names = enabledStreams(ctx.config, "stripe", STRIPE_STREAMS);
+    const names = stripeStreams(ctx.config);
     if (!names.length) return [];
     const http = stripeClient(ctx);
     const cfg = ctx.config.sources.stripe!;

@@ -5,6 +5,7 @@ export const STRIPE_STREAMS = [
   "charges",
   "refunds",
   "credit_notes",
+  "invoice_payments",
 ] as const;
 
 /** Stripe's event type prefix for each list (subscriptions are `customer.subscription.*`). */
@@ -15,6 +16,7 @@ export const EVENT_PREFIX: Record<string, string> = {
   charges: "charge",
   refunds: "refund",
   credit_notes: "credit_note",
+  invoice_payments: "invoice_payment",
 };
 
 /** Stripe keeps events for 30 days; a cursor older than that cannot be caught up through events. */

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
 import type { MemoryWorldStore } from "../store.js";
+import { STRIPE_WORLD_API_VERSION } from "../../world/stripe-records.js";
+import { AcaciaRenderer, servesWorldShapes, VERSION_FORMAT } from "./versions.js";
 
 /** List endpoint → world file and Stripe's event type prefix. */
 const TYPES: Record<string, { object: string; event: string }> = {
@@ -11,10 +13,12 @@ const TYPES: Record<string, { object: string; event: string }> = {
   charges: { object: "charges", event: "charge" },
   refunds: { object: "refunds", event: "refund" },
   credit_notes: { object: "credit_notes", event: "credit_note" },
+  invoice_payments: { object: "invoice_payments", event: "invoice_payment" },
 };
 const EVENT_RETENTION_S = 30 * 86_400;
 const LINES_INLINE = 10;
-const VERSION = "2025-09-30.clover";
+/** The account's default version: the answer's shapes when a request names none. */
+const VERSION = STRIPE_WORLD_API_VERSION;
 
 type Rec = Record<string, unknown>;
 
@@ -63,8 +67,18 @@ class StripeEmulator implements Emulator {
   private readonly window: number[] = [];
   private requestSeq = 0;
   private readonly hiddenUntil = new Map<string, number>();
+  private readonly acacia: AcaciaRenderer;
+  /** The version the request being answered asked for (handle() is synchronous). */
+  private version = VERSION;
 
-  constructor(private readonly ctx: EmulatorContext) {}
+  constructor(private readonly ctx: EmulatorContext) {
+    this.acacia = new AcaciaRenderer(ctx.store);
+  }
+
+  /** A world record as the request's version shows it. */
+  private shaped(object: string, rec: Rec): Rec {
+    return servesWorldShapes(this.version) ? rec : this.acacia.render(object, rec);
+  }
 
   private get store(): MemoryWorldStore {
     return this.ctx.store;
@@ -110,11 +124,18 @@ class StripeEmulator implements Emulator {
   }
 
   handle(req: SandboxRequest): SandboxResponse {
-    const r = this.route(req);
+    const asked = req.headers["stripe-version"];
+    const version = Array.isArray(asked) ? asked[0] : asked;
+    this.version = version || VERSION;
+    const r = VERSION_FORMAT.test(this.version)
+      ? this.route(req)
+      : err(400, "invalid_request_error", `Invalid Stripe API version: ${this.version}`, {
+          code: "api_version_invalid",
+        });
     r.headers = {
       ...r.headers,
       "request-id": `req_${(++this.requestSeq).toString(36).padStart(14, "0")}`,
-      "stripe-version": VERSION,
+      "stripe-version": this.version,
     };
     return r;
   }
@@ -140,7 +161,11 @@ class StripeEmulator implements Emulator {
     if (req.method !== "GET")
       return err(405, "invalid_request_error", `The sandbox serves reads only (${req.method} ${req.path}).`);
     if (resource === "events") return id ? this.retrieveEvent(id) : this.listEvents(req);
-    const type = resource ? TYPES[resource] : undefined;
+    // Invoice payments came with basil; an earlier version has no such endpoint.
+    const type =
+      resource && (resource !== "invoice_payments" || servesWorldShapes(this.version))
+        ? TYPES[resource]
+        : undefined;
     if (!type) return err(404, "invalid_request_error", `Unrecognized request URL (GET: ${req.path}).`);
     if (!id) return this.listObjects(req, type.object, resource!);
     if (resource === "invoices" && sub === "lines") return this.listLines(req, id);
@@ -171,12 +196,12 @@ class StripeEmulator implements Emulator {
 
   /** An object as the API shows it: invoice lines cut to the first 10, expansions applied. */
   private render(rec: Rec, object: string, expand: string[]): Rec {
-    let out = rec;
+    let out = this.shaped(object, rec);
     if (object === "invoices") {
-      const lines = rec.lines as { data?: Rec[] } | undefined;
+      const lines = out.lines as { data?: Rec[] } | undefined;
       const data = lines?.data ?? [];
       out = {
-        ...rec,
+        ...out,
         lines: {
           object: "list",
           data: data.slice(0, LINES_INLINE),
@@ -189,7 +214,7 @@ class StripeEmulator implements Emulator {
     const exp = expand.map((e) => e.replace(/^data\./, ""));
     if (exp.includes("customer") && typeof out.customer === "string") {
       const c = this.store.get("stripe", "customers", out.customer);
-      if (c) out = { ...out, customer: c };
+      if (c) out = { ...out, customer: this.shaped("customers", c) };
     }
     return out;
   }
@@ -310,7 +335,7 @@ class StripeEmulator implements Emulator {
         param: "id",
       });
     const lines = ((inv.lines as { data?: Rec[] } | undefined)?.data ?? []).slice();
-    return this.page(req, lines, `/v1/invoices/${id}/lines`, (r) => r);
+    return this.page(req, lines, `/v1/invoices/${id}/lines`, (r) => this.shaped("line_items", r));
   }
 
   /** Events: `*.created` for objects created in the last 30 days, then every recorded change. */
@@ -324,13 +349,14 @@ class StripeEmulator implements Emulator {
         .digest("hex")
         .slice(0, 24)}`,
       object: "event",
-      api_version: VERSION,
+      // Rendered in the version asked for, as for an account whose default version it is.
+      api_version: this.version,
       created,
       livemode: false,
       pending_webhooks: 0,
       request: { id: null, idempotency_key: null },
       type,
-      data: { object, ...extra },
+      data: { object: object.deleted === true ? object : this.shaped(type, object), ...extra },
     });
     for (const t of Object.values(TYPES)) {
       for (const r of this.store.list("stripe", t.object)) {

@@ -9,7 +9,8 @@ WITH billing AS (
              CASE WHEN (i._trueup_payload:"status_transitions":"paid_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"status_transitions":"paid_at"::string) AS number(38,0))) END AS paid_at,
              CASE WHEN (i._trueup_payload:"due_date"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"due_date"::string) AS number(38,0))) END AS due_at,
              CASE WHEN (i._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"created"::string) AS number(38,0))) END AS created_at,
-             (i._trueup_payload:"customer"::string) AS stripe_customer, (i._trueup_payload:"subscription"::string) AS subscription_id
+             (i._trueup_payload:"customer"::string) AS stripe_customer,
+             coalesce((i._trueup_payload:"subscription"::string), (i._trueup_payload:"parent":"subscription_details":"subscription"::string)) AS subscription_id
         FROM "staging"."stripe__invoices" i
        WHERE NOT coalesce(i._trueup_deleted, false) AND (i._trueup_payload:"status_transitions":"finalized_at"::string) IS NOT NULL
     ),
