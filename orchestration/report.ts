@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Config } from "../config/schema.js";
 import { redactText } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
+import { hasCustomerTable, ledgerItemsSelect } from "../reconcile/schema.js";
 import { sourceFreshness, type Freshness } from "./freshness.js";
 
 /**
@@ -25,6 +26,25 @@ export interface ReportData {
   }[];
   categories: { category: string; open: number; amount_reporting: number; owner_team: string }[];
   ages: { age_bucket: string; open: number; amount_reporting: number }[];
+  /** The last reconciliation's as-of: ages count to it, not to when the page was made. */
+  asOf: string | null;
+  /** Open discrepancies per entity and currency (amounts in the reporting currency). */
+  splits: { entity: string; currency: string; open: number; amount_reporting: number }[];
+  /** Open discrepancies by review state. */
+  reviewStates: { review_state: string; open: number; amount_reporting: number }[];
+  /** The ten largest open items by amount at stake, with their documents. */
+  largest: {
+    category: string;
+    key: string;
+    customer: string | null;
+    entity: string | null;
+    left_document: string | null;
+    right_document: string | null;
+    amount_reporting: number;
+    amount_meaning: string;
+    review_state: string;
+    age_days: number;
+  }[];
   history: { day: string; open: number }[];
   syncs: {
     sync: string;
@@ -129,6 +149,39 @@ export async function collectReport(
       ),
     )
   ).map((r) => ({ ...r, open: Number(r.open), amount_reporting: Number(r.amount_reporting) }));
+  const asOfRow = await safe(
+    db.query<{ as_of: Date | null }>(`SELECT max(checked_at) AS as_of FROM recon.rule_status`),
+  );
+  const splits = (
+    await safe(
+      db.query<{ entity: string; currency: string; open: string; amount_reporting: string }>(
+        `SELECT coalesce(entity, 'unknown') AS entity, coalesce(currency, 'n/a') AS currency, count(*) AS open,
+                coalesce(sum(amount_reporting), 0) AS amount_reporting
+           FROM recon.discrepancy WHERE status = 'open' GROUP BY 1, 2 ORDER BY 1, 2`,
+      ),
+    )
+  ).map((r) => ({ ...r, open: Number(r.open), amount_reporting: Number(r.amount_reporting) }));
+  const reviewStates = (
+    await safe(
+      db.query<{ review_state: string; open: string; amount_reporting: string }>(
+        `SELECT review_state, count(*) AS open, coalesce(sum(amount_reporting), 0) AS amount_reporting
+           FROM recon.discrepancy WHERE status = 'open' GROUP BY 1 ORDER BY 1`,
+      ),
+    )
+  ).map((r) => ({ ...r, open: Number(r.open), amount_reporting: Number(r.amount_reporting) }));
+  const items = ledgerItemsSelect(db.dialect, {
+    withCustomer: await hasCustomerTable(db).catch(() => false),
+  });
+  const largest = (
+    await safe(
+      db.query<ReportData["largest"][number] & { amount_reporting: string; age_days: string }>(
+        `SELECT category, key, coalesce(customer_name, customer_id) AS customer, entity, left_document, right_document,
+                amount_reporting, amount_meaning, review_state, age_days
+           FROM (${items}) q WHERE q.status = 'open' AND q.amount_reporting IS NOT NULL
+          ORDER BY q.amount_reporting DESC, q.category, q.key LIMIT 10`,
+      ),
+    )
+  ).map((r) => ({ ...r, amount_reporting: Number(r.amount_reporting), age_days: Number(r.age_days) }));
   const history = (
     await safe(
       db.query<{ day: string; open: string }>(
@@ -156,6 +209,10 @@ export async function collectReport(
     nodes,
     categories,
     ages,
+    asOf: asOfRow[0]?.as_of ? new Date(asOfRow[0].as_of).toISOString() : null,
+    splits,
+    reviewStates,
+    largest,
     history,
     syncs,
     freshness,
@@ -274,6 +331,29 @@ ${
 <table><thead><tr><th>category</th><th class=n>open</th><th class=n>amount (${esc(ccy)})</th><th>owner</th></tr></thead><tbody>
 ${d.categories.map((c) => `<tr data-category="${esc(c.category)}"><td>${esc(c.category)}</td><td class=n>${c.open}</td><td class=n>${money(c.amount_reporting, ccy)}</td><td>${esc(c.owner_team)}</td></tr>`).join("\n")}
 <tr><th>total</th><th class=n data-total-open>${d.reconciled ? totalOpen : na}</th><th class=n>${d.reconciled ? money(totalAmount, ccy) : na}</th><th></th></tr></tbody></table></section>
+<section id="amount-defined"><h2>What "amount at stake" means</h2>
+<p data-amount-definition>For a record missing on one side (an invoice, payment, refund or credit note the other system does not hold) and for sides that disagree on status or currency, it is the <b>whole document's amount</b>; for an amount mismatch it is the <b>difference</b> between the two systems. Each is converted to ${esc(ccy)} at the rate of the record's date. The tables below say which applies to each item.</p></section>
+<section id="splits"><h2>Open discrepancies by entity and currency</h2>
+${
+  d.splits.length
+    ? `<table><thead><tr><th>entity</th><th>currency</th><th class=n>open</th><th class=n>amount at stake (${esc(ccy)})</th></tr></thead><tbody>
+${d.splits.map((x) => `<tr data-split="${esc(x.entity)}/${esc(x.currency)}"><td>${esc(x.entity)}</td><td>${esc(x.currency)}</td><td class=n>${x.open}</td><td class=n>${money(x.amount_reporting, ccy)}</td></tr>`).join("\n")}</tbody></table>`
+    : "<p class=muted>None.</p>"
+}</section>
+<section id="review"><h2>Review state of open discrepancies</h2>
+${
+  d.reviewStates.length
+    ? `<table><thead><tr><th>review state</th><th class=n>open</th><th class=n>amount at stake (${esc(ccy)})</th></tr></thead><tbody>
+${d.reviewStates.map((x) => `<tr data-review-state="${esc(x.review_state)}"><td>${esc(x.review_state)}</td><td class=n>${x.open}</td><td class=n>${money(x.amount_reporting, ccy)}</td></tr>`).join("\n")}</tbody></table>`
+    : "<p class=muted>None.</p>"
+}</section>
+<section id="largest"><h2>The ten largest open items</h2>
+${
+  d.largest.length
+    ? `<table><thead><tr><th>category</th><th>key</th><th>customer</th><th>entity</th><th>document</th><th>other side's document</th><th class=n>amount at stake (${esc(ccy)})</th><th>means</th><th>review</th><th class=n>age (days)</th></tr></thead><tbody>
+${d.largest.map((x) => `<tr data-largest="${esc(x.key)}"><td>${esc(x.category)}</td><td>${esc(x.key)}</td><td>${esc(x.customer)}</td><td>${esc(x.entity)}</td><td>${esc(x.left_document)}</td><td>${esc(x.right_document ?? "none")}</td><td class=n>${money(x.amount_reporting, ccy)}</td><td>${esc(x.amount_meaning)}</td><td>${esc(x.review_state)}</td><td class=n>${x.age_days}</td></tr>`).join("\n")}</tbody></table>`
+    : "<p class=muted>None.</p>"
+}</section>
 <section id="amounts"><h2>Amount at stake by category (${esc(ccy)})</h2>
 ${
   d.categories.length
@@ -288,6 +368,7 @@ ${
     : "<p class=muted>None.</p>"
 }</section>
 <section id="ages"><h2>Age of open discrepancies</h2>
+<p class=muted data-ages-as-of>Days from first seen to the reconciliation's as-of${d.asOf ? ` (${esc(d.asOf)})` : ""}, not to when this page was made.</p>
 ${
   d.ages.length
     ? bars(
