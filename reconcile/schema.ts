@@ -355,7 +355,7 @@ const POSTGRES_STATEMENTS = [
 
 /** A Snowflake column: quoted name, type, then its description (if any) inline. */
 function column(name: string, type: string): string {
-  const doc = COLUMN_DESCRIPTIONS[name];
+  const doc = reconColumnDescription(name);
   return `${q(name)} ${type}${doc ? ` COMMENT ${quoteLiteral(doc)}` : ""}`;
 }
 
