@@ -43,6 +43,7 @@ export async function runPipeline(session: Session, opts: RunPipelineOptions): P
   const selected = select(dag, opts.select);
   const { warehouse } = await session.warehouse();
   const history = await runHistory(session);
+  const asked = Date.now();
   await lockRun(session, "run");
   const result = await runDag({
     dag,
@@ -50,6 +51,7 @@ export async function runPipeline(session: Session, opts: RunPipelineOptions): P
     selector: opts.select,
     command: "run",
     history,
+    waitRunLockSeconds: (Date.now() - asked) / 1000,
     context: {
       warehouse,
       config,

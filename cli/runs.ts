@@ -7,6 +7,8 @@ function seconds(a: Date | null, b: Date | null): string {
   return a && b ? ((b.getTime() - a.getTime()) / 1000).toFixed(1) + "s" : "";
 }
 
+const secs = (v: number | null): string => (v == null ? "" : v.toFixed(1) + "s");
+
 export async function printRuns(ctx: CommandContext, limit: number): Promise<number> {
   const runs = await listRuns(await runHistory(ctx), limit);
   if (ctx.json) {
@@ -20,16 +22,21 @@ export async function printRuns(ctx: CommandContext, limit: number): Promise<num
   for (const r of runs) {
     ctx.print(
       `${r.run_id}  ${r.command}  ${r.status}  started ${r.started_at.toISOString()}  ${seconds(r.started_at, r.finished_at)}` +
+        (r.wait_run_lock_seconds ? `  (waited ${secs(r.wait_run_lock_seconds)} for the run lock)` : "") +
         (r.error ? `\n  error: ${r.error}` : ""),
     );
     if (r.nodes.length) {
       ctx.print(
         formatTable(
-          ["node", "status", "duration", "rows", "attempts", "error"],
+          // Waiting (for a slot before it started, for locks while it ran) is apart from working.
+          ["node", "status", "duration", "working", "wait lock", "wait slot", "rows", "attempts", "error"],
           r.nodes.map((n) => [
             n.node,
             n.status,
             seconds(n.started_at, n.finished_at),
+            secs(n.work_seconds),
+            secs(n.wait_lock_seconds),
+            secs(n.wait_slot_seconds),
             n.rows,
             n.attempts,
             n.error ?? "",

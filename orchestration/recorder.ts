@@ -2,6 +2,14 @@ import os from "node:os";
 import { redactText, redactedJson } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 
+/** Where a node's time went: waiting (for a concurrency slot, for locks) and working. */
+export interface NodeTiming {
+  waitSlotSeconds: number;
+  /** Undefined where the warehouse cannot tell lock waits apart (then work includes them). */
+  waitLockSeconds?: number;
+  workSeconds: number;
+}
+
 /**
  * Writes run history (`trueup.runs`, `trueup.node_runs`) as work happens, so `trueup runs`
  * shows a run in progress too. A crashed run shows as `running` with its last node until the
@@ -13,12 +21,23 @@ export class RunRecorder {
     readonly runId: string,
   ) {}
 
-  async start(command: string, details: { selector?: string; asOf?: Date } = {}): Promise<void> {
+  async start(
+    command: string,
+    details: { selector?: string; asOf?: Date; waitRunLockSeconds?: number } = {},
+  ): Promise<void> {
     await this.db.query(
-      `INSERT INTO trueup.runs (run_id, command, status, selector, as_of, host, pid, last_seen_at)
-       VALUES ($1, $2, 'running', $3, $4, $5, $6, now())
-       ON CONFLICT (run_id) DO NOTHING`,
-      [this.runId, command, details.selector ?? null, details.asOf ?? null, os.hostname(), process.pid],
+      `INSERT INTO trueup.runs (run_id, command, status, selector, as_of, host, pid, last_seen_at, wait_run_lock_seconds)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, now(), $7)
+       ON CONFLICT (run_id) DO UPDATE SET wait_run_lock_seconds = coalesce(EXCLUDED.wait_run_lock_seconds, trueup.runs.wait_run_lock_seconds)`,
+      [
+        this.runId,
+        command,
+        details.selector ?? null,
+        details.asOf ?? null,
+        os.hostname(),
+        process.pid,
+        details.waitRunLockSeconds ?? null,
+      ],
     );
   }
 
@@ -34,10 +53,18 @@ export class RunRecorder {
 
   async nodeFinished(
     node: string,
-    outcome: { status: "succeeded" | "failed" | "skipped"; rows?: number; error?: string; details?: unknown },
+    outcome: {
+      status: "succeeded" | "failed" | "skipped";
+      rows?: number;
+      error?: string;
+      details?: unknown;
+      timing?: NodeTiming;
+    },
   ): Promise<void> {
+    const t = outcome.timing;
     await this.db.query(
-      `UPDATE trueup.node_runs SET status = $3, finished_at = now(), rows = $4, error = $5, details = $6
+      `UPDATE trueup.node_runs SET status = $3, finished_at = now(), rows = $4, error = $5, details = $6,
+              wait_slot_seconds = $7, wait_lock_seconds = $8, work_seconds = $9
         WHERE run_id = $1 AND node = $2`,
       [
         this.runId,
@@ -47,6 +74,9 @@ export class RunRecorder {
         // Error texts and details are stored redacted: a vendor's error may echo a credential.
         outcome.error == null ? null : redactText(outcome.error),
         redactedJson(outcome.details ?? {}),
+        t?.waitSlotSeconds ?? null,
+        t?.waitLockSeconds ?? null,
+        t?.workSeconds ?? null,
       ],
     );
   }

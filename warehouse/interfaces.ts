@@ -103,5 +103,10 @@ export interface Warehouse extends WarehouseSession {
   readonly displayUrl: string;
   /** Runs `fn` in one transaction; a throw rolls everything back. */
   transaction<T>(fn: (tx: WarehouseSession) => Promise<T>): Promise<T>;
+  /**
+   * The activity labels (warehouse/activity.ts) starting with `prefix` of the transactions now
+   * waiting for a lock, one entry per waiting connection; absent where the warehouse cannot tell.
+   */
+  lockWaiters?(prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -261,4 +261,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `COMMENT ON COLUMN reverse.sync_runs.status IS 'running (written when the sync starts), succeeded, failed, blocked, pending, or abandoned (its process ended before it finished; a later run checked its deliveries).'`,
     ],
   },
+  {
+    id: 7,
+    name: "node timings split into waiting and working",
+    sql: [
+      // A node's wall time is waiting (for a concurrency slot, for a lock another transaction
+      // holds) plus working; only the working part says how fast the node itself is.
+      `ALTER TABLE trueup.node_runs ADD COLUMN IF NOT EXISTS wait_slot_seconds numeric`,
+      `ALTER TABLE trueup.node_runs ADD COLUMN IF NOT EXISTS wait_lock_seconds numeric`,
+      `ALTER TABLE trueup.node_runs ADD COLUMN IF NOT EXISTS work_seconds numeric`,
+      `ALTER TABLE trueup.runs ADD COLUMN IF NOT EXISTS wait_run_lock_seconds numeric`,
+      `COMMENT ON COLUMN trueup.node_runs.wait_slot_seconds IS 'Seconds from the moment the node could start (its upstreams done) until a concurrency slot was free (started_at).'`,
+      `COMMENT ON COLUMN trueup.node_runs.wait_lock_seconds IS 'Seconds, after started_at, the node''s warehouse transactions waited for a lock held by another transaction (sampled every 250 ms from pg_stat_activity; NULL where the warehouse cannot tell, e.g. Snowflake).'`,
+      `COMMENT ON COLUMN trueup.node_runs.work_seconds IS 'Seconds from started_at to finished_at less wait_lock_seconds: the node''s own work.'`,
+      `COMMENT ON COLUMN trueup.runs.wait_run_lock_seconds IS 'Seconds the command waited for the run lock (another run on the same warehouse) before this run started.'`,
+    ],
+  },
 ];

@@ -1,6 +1,8 @@
 import pg from "pg";
 import { WarehouseError } from "../../core/errors.js";
 import { registerSecret } from "../../core/log.js";
+import { currentActivity } from "../activity.js";
+import { quoteLiteral } from "../identifiers.js";
 import type { Warehouse, WarehouseSession } from "../interfaces.js";
 import { PostgresSession } from "./session.js";
 
@@ -76,7 +78,14 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
   async transaction<T>(fn: (tx: WarehouseSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query("BEGIN");
+      // SET LOCAL: the label ends with the transaction, so the pooled connection's next user
+      // (labelled or not) is not taken for this work; sent with BEGIN, no extra round trip.
+      const label = currentActivity();
+      await client.query(
+        label === undefined
+          ? "BEGIN"
+          : `BEGIN; SELECT set_config('application_name', ${quoteLiteral(label)}, true)`,
+      );
       const session = new PostgresSession(client);
       try {
         const result = await fn(session);
@@ -91,6 +100,15 @@ export class PostgresWarehouse extends PostgresSession implements Warehouse {
     } finally {
       client.release();
     }
+  }
+
+  async lockWaiters(prefix: string): Promise<string[]> {
+    const rows = await this.pool.query<{ name: string }>(
+      `SELECT application_name AS name FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND starts_with(application_name, $1)`,
+      [prefix],
+    );
+    return rows.rows.map((r) => r.name);
   }
 
   /**
