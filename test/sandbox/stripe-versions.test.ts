@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCredentials } from "../../config/credentials.js";
 import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
+import { stripeSource } from "../../extract/sources/stripe/source.js";
 import { loadModelDefinitions } from "../../models/project.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import { runDag } from "../../orchestration/runner.js";
@@ -70,6 +71,21 @@ async function listAll(resource: string, version: string): Promise<Rec[]> {
     after = String(data.at(-1)!.id);
   }
 }
+
+describe("sources.stripe.apiVersion", () => {
+  const stripe = (extra: Rec) => parseConfig({ sources: { stripe: extra } });
+  it("defaults to clover, refuses a malformed version, and adds invoice_payments only from basil on", () => {
+    expect(stripe({}).sources.stripe!.apiVersion).toBe(CLOVER);
+    expect(() => stripe({ apiVersion: "latest" })).toThrow(/apiVersion/);
+    const streams = ["customers", "charges"];
+    expect(stripeSource.declaredStreams(stripe({ streams }))).toEqual([...streams, "invoice_payments"]);
+    expect(stripeSource.declaredStreams(stripe({ streams, apiVersion: ACACIA }))).toEqual(streams);
+    expect(stripeSource.declaredStreams(stripe({ apiVersion: ACACIA }))).not.toContain("invoice_payments");
+    expect(() =>
+      stripeSource.declaredStreams(stripe({ streams: ["invoice_payments"], apiVersion: ACACIA })),
+    ).toThrow(/invoice_payments.*2024-06-20.*basil/);
+  });
+});
 
 describe("Stripe API versions", () => {
   it("the snapshot names where its field lists come from", () => {
