@@ -85,11 +85,25 @@ function toItem(raw: Row): QueueItem {
   };
 }
 
-/** The ledger's tables exist on a warehouse no reconciliation has run on yet (an empty queue, not an error). */
+/** Warehouses whose recon schema has the ledger's tables already (checked once per warehouse object). */
+const ready = new WeakSet<object>();
+
+/**
+ * The ledger's tables exist, also on a warehouse no reconciliation with the ledger has run on
+ * yet (an empty queue, not an error). Checked once per warehouse: the finance page calls this
+ * on every request, and the schema's DDL would wait for a reconciliation in progress.
+ */
 async function prepared(ctx: LedgerContext): Promise<void> {
-  await ctx.warehouse.transaction((tx) =>
-    ensureReconSchema(tx, { materiality: ctx.config.reconciliation.materiality }),
+  if (ready.has(ctx.warehouse)) return;
+  const found = await ctx.warehouse.query(
+    `SELECT 1 FROM information_schema.columns
+      WHERE lower(table_schema) = 'recon' AND lower(table_name) = 'signoff' AND lower(column_name) = 'changed_run_id'`,
   );
+  if (!found.length)
+    await ctx.warehouse.transaction((tx) =>
+      ensureReconSchema(tx, { materiality: ctx.config.reconciliation.materiality }),
+    );
+  ready.add(ctx.warehouse);
 }
 
 async function items(

@@ -233,6 +233,25 @@ describe("the exceptions ledger", () => {
     expect(await t.warehouse.query(`SELECT count(*)::int AS n FROM recon.discrepancy`)).toEqual([{ n: 4 }]);
   });
 
+  it("a warehouse no reconciliation has run on has an empty queue, and a month with nothing open can be signed", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const c = { warehouse: fresh.warehouse, config };
+      expect(await listQueue(c)).toMatchObject({ items: [], total: 0 });
+      expect(await closeStatus(c, "2026-11")).toEqual([]);
+      const s = await signoff(c, "2026-11", "us", "carla");
+      expect(s).toMatchObject({
+        ok: true,
+        signoff: { entity: "us", snapshot: [{ count: 0 }, { count: 0 }, { count: 0 }] },
+      });
+      expect((await closeStatus(c, "2026-11")).map((r) => [r.entity, r.open, r.signoff?.signedBy])).toEqual([
+        ["us", 0, "carla"],
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it("every column of every recon table and view has a comment", async () => {
     const missing = await t.warehouse.query<{ rel: string; col: string }>(
       `SELECT c.relname AS rel, a.attname AS col
