@@ -71,7 +71,7 @@ function creditModel(kind: CreditKind): ModelDefinition {
     WITH billing AS (
       SELECT s.id, ${kind.number(ctx)} AS number, upper(${field(ctx, "s", "currency")}) AS currency,
              ${fromMinor(ctx, field(ctx, "s", "amount"), field(ctx, "s", "currency"))} AS amount,
-             ${unix(ctx, field(ctx, "s", "created"))} AS at, ${field(ctx, "s", kind.parent.field)} AS parent_id, x.customer_id
+             ${unix(ctx, field(ctx, "s", "created"))} AS billed_at, ${field(ctx, "s", kind.parent.field)} AS parent_id, x.customer_id
         FROM ${ctx.source("stripe", kind.stream)} s
         ${cust.join}
         LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${cust.customer}
@@ -97,10 +97,10 @@ function creditModel(kind: CreditKind): ModelDefinition {
     paired AS (
       SELECT 'stripe:' || b.id AS ${kind.name}_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
              b.id AS ${id}, b.number AS stripe_${kind.name}_number, b.parent_id AS ${kind.parent.column},
-             b.currency AS billing_currency, b.amount AS billing_amount, b.at AS billing_created_at,
+             b.currency AS billing_currency, b.amount AS billing_amount, b.billed_at AS billing_created_at,
              e.system AS erp_system, e.erp_id AS ${erpId}, e.currency AS erp_currency, e.amount AS erp_amount, e.erp_date,
              m.method AS match_method, coalesce(b.currency, e.currency) AS currency,
-             coalesce(CAST(b.at AS date), e.erp_date) AS doc_date, coalesce(b.amount, e.amount) AS amount
+             coalesce(CAST(b.billed_at AS date), e.erp_date) AS doc_date, coalesce(b.amount, e.amount) AS amount
         FROM billing b LEFT JOIN matches m ON m.id = b.id LEFT JOIN erp e ON e.system = m.system AND e.erp_id = m.erp_id
       UNION ALL
       SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, e.system, e.erp_id, e.currency,

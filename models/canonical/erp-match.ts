@@ -11,12 +11,12 @@ import { mutualBestRounds } from "./sql.js";
  * Each side is used at most once.
  *
  * `billing` names a CTE with columns id, number (NULL when the document has none), customer_id,
- * currency, amount, at; `erp` one with system, erp_id, external_id, memo, customer_id, currency,
+ * currency, amount, billed_at; `erp` one with system, erp_id, external_id, memo, customer_id, currency,
  * amount, erp_date.
  */
 export function erpMatches(ctx: ModelContext, billing: string, erp: string): string {
   const window = Math.max(ctx.config.reconciliation.windowDays, 1) * 2;
-  const gap = `abs(${ctx.d.daysBetween("b.at", "e.erp_date")})`;
+  const gap = `abs(${ctx.d.daysBetween("b.billed_at", "e.erp_date")})`;
   return `m1 AS (
       SELECT b.id, e.system, e.erp_id, 'external_id' AS method, 1 AS prio FROM ${billing} b JOIN ${erp} e ON e.external_id = b.id
     ),

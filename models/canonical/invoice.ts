@@ -1,14 +1,6 @@
 import { defineModel } from "../define.js";
-import {
-  field,
-  fromMinor,
-  fxJoin,
-  live,
-  mutualBestRounds,
-  reportingCurrencyColumn,
-  reportingRate,
-  unix,
-} from "./sql.js";
+import { erpMatches } from "./erp-match.js";
+import { field, fromMinor, fxJoin, live, reportingCurrencyColumn, reportingRate, unix } from "./sql.js";
 
 /**
  * Billing invoices (Stripe, finalized) beside ERP invoices (NetSuite CustInvc for the US entity,
@@ -57,7 +49,6 @@ export const invoice = defineModel({
   },
   sql: (ctx) => {
     const xref = ctx.ref("customer_xref");
-    const window = ctx.config.reconciliation.windowDays;
     return `
     WITH billing AS (
       SELECT i.id, ${field(ctx, "i", "number")} AS number, ${field(ctx, "i", "status")} AS status, upper(${field(ctx, "i", "currency")}) AS currency,
@@ -72,7 +63,7 @@ export const invoice = defineModel({
        WHERE ${live("i")} AND ${field(ctx, "i", "status_transitions", "finalized_at")} IS NOT NULL
     ),
     billing_c AS (
-      SELECT b.*, x.customer_id FROM billing b LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
+      SELECT b.*, b.finalized_at AS billed_at, x.customer_id FROM billing b LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
     ),
     ns_cur AS (SELECT c.id, upper(${field(ctx, "c", "symbol")}) AS code FROM ${ctx.source("netsuite", "currency")} c WHERE ${live("c")}),
     erp AS (
@@ -94,34 +85,7 @@ export const invoice = defineModel({
     erp_c AS (
       SELECT e.*, x.customer_id FROM erp e LEFT JOIN ${xref} x ON x.system = e.xsystem AND x.record_id = e.erp_customer
     ),
-    m1 AS (
-      SELECT b.id, e.system, e.erp_id, 'external_id' AS method, 1 AS prio FROM billing_c b JOIN erp_c e ON e.external_id = b.id
-    ),
-    memo_words AS (
-      SELECT e.system, e.erp_id, CAST(w.value AS text) AS word FROM erp_c e, ${ctx.d.splitToRows("e.memo", "[[:space:],;:#()]+", "w")}
-       WHERE e.external_id IS NULL AND e.memo IS NOT NULL AND CAST(w.value AS text) <> ''
-    ),
-    m2 AS (
-      SELECT b.id, mw.system, mw.erp_id, 'memo_number' AS method, 2 AS prio FROM billing_c b JOIN memo_words mw ON mw.word = b.number
-    ),
-    m12 AS (
-      SELECT * FROM (
-        SELECT m.*, row_number() OVER (PARTITION BY m.id ORDER BY m.prio, m.erp_id) AS rb,
-                    row_number() OVER (PARTITION BY m.system, m.erp_id ORDER BY m.prio, m.id) AS re
-          FROM (SELECT * FROM m1 UNION ALL SELECT * FROM m2) m
-      ) z WHERE rb = 1 AND re = 1
-    ),
-    m3cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(${ctx.d.daysBetween("b.finalized_at", "e.erp_date")}) AS gap
-        FROM billing_c b JOIN erp_c e
-          ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= ${ctx.config.reconciliation.amountTolerance}
-         AND abs(${ctx.d.daysBetween("b.finalized_at", "e.erp_date")}) <= ${Math.max(window, 1) * 2}
-       WHERE e.external_id IS NULL
-         AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
-         AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)
-    ),
-    ${mutualBestRounds("m3cand", "m3", "customer_amount_date")}
-    matches AS (SELECT id, system, erp_id, method FROM m12 UNION ALL SELECT id, system, erp_id, method FROM m3),
+    ${erpMatches(ctx, "billing_c", "erp_c")},
     paired AS (
       SELECT 'stripe:' || b.id AS invoice_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
              b.id AS stripe_invoice_id, b.number AS stripe_invoice_number, b.status AS billing_status, b.currency AS billing_currency,

@@ -5,7 +5,7 @@ WITH billing AS (
              (CASE WHEN upper((s._trueup_payload:"currency"::string)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN CAST((s._trueup_payload:"amount"::string) AS number(38,10))
     WHEN upper((s._trueup_payload:"currency"::string)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST((s._trueup_payload:"amount"::string) AS number(38,10)) / 1000
     ELSE CAST((s._trueup_payload:"amount"::string) AS number(38,10)) / 100 END) AS amount,
-             CASE WHEN (s._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"created"::string) AS number(38,0))) END AS at, (s._trueup_payload:"invoice"::string) AS parent_id, x.customer_id
+             CASE WHEN (s._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"created"::string) AS number(38,0))) END AS billed_at, (s._trueup_payload:"invoice"::string) AS parent_id, x.customer_id
         FROM "staging"."stripe__credit_notes" s
         
         LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = (s._trueup_payload:"customer"::string)
@@ -45,10 +45,10 @@ WITH billing AS (
       ) z WHERE rb = 1 AND re = 1
     ),
     m3cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.at, e.erp_date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.billed_at, e.erp_date)) AS gap
         FROM billing b JOIN erp e
           ON e.customer_id = b.customer_id AND e.currency = b.currency
-         AND abs(e.amount - b.amount) <= 0.01 AND abs(DATEDIFF('day', b.at, e.erp_date)) <= 6
+         AND abs(e.amount - b.amount) <= 0.01 AND abs(DATEDIFF('day', b.billed_at, e.erp_date)) <= 6
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)
@@ -90,10 +90,10 @@ WITH billing AS (
     paired AS (
       SELECT 'stripe:' || b.id AS credit_note_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
              b.id AS stripe_credit_note_id, b.number AS stripe_credit_note_number, b.parent_id AS stripe_invoice_id,
-             b.currency AS billing_currency, b.amount AS billing_amount, b.at AS billing_created_at,
+             b.currency AS billing_currency, b.amount AS billing_amount, b.billed_at AS billing_created_at,
              e.system AS erp_system, e.erp_id AS erp_credit_note_id, e.currency AS erp_currency, e.amount AS erp_amount, e.erp_date,
              m.method AS match_method, coalesce(b.currency, e.currency) AS currency,
-             coalesce(CAST(b.at AS date), e.erp_date) AS doc_date, coalesce(b.amount, e.amount) AS amount
+             coalesce(CAST(b.billed_at AS date), e.erp_date) AS doc_date, coalesce(b.amount, e.amount) AS amount
         FROM billing b LEFT JOIN matches m ON m.id = b.id LEFT JOIN erp e ON e.system = m.system AND e.erp_id = m.erp_id
       UNION ALL
       SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, e.system, e.erp_id, e.currency,

@@ -15,7 +15,7 @@ WITH billing AS (
        WHERE NOT coalesce(i._trueup_deleted, false) AND (i._trueup_payload:"status_transitions":"finalized_at"::string) IS NOT NULL
     ),
     billing_c AS (
-      SELECT b.*, x.customer_id FROM billing b LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
+      SELECT b.*, b.finalized_at AS billed_at, x.customer_id FROM billing b LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
     ),
     ns_cur AS (SELECT c.id, upper((c._trueup_payload:"symbol"::string)) AS code FROM "staging"."netsuite__currency" c WHERE NOT coalesce(c._trueup_deleted, false)),
     erp AS (
@@ -55,10 +55,10 @@ WITH billing AS (
       ) z WHERE rb = 1 AND re = 1
     ),
     m3cand AS (
-      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.finalized_at, e.erp_date)) AS gap
+      SELECT b.id, e.system, e.erp_id, abs(DATEDIFF('day', b.billed_at, e.erp_date)) AS gap
         FROM billing_c b JOIN erp_c e
-          ON e.customer_id = b.customer_id AND e.currency = b.currency AND abs(e.amount - b.amount) <= 0.01
-         AND abs(DATEDIFF('day', b.finalized_at, e.erp_date)) <= 6
+          ON e.customer_id = b.customer_id AND e.currency = b.currency
+         AND abs(e.amount - b.amount) <= 0.01 AND abs(DATEDIFF('day', b.billed_at, e.erp_date)) <= 6
        WHERE e.external_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.id = b.id)
          AND NOT EXISTS (SELECT 1 FROM m12 WHERE m12.system = e.system AND m12.erp_id = e.erp_id)
