@@ -73,6 +73,10 @@ export const ENV_VARIABLES: readonly { group: string; vars: readonly [string, st
     vars: [
       ["TRUEUP_LOG_LEVEL", "trace, debug, info, warn or error; overrides log.level in the config"],
       [
+        "TRUEUP_USER",
+        "who acts in trueup recon assign/explain/reopen/signoff when --by is not given (else the OS user)",
+      ],
+      [
         "TRUEUP_AS_OF",
         "ISO instant commands reconcile as of when not given --as-of (trueup sandbox --env-file writes the world's)",
       ],
