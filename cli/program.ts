@@ -2,6 +2,7 @@ import { compileCommand } from "./compile.js";
 import { demoCommand, type DemoOptions } from "./demo.js";
 import { initCommand } from "./init.js";
 import { sandboxCommand, type SandboxCommandOptions } from "./sandbox.js";
+import { serveCommand, type ServeCommandOptions } from "./serve.js";
 import { syncCommand, type SyncCommandOptions } from "./sync.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { runCommand, type GlobalOptions } from "./context.js";
@@ -184,6 +185,27 @@ export function buildProgram(): Command {
     .action(async function (this: Command, names: string[]) {
       const opts = this.opts<SyncCommandOptions>();
       await runCommand(globals(this), (ctx) => syncCommand(ctx, names, opts));
+    });
+
+  program
+    .command("serve")
+    .description(
+      "the finance page: exception queue, discrepancies, correction plans to approve, close sign-off (users in config serve.users)",
+    )
+    .option("--port <p>", "port (default: config serve.port, 4080; 0 picks a free one)", int("--port"))
+    .option("--host <h>", "address to listen on (default: config serve.host, 127.0.0.1)")
+    .option(
+      "--as-of <iso>",
+      "count ages from this instant (default: the last reconciliation's as-of)",
+      isoDate,
+    )
+    .option(
+      "--hash-password",
+      "print the scrypt hash of the password on stdin, for serve.users.NAME.passwordHash",
+    )
+    .action(async function (this: Command) {
+      const opts = this.opts<ServeCommandOptions>();
+      await runCommand(globals(this), (ctx) => serveCommand(ctx, opts));
     });
 
   program

@@ -58,3 +58,29 @@ export async function markApplied(db: WarehouseSession, id: string, runId: strin
     [id, runId],
   );
 }
+
+export interface PendingPlan {
+  planId: string;
+  sync: string;
+  createdAt: string;
+  plan: SyncPlan;
+}
+
+/** The plans waiting for approval, oldest first (what `trueup serve` lists for approvers). */
+export async function listPendingPlans(db: WarehouseSession): Promise<PendingPlan[]> {
+  // Quoted lower-case names are the same relation on Postgres and on Snowflake.
+  const rows = await db.query<{
+    plan_id: string;
+    sync: string;
+    created_at: Date | string;
+    plan: SyncPlan | string;
+  }>(
+    `SELECT "plan_id", "sync", "created_at", "plan" FROM "reverse"."plans" WHERE "status" = 'pending' ORDER BY "created_at", "plan_id"`,
+  );
+  return rows.map((r) => ({
+    planId: r.plan_id,
+    sync: r.sync,
+    createdAt: new Date(r.created_at).toISOString(),
+    plan: fromVariant(r.plan)!,
+  }));
+}
