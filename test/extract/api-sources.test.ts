@@ -13,6 +13,7 @@ const STREAMS: { table: string; file: string; live?: (r: Record<string, unknown>
   { table: "stripe__charges", file: "stripe/charges.jsonl" },
   { table: "stripe__refunds", file: "stripe/refunds.jsonl" },
   { table: "stripe__credit_notes", file: "stripe/credit_notes.jsonl" },
+  { table: "stripe__invoice_payments", file: "stripe/invoice_payments.jsonl" },
   { table: "netsuite__customer", file: "netsuite/customer.jsonl" },
   { table: "netsuite__transaction", file: "netsuite/transaction.jsonl" },
   { table: "netsuite__transactionline", file: "netsuite/transactionline.jsonl" },
