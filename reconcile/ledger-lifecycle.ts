@@ -66,10 +66,10 @@ export async function runLedgerLifecycle(
      ])}
        FROM ${t("discrepancy")} d WHERE ${moved}`,
   );
-  // The reason and note stay on the row until the next explanation (the event keeps them too);
-  // review_state says they no longer hold.
+  // Back to unreviewed: someone must look again. The assignee, reason and note stay on the row
+  // (the event keeps them too) so whoever explained it is known; review_state says they no longer hold.
   await tx.query(
-    `UPDATE ${t("discrepancy")} d SET review_state = CASE WHEN d.assignee IS NULL THEN 'unreviewed' ELSE 'assigned' END
+    `UPDATE ${t("discrepancy")} d SET review_state = 'unreviewed'
       WHERE ${moved}`,
   );
 

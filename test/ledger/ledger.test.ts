@@ -171,8 +171,9 @@ describe("the exceptions ledger", () => {
     await run("2026-11-30T00:00:00Z");
     expect(await queueKeys()).toEqual(["stripe:in_1", "stripe:in_3"]);
     const [view] = await showDiscrepancy(ctx(), "stripe:in_1");
-    // Back to its assignee, not to nobody; the reset names the values explained and the new ones.
-    expect(view!.item.reviewState).toBe("assigned");
+    // Unreviewed again, its assignee kept; the reset names the values explained and the new ones.
+    expect(view!.item.reviewState).toBe("unreviewed");
+    expect(view!.item.assignee).toBe("bob");
     const reset = view!.events.find((e) => e.event === "explanation_reset");
     expect(reset?.detail).toMatchObject({
       reason_code: "timing",
