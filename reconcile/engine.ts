@@ -105,13 +105,8 @@ export async function runFamily(
         .join(" ")} ELSE 'finance' END`;
   const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());
   const unseen = absentSystemsKept(options.config);
-  // In a transaction of its own: it takes the warehouse-wide DDL lock and replaces the recon
-  // views, locks the family's long transaction would otherwise hold to its end, every other
-  // family and model of the run waiting for them.
-  await wh.transaction((tx) =>
-    ensureReconSchema(tx, { materiality: options.config.reconciliation.materiality }),
-  );
   return wh.transaction(async (tx) => {
+    await ensureReconSchema(tx, { materiality: options.config.reconciliation.materiality });
     if (tx.dialect === "snowflake")
       return runFamilySnowflake(tx, family, { ...options, sql, categories, teamCase, notRun });
     const detail = tx.quoteTable({ schema: "recon", name: `${family.name}_detail` });
