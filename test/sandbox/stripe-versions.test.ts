@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCredentials } from "../../config/credentials.js";
 import { parseConfig } from "../../config/load.js";
@@ -161,6 +162,27 @@ describe("Stripe API versions", () => {
       expect(i.subscription ?? null).toBe(parent?.subscription_details?.subscription ?? null);
       expect(i.paid).toBe(i.status === "paid");
     }
+  });
+
+  it("the official stripe-node pinned to acacia gets charges with their invoice, and its own clover without", async () => {
+    const u = new URL(w.credentials.stripe!.apiBase);
+    const sdk = (apiVersion?: string) =>
+      new Stripe(w.credentials.stripe!.apiKey, {
+        host: u.hostname,
+        port: Number(u.port),
+        protocol: "http",
+        ...(apiVersion ? { apiVersion: apiVersion as never } : {}),
+      });
+    const old: Rec[] = [];
+    for await (const c of sdk(ACACIA).charges.list({ limit: 100 })) old.push(c as unknown as Rec);
+    expect(old.length).toBe(w.jsonl("stripe/charges.jsonl").length);
+    expect(old.filter((c) => typeof c.invoice === "string").length).toBe(
+      w.jsonl("stripe/invoice_payments.jsonl").length,
+    );
+    const current = await sdk().charges.list({ limit: 3 });
+    for (const c of current.data) expect(c).not.toHaveProperty("invoice");
+    const paid = await sdk().invoicePayments.list({ limit: 3 });
+    expect(paid.data.length).toBe(3);
   });
 
   it("the DAG on acacia and on clover of one world gives the same canonical tables and discrepancies, value for value", async () => {
