@@ -224,16 +224,18 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       minAge: numberParam(q.get("minAge")),
       minAmount: numberParam(q.get("minAmount")),
     };
-    const [result, all, series] = await Promise.all([
+    const [result, allOrNone, series] = await Promise.all([
       listQueue(ledger, {
         category: query.category,
         assignee: query.assignee,
         state: query.state as ReviewState | undefined,
         limit: 100_000,
       }),
-      listQueue(ledger, { limit: 100_000 }),
+      // The filters' choices come from every open item; unfiltered, that is the same list.
+      query.category || query.assignee || query.state ? listQueue(ledger, { limit: 100_000 }) : undefined,
       trend(),
     ]);
+    const all = allOrNone ?? result;
     const items = result.items.filter(
       (i: QueueItem) =>
         (!query.team || i.ownerTeam === query.team) &&

@@ -265,6 +265,21 @@ export const config = {
     expect(shown.length).toBe(Math.min(Number(n), 500));
     expect(new Set(shown)).toEqual(new Set([category]));
 
+    // Owner team and amount too (the category filter still set): the warehouse's count again.
+    const team = (await rows.first().locator("td").nth(7).textContent())!.trim();
+    const floor = amounts[Math.floor(amounts.length / 2)]!;
+    await page.selectOption('select[name="team"]', team);
+    await page.fill('input[name="minAmount"]', String(floor));
+    await Promise.all([page.waitForURL(/minAmount=/), page.click('form.filters button[type="submit"]')]);
+    const [{ m }] = (await t.warehouse.query<{ m: string }>(
+      `SELECT count(*) AS m FROM recon.discrepancy
+        WHERE status = 'open' AND category = $1 AND owner_team = $2 AND amount_reporting >= $3`,
+      [category, team, floor],
+    )) as [{ m: string }];
+    expect(Number(m)).toBeGreaterThan(0);
+    expect(await rows.count()).toBe(Number(m));
+    expect(Number(await page.locator("[data-testid=queue-count]").textContent())).toBe(Number(m));
+
     // Explain the first item, with a reason code and a note.
     const key = (await rows.first().getAttribute("data-key"))!;
     await Promise.all([page.waitForURL(/\/discrepancy\?/), rows.first().locator("a").first().click()]);
