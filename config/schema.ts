@@ -160,7 +160,13 @@ export type DiscrepancyCategory = BuiltinCategory | (string & {});
 const categoryName = z.string().regex(/^[a-z][a-z0-9_]*$/, "a category name in lower_snake_case");
 
 /** The reason codes an explanation can give when the config lists none. */
-export const DEFAULT_REASON_CODES = ["timing", "known_difference", "fixed_at_source", "write_off", "other"] as const;
+export const DEFAULT_REASON_CODES = [
+  "timing",
+  "known_difference",
+  "fixed_at_source",
+  "write_off",
+  "other",
+] as const;
 
 const reconciliation = z
   .strictObject({
