@@ -51,7 +51,7 @@ function formatIssue(issue: z.core.$ZodIssue): string {
       .map((k) => {
         const full = issue.path.length ? `${where}.${k}` : k;
         return SECRETISH.test(k)
-          ? `${full}: secrets are not read from the config file; set them in the environment (see docs/configuration.md)`
+          ? `${full} is a secret, and trueup reads secrets only from the environment: remove it from the config file and set it there (see docs/configuration.md)`
           : `${full}: unknown key (check its spelling; see docs/configuration.md for the keys this section takes)`;
       })
       .join("\n  ");
