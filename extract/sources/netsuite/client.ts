@@ -2,7 +2,7 @@ import { ConfigError } from "../../../core/errors.js";
 import { oauth1Auth } from "../../http/auth.js";
 import type { HttpClient } from "../../http/interfaces.js";
 import type { SourceContext } from "../../interfaces.js";
-import { sourceClient } from "../shared.js";
+import { sourceClient } from "../common.js";
 
 /** SuiteQL over REST with token-based auth (OAuth 1.0a, HMAC-SHA256, realm = account id). */
 export function netsuiteClient(ctx: SourceContext): HttpClient {

@@ -1,6 +1,6 @@
 import type { ExtractBatch, RejectRecord, StreamDescriptor } from "../../../load/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
-import { enabledStreams } from "../shared.js";
+import { enabledStreams } from "../common.js";
 import { netsuiteClient } from "./client.js";
 import { keysetWhere, parseAccountDate, type NetsuiteCursor } from "./incremental.js";
 import { NETSUITE_STREAMS, STREAMS } from "./streams.js";

@@ -3,7 +3,7 @@ import { bearerAuth } from "../../http/auth.js";
 import { QuotaExhaustedError } from "../../http/errors.js";
 import type { HttpClient } from "../../http/interfaces.js";
 import type { SourceContext } from "../../interfaces.js";
-import { sourceClient } from "../shared.js";
+import { sourceClient } from "../common.js";
 
 /** `Sforce-Limit-Info: api-usage=18/5000`. */
 export function parseLimitInfo(h: string | null | undefined): { used: number; limit: number } | undefined {

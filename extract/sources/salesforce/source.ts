@@ -1,7 +1,7 @@
 import { ConfigError } from "../../../core/errors.js";
 import type { ExtractBatch } from "../../../load/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
-import { enabledStreams } from "../shared.js";
+import { enabledStreams } from "../common.js";
 import { salesforceClient } from "./client.js";
 import { soqlWhere, startCursor, type SalesforceCursor } from "./incremental.js";
 import {

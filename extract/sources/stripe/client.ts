@@ -3,7 +3,7 @@ import { ConfigError } from "../../../core/errors.js";
 import { bearerAuth } from "../../http/auth.js";
 import type { HttpClient } from "../../http/interfaces.js";
 import type { SourceContext } from "../../interfaces.js";
-import { sourceClient } from "../shared.js";
+import { sourceClient } from "../common.js";
 
 export function stripeClient(ctx: SourceContext): HttpClient {
   const s = ctx.credentials.stripe;

@@ -4,7 +4,7 @@ import type { ExtractBatch, StreamDescriptor } from "../../../load/interfaces.js
 import { readCursors } from "../../../load/state.js";
 import type { HttpClient, HttpResponse } from "../../http/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
-import { enabledStreams } from "../shared.js";
+import { enabledStreams } from "../common.js";
 import { stripeClient } from "./client.js";
 import { vendorNow, type StripeCursor } from "./incremental.js";
 import { hasInvoicePayments } from "./version.js";

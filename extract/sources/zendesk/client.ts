@@ -2,7 +2,7 @@ import { ConfigError } from "../../../core/errors.js";
 import { basicAuth } from "../../http/auth.js";
 import type { HttpClient } from "../../http/interfaces.js";
 import type { SourceContext } from "../../interfaces.js";
-import { sourceClient } from "../shared.js";
+import { sourceClient } from "../common.js";
 
 export function zendeskClient(ctx: SourceContext): HttpClient {
   const z = ctx.credentials.zendesk;

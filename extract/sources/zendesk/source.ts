@@ -1,6 +1,6 @@
 import type { ExtractBatch, StreamDescriptor } from "../../../load/interfaces.js";
 import type { Source, SourceContext, StreamHandle } from "../../interfaces.js";
-import { enabledStreams } from "../shared.js";
+import { enabledStreams } from "../common.js";
 import { zendeskClient } from "./client.js";
 import { uniqueById, type ZendeskCursor } from "./incremental.js";
 import { ZENDESK_STREAMS } from "./streams.js";
