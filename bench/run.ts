@@ -5,13 +5,15 @@
  * compare across days). Never part of `npm test`.
  *
  *   BENCH_RUNS (3)  BENCH_LOAD_ROWS (1000000)  BENCH_MAX_SCALE (10)  BENCH_ADMIN_URL (system Postgres)
- *   BENCH_ONLY (load,recon,extract,sandbox,reverse,demo): measure only these; keep the other figures
+ *   BENCH_ONLY (load,recon,extract,sandbox,reverse,demo,e2e): measure only these; keep the other figures
+ *   BENCH_E2E_SCALES (1,3): the worlds of the end-to-end runs (full, nothing changed, 1 % changed)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { benchEndToEnd, E2E_PHASES, STAGES, type PhaseFigures } from "./e2e.js";
 import { benchLoad } from "./load.js";
 import { benchRecon } from "./recon.js";
 import { startSandbox } from "../sandbox/emulators/server.js";
@@ -23,7 +25,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_ROWS = Number(process.env.BENCH_LOAD_ROWS ?? 1_000_000);
 const MAX_SCALE = Number(process.env.BENCH_MAX_SCALE ?? 10);
 const RECON_PAIRS = Number(process.env.BENCH_RECON_PAIRS ?? 1_000_000);
-const GROUPS = ["load", "recon", "extract", "sandbox", "reverse", "demo"] as const;
+const GROUPS = ["load", "recon", "extract", "sandbox", "reverse", "demo", "e2e"] as const;
+const E2E_SCALES = (process.env.BENCH_E2E_SCALES ?? "1,3").split(",").map(Number);
 /** BENCH_ONLY=load,recon runs those groups; the other figures of bench/results.json are kept as they were. */
 const ONLY = new Set(
   (process.env.BENCH_ONLY ?? GROUPS.join(","))
@@ -239,6 +242,46 @@ async function benchDemo(): Promise<void> {
   }
 }
 
+/** Targets of a rerun, as a share of the full run's wall time. */
+const RERUN_TARGETS: Record<string, number> = { unchanged: 0.05, one_percent: 0.1 };
+
+async function benchE2e(tmp: string): Promise<void> {
+  const rows: string[][] = [];
+  for (const scale of E2E_SCALES) {
+    const dir = path.join(tmp, `world-${scale}`);
+    if (!existsSync(path.join(dir, "world.json"))) await generateWorld({ seed: 7, scale, out: dir });
+    const phases: PhaseFigures[] = await benchEndToEnd(dir, await freshDb(`trueup_bench_e2e_${scale}`));
+    const full = phases.find((p) => p.phase === "full")!;
+    for (const p of phases) {
+      const share = p.wall / full.wall;
+      const target = RERUN_TARGETS[p.phase];
+      record(`e2e scale ${scale} ${p.phase}: wall time`, "s", p.wall);
+      if (target !== undefined)
+        record(`e2e scale ${scale} ${p.phase} / full run`, "ratio", share, `≤ ${target * 100} %`);
+      const stage = (k: string) => {
+        const f = p.stages[k];
+        return f ? `${f.span.toFixed(1)} (lock ${f.lockWait.toFixed(1)})` : "-";
+      };
+      rows.push([
+        String(scale),
+        p.phase + (p.status === "succeeded" ? "" : ` [${p.status}]`),
+        p.wall.toFixed(1),
+        ...STAGES.map(stage),
+        p.phase === "full" ? "" : `${(share * 100).toFixed(1)} %`,
+        target === undefined ? "" : `≤ ${target * 100} %${share <= target ? "" : "  NOT MET"}`,
+      ]);
+    }
+  }
+  const head = ["scale", "run", "wall s", ...STAGES.map((s) => `${s} s`), "of full", "target"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  process.stdout.write(
+    `\nend to end (${E2E_PHASES.join(", ")}; stage = first node started to last finished, lock = summed node lock waits)\n` +
+      [head, ...rows].map(line).join("\n") +
+      "\n",
+  );
+}
+
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -260,6 +303,7 @@ try {
     if (ONLY.has("sandbox")) await benchSandbox(tmp);
     if (ONLY.has("reverse")) await benchReverse(tmp);
     if (run === 0 && ONLY.has("demo")) await benchDemo(); // one end-to-end run: it holds everything above
+    if (run === 0 && ONLY.has("e2e")) await benchE2e(tmp);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
