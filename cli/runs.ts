@@ -22,7 +22,9 @@ export async function printRuns(ctx: CommandContext, limit: number): Promise<num
   for (const r of runs) {
     ctx.print(
       `${r.run_id}  ${r.command}  ${r.status}  started ${r.started_at.toISOString()}  ${seconds(r.started_at, r.finished_at)}` +
-        (r.wait_run_lock_seconds ? `  (waited ${secs(r.wait_run_lock_seconds)} for the run lock)` : "") +
+        ((r.wait_run_lock_seconds ?? 0) >= 0.1
+          ? `  (waited ${secs(r.wait_run_lock_seconds)} for the run lock)`
+          : "") +
         (r.error ? `\n  error: ${r.error}` : ""),
     );
     if (r.nodes.length) {
