@@ -16,9 +16,9 @@
 import { execFile as execFileCb } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs, constants as fsConstants } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { WarehouseError } from "../../core/errors.js";
 import { registerSecret } from "../../core/log.js";
@@ -70,7 +70,8 @@ export class EmbeddedInUseError extends WarehouseError {}
  * its libraries, so the missing ones are made here, the same way.
  */
 async function hydrateSymlinks(pkg: string): Promise<void> {
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.resolve(pkg))));
+  // createRequire rather than import.meta.resolve: vitest's module runner does not support the latter.
+  const root = path.dirname(path.dirname(createRequire(import.meta.url).resolve(pkg)));
   const list = await fs.readFile(path.join(root, "native", "pg-symlinks.json"), "utf8").catch(() => "[]");
   for (const { source, target } of JSON.parse(list) as { source: string; target: string }[]) {
     const link = path.join(root, target);
