@@ -4,7 +4,7 @@ import { namedCron } from "./cron.js";
 /**
  * The trueup configuration. Objects are strict: a misspelt key is an error naming it, never a
  * silently ignored setting. Secrets are not part of this schema at all; they come from the
- * environment (CONTRACTS.md §2) through `credentials.ts`.
+ * environment through `credentials.ts`.
  */
 
 const positiveInt = z.number().int().positive();

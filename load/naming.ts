@@ -1,7 +1,7 @@
 import { memoize } from "../core/memo.js";
 
 /**
- * Vendor field names → staging column names (CONTRACTS.md §5): snake_case
+ * Vendor field names → staging column names: snake_case
  * (`SystemModstamp` → `system_modstamp`, `Contract_Start_Date__c` → `contract_start_date__c`),
  * nested objects joined with `__` (`metadata.salesforce_account_id` → `metadata__salesforce_account_id`).
  */
