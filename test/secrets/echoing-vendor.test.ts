@@ -15,7 +15,7 @@ import { queueRun } from "../../orchestration/worker.js";
 import { runSyncs } from "../../reverse/run.js";
 import { silentLog } from "../helpers/sandbox-world.js";
 import { REPO_ROOT, runCli, type CliResult } from "../helpers/cli.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+import { createTestDatabase, testTarget, type TestDatabase } from "../helpers/warehouse.js";
 
 /**
  * A vendor that echoes whatever credential it was sent in its error bodies (as Stripe does with
@@ -58,6 +58,33 @@ const needles = [
   ...formsOf(basic),
   ...foreign,
 ];
+
+/**
+ * Every row of the test database as text: `pg_dump --data-only` where the client matches the
+ * server (the system Postgres, 15); the embedded server is 17, which Debian's pg_dump 15 refuses,
+ * so there every row of every table is read as JSON (secrets' JSON-escaped forms are needles too).
+ */
+async function dumpData(db: TestDatabase): Promise<string> {
+  if (testTarget() !== "embedded") {
+    const { stdout } = await promisify(execFile)("/usr/bin/pg_dump", ["--data-only", db.url], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return stdout;
+  }
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const tables = await db.warehouse.query<{ s: string; n: string }>(
+    `SELECT table_schema AS s, table_name AS n FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  const parts: string[] = [];
+  for (const { s, n } of tables) {
+    const rows = await db.warehouse.query<{ r: string }>(
+      `SELECT row_to_json(t)::text AS r FROM ${q(s)}.${q(n)} t`,
+    );
+    parts.push(...rows.map((row) => row.r));
+  }
+  return parts.join("\n");
+}
 
 function findLeaks(where: string, text: string): string[] {
   return needles.filter((n) => text.includes(n)).map((n) => `${where} holds ${JSON.stringify(n)}`);
@@ -138,8 +165,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const warehouseUrl = new URL(t.url);
-  // The server trusts local connections, so the password is never checked, only carried.
-  warehouseUrl.password = encodeURIComponent(warehousePassword);
+  if (warehouseUrl.password) {
+    // The embedded server checks its own password: keep it, and look for it as for every secret.
+    needles.push(...formsOf(decodeURIComponent(warehouseUrl.password)));
+  } else {
+    // The system server trusts local connections, so the password is never checked, only carried.
+    warehouseUrl.password = encodeURIComponent(warehousePassword);
+  }
   env = {
     ...secrets,
     TRUEUP_LOG_LEVEL: "trace",
@@ -326,9 +358,7 @@ describe("credentials echoed by a vendor never leave trueup", () => {
     const report = readFileSync(await writeReport(t.warehouse, loaded.config, run_id!, reportDir), "utf8");
     expect(report).toContain("Invalid API Key provided: [redacted]");
     leaks.push(...findLeaks("the report", report));
-    const { stdout: dump } = await promisify(execFile)("/usr/bin/pg_dump", ["--data-only", t.url], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    const dump = await dumpData(t);
     // The dump did dump the run history the errors are in.
     expect(dump).toContain("Invalid API Key provided: [redacted]");
     leaks.push(...findLeaks("pg_dump", dump));

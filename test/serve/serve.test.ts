@@ -175,6 +175,8 @@ export const config = {
         [action, fields] as const,
       ),
     ]);
+    // The form's navigation goes on after its response: let it finish before the next goto.
+    await page.waitForURL((url) => url.pathname === action);
     return response.status();
   }
 
