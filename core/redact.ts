@@ -1,3 +1,4 @@
+import { escapeHtml } from "./html.js";
 /**
  * The one redaction used wherever trueup stores or prints text: log lines, error texts,
  * command output (`--json` too), the HTML report and the warehouse rows that hold messages.
@@ -27,15 +28,6 @@ function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function htmlEscape(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
 /**
  * The base64 characters that encode `bytes` wherever they sit in a longer text: for each of the
  * three alignments, the characters made only of the value's own bits (the edges mix in the
@@ -60,7 +52,7 @@ function formsOf(value: string): string[] {
     rfc3986(value),
     encodeURIComponent(value).replace(/%20/g, "+"),
     JSON.stringify(value).slice(1, -1),
-    htmlEscape(value),
+    escapeHtml(value),
     bytes.toString("base64"),
     bytes.toString("base64url"),
   ];

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/schema.js";
+import { escapeHtml } from "../core/html.js";
 import { redactText } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
 import { hasCustomerTable, ledgerItemsSelect } from "../reconcile/schema.js";
@@ -235,11 +236,7 @@ export async function collectReport(
   };
 }
 
-const esc = (s: unknown) =>
-  String(s ?? "").replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
+const esc = (s: unknown) => escapeHtml(String(s ?? ""));
 function money(n: number, currency: string): string {
   try {
     return n.toLocaleString("en-US", { style: "currency", currency, maximumFractionDigits: 0 });

@@ -1,3 +1,4 @@
+import { escapeHtml } from "../core/html.js";
 import { redactText } from "../core/redact.js";
 
 /**
@@ -14,14 +15,7 @@ export class Html {
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 function render(part: Part): string {
   if (part === null || part === undefined || part === false) return "";
