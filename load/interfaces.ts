@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import type { ColumnType, WarehouseSession } from "../warehouse/interfaces.js";
+import type { ColumnType, RejectRecord, WarehouseSession } from "../warehouse/interfaces.js";
 
 /**
  * What a source tells the loader about one stream (dlt's "resource"): where it lands, its key,
@@ -63,13 +63,8 @@ export interface ExtractBatch {
   commit?: (tx: WarehouseSession, loaded: { rows: number; rejects: number }) => Promise<void>;
 }
 
-export interface RejectRecord {
-  position: string;
-  recordKey?: string;
-  field?: string;
-  reason: string;
-  record?: unknown;
-}
+/** Owned by warehouse/ (a bulk load through a stage reports its rejects too); re-exported here for the loaders. */
+export type { RejectRecord } from "../warehouse/interfaces.js";
 
 /** A batch on its way to the warehouse: Arrow columns typed for staging, plus the raw payloads. */
 export interface LoadBatch {

@@ -18,6 +18,15 @@ export interface ColumnSpec {
   description?: string;
 }
 
+/** A record that did not load, with where it came from and why (it goes to the rejects table). */
+export interface RejectRecord {
+  position: string;
+  recordKey?: string;
+  field?: string;
+  reason: string;
+  record?: unknown;
+}
+
 export interface TableRef {
   schema: string;
   name: string;

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Kysely, type CompiledQuery, type DatabaseConnection, type Driver } from "kysely";
 import { WarehouseError } from "../../core/errors.js";
-import type { RejectRecord } from "../../load/interfaces.js";
 import { quoteIdentifier, quoteLiteral, shortenIdentifier } from "../identifiers.js";
 import type {
   ColumnInfo,
@@ -12,6 +11,7 @@ import type {
   CopyChunk,
   CopyValue,
   EnsureTableOptions,
+  RejectRecord,
   TableRef,
   WarehouseSession,
 } from "../interfaces.js";

@@ -2,8 +2,7 @@ import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import type { RejectRecord } from "../../load/interfaces.js";
-import type { CopyValue } from "../interfaces.js";
+import type { CopyValue, RejectRecord } from "../interfaces.js";
 
 /**
  * Rows → gzip CSV files for a Snowflake stage (PUT, then COPY INTO with the file format in
