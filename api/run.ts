@@ -4,7 +4,7 @@ import { pipelineDag } from "../orchestration/pipeline.js";
 import "../orchestration/stages.js";
 import { runOutcome, type RuleNotRunRow } from "../orchestration/report.js";
 import { runDag, type NodeOutcome } from "../orchestration/runner.js";
-import { select } from "../orchestration/select.js";
+import { select } from "../core/select.js";
 import { lockRun, runHistory, withSession, type Session, type TrueupOptions } from "./session.js";
 
 export interface RunPipelineOptions {

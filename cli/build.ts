@@ -1,7 +1,7 @@
 import { buildProject } from "../api/build.js";
 import { modelDag } from "../models/project.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
-import { select } from "../orchestration/select.js";
+import { select } from "../core/select.js";
 import { familyNodes } from "../reconcile/stage.js";
 import { ruleFamilies } from "../reconcile/user-rules.js";
 import type { CommandContext } from "./context.js";

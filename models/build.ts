@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { tableName } from "../load/naming.js";
-import { select } from "../orchestration/select.js";
+import { select } from "../core/select.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { sourceAbsence } from "./absent-sources.js";
 import { compileModel, modelIndex } from "./compile.js";

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { Config } from "../config/schema.js";
 import { ConfigError, errorMessage } from "../core/errors.js";
-import { Dag, type DagNode } from "../orchestration/dag.js";
+import { Dag, type DagNode } from "../core/dag.js";
 import type { Dialect } from "../warehouse/interfaces.js";
 import { canonicalModels } from "./canonical/index.js";
 import { modelId, resolveModels } from "./compile.js";

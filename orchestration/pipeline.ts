@@ -4,7 +4,7 @@ import { SOURCES } from "../extract/registry.js";
 import { modelId } from "../models/compile.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import { modelDag } from "../models/project.js";
-import { Dag, type DagNode } from "./dag.js";
+import { Dag, type DagNode } from "../core/dag.js";
 
 export type PipelineNodeKind = "extract" | "model" | "reconcile" | "sync";
 

@@ -1,6 +1,6 @@
 import { redactText, redactedJson } from "../core/redact.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
-import type { Dag } from "./dag.js";
+import type { Dag } from "../core/dag.js";
 import type { PipelineNode } from "./pipeline.js";
 
 /**

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { errorMessage } from "../core/errors.js";
-import type { Dag } from "./dag.js";
+import type { Dag } from "../core/dag.js";
 import { executorFor, type NodeContext } from "./executors.js";
 import type { PipelineNode } from "./pipeline.js";
 import { withActivity } from "../warehouse/activity.js";

@@ -25,7 +25,7 @@ import { pipelineDag } from "./pipeline.js";
 import "./stages.js";
 import { NODE_TASK, completeNode, enqueueRun, queueName, type RunPlan } from "./queue.js";
 import { SharedRunLock } from "./run-lock.js";
-import { select } from "./select.js";
+import { select } from "../core/select.js";
 
 export const SCHEDULE_TASK = "trueup_schedule";
 

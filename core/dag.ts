@@ -1,4 +1,4 @@
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "./errors.js";
 
 /** A node of any DAG trueup runs: streams, models, rule families, syncs. */
 export interface DagNode {

@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { UsageError } from "./errors.js";
 import type { Dag, DagNode } from "./dag.js";
 
 /**
