@@ -97,7 +97,11 @@ async function readHolder(client: pg.Client): Promise<RunLockHolder | undefined>
     acquired_at: Date;
     last_seen_at: Date;
   }>(
-    `SELECT run_id, command, host, pid, acquired_at, last_seen_at FROM trueup.run_lock WHERE lock_name = $1`,
+    // Only a row whose connection holds the lock now: the holder takes the lock before it writes
+    // its row, and a row left by a holder that died names a run that is gone.
+    `SELECT run_id, command, host, pid, acquired_at, last_seen_at FROM trueup.run_lock r
+      WHERE lock_name = $1
+        AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.pid = r.backend_pid)`,
     [RUN_LOCK],
   );
   const r = rows[0];
@@ -190,7 +194,9 @@ async function takeRunLock(db: PostgresWarehouse, options: AcquireRunLockOptions
       const waited = Date.now() - started;
       if (options.waitMs !== undefined && waited >= options.waitMs)
         throw new RunLockBusyError(holder, waited);
-      if (!told) {
+      // Say whom it waits for once the holder has recorded itself (it does so right after taking
+      // the lock); after a few seconds without a record, say that instead.
+      if (!told && (holder || waited >= 3_000)) {
         told = true;
         log.info({ holder }, "waiting for the run holding the warehouse");
         options.onWait?.(holder);
