@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxWorld, type SandboxWorld } from "../helpers/sandbox-world.js";
-import {
-  faultEnv,
-  killRepeatedly,
-  runTrueup,
-  runningRuns,
-  schemaChecksums,
-  seededDelays,
-} from "../helpers/faults.js";
+import { faultEnv, killRepeatedly, runTrueup, runningRuns, schemaChecksums } from "../helpers/faults.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 /**
@@ -53,7 +46,7 @@ describe("extract --full-refresh of API streams, SIGKILLed 20 times", () => {
     );
     const viewRows = await t.warehouse.query(`SELECT count(*) AS n FROM public.live_orgs`);
 
-    const plan = seededDelays(9_301, 3 * KILLS, 1_200, Math.max(2_500, Math.round(full * 1.05)));
+    const plan = { seed: 9_301, from: 1_200, duration: Math.max(2_500, Math.round(full * 1.05)) };
     await killRepeatedly(["extract", "zendesk", "--full-refresh"], env, plan, KILLS, async (at) => {
       expect(await staging(t), at).toEqual(expected);
     });

@@ -3,14 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateWorld } from "../../sandbox/world/generate.js";
-import {
-  faultEnv,
-  killRepeatedly,
-  runTrueup,
-  runningRuns,
-  schemaChecksums,
-  seededDelays,
-} from "../helpers/faults.js";
+import { faultEnv, killRepeatedly, runTrueup, runningRuns, schemaChecksums } from "../helpers/faults.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
 /**
@@ -83,7 +76,7 @@ describe("extract --full-refresh of a file source, SIGKILLed 20 times", () => {
     );
     const openBefore = await t.warehouse.query(`SELECT count(*) AS n FROM public.open_invoices`);
 
-    const plan = seededDelays(20261201, 3 * KILLS, 1_200, Math.max(2_500, Math.round(full * 1.05)));
+    const plan = { seed: 20261201, from: 1_200, duration: Math.max(2_500, Math.round(full * 1.05)) };
     await killRepeatedly(["extract", "erp_files", "--full-refresh"], env, plan, KILLS, async (at) => {
       expect(await staging(t), at).toEqual(expected);
       expect(await ledger(t), at).toEqual(expectedLedger);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WHEN_COLUMNS, faultEnv, killRepeatedly, runAll, schemaChecksums, seededDelays } from "./faults.js";
+import { WHEN_COLUMNS, faultEnv, killRepeatedly, runAll, schemaChecksums } from "./faults.js";
 import { sandboxWorld, type SandboxWorld } from "./sandbox-world.js";
 import { createTestDatabase, type TestDatabase } from "./warehouse.js";
 
@@ -47,12 +47,11 @@ export function killStepSuite(step: "build" | "reconcile"): void {
       expect(Object.keys(expected)).toContain(step === "build" ? "canonical.customer" : "recon.discrepancy");
       expect(await read(t)).toEqual(expected);
       const env = faultEnv(t.url, w.sandbox.env);
-      const plan = seededDelays(
-        step === "build" ? 4_242 : 5_353,
-        3 * KILLS,
-        1_200,
-        Math.max(2_500, duration),
-      );
+      const plan = {
+        seed: step === "build" ? 4_242 : 5_353,
+        from: 1_200,
+        duration: Math.max(2_500, duration),
+      };
       await killRepeatedly(args, env, plan, KILLS, async (at) => {
         expect(await read(t), at).toEqual(expected);
       });

@@ -114,25 +114,45 @@ export function faultEnv(url: string, extra: Record<string, string> = {}): NodeJ
   return env;
 }
 
+/** Where the kills of `killRepeatedly` land. */
+export interface KillPlan {
+  /** Seeds the points (a failure reproduces with the same seed and run times). */
+  seed: number;
+  /** Earliest kill, ms after the spawn (start-up: loading the CLI and the config). */
+  from: number;
+  /** How long an uninterrupted run took, ms after the spawn: the first estimate of the window. */
+  duration: number;
+  /** Runs allowed before giving up (default three per kill). */
+  attempts?: number;
+}
+
 /**
- * Runs `args` with a SIGKILL after each delay of `plan` until `kills` of them landed, calling
- * `check` after every run (killed or finished); a run that finished must have exited 0.
+ * Runs `args` with a SIGKILL at seeded random points of the run until `kills` of them landed,
+ * calling `check` after every run (killed or finished); a run that finished must have exited 0.
+ * Each point is a seeded fraction of the window from `from` to the run's duration. The window
+ * follows the runs: a run that finishes before its kill took less than the estimate (the first
+ * one is often timed on a busier machine), so later points fall inside the time it took.
  */
 export async function killRepeatedly(
   args: string[],
   env: NodeJS.ProcessEnv,
-  plan: readonly number[],
+  plan: KillPlan,
   kills: number,
   check: (at: string, run: KilledRun) => Promise<void>,
 ): Promise<{ runs: number }> {
+  const attempts = plan.attempts ?? 3 * kills;
+  const points = seededDelays(plan.seed, attempts, 0, 1_000_000).map((x) => x / 1_000_000);
+  let duration = plan.duration;
   let killed = 0;
   let runs = 0;
   while (killed < kills) {
-    if (runs >= plan.length) throw new Error(`${plan.length} runs landed only ${killed} of ${kills} kills`);
-    const ms = plan[runs++]!;
+    if (runs >= attempts) throw new Error(`${attempts} runs landed only ${killed} of ${kills} kills`);
+    const ms = Math.round(plan.from + points[runs++]! * Math.max(300, duration - plan.from));
+    const started = Date.now();
     const r = await runTrueup(args, env, ms);
     if (r.killed) killed++;
     else if (r.code !== 0) throw new Error(`${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+    else duration = Math.min(duration, Date.now() - started);
     await check(`after run ${runs} (${r.killed ? `killed at ${ms} ms` : "finished"})`, r);
   }
   return { runs };
