@@ -1,4 +1,5 @@
 import { runExtract, type StreamOutcome, type StreamProgress } from "../extract/run-extract.js";
+import { RunRecorder } from "../orchestration/recorder.js";
 import { lockRun, runHistory, withSession, type Session, type TrueupOptions } from "./session.js";
 
 export interface ExtractStreamsOptions {
@@ -34,8 +35,7 @@ export async function extractStreams(session: Session, opts: ExtractStreamsOptio
     log: session.log,
     selection: opts.streams ?? [],
     fullRefresh: opts.fullRefresh,
-    recordRun: true,
-    history,
+    recorder: new RunRecorder(history, session.runId),
     onProgress: opts.onProgress,
   });
   return { runId: session.runId, streams };

@@ -8,8 +8,7 @@ import type { HttpClient } from "./http/interfaces.js";
 import { loadStream } from "../load/load-stream.js";
 import { readCursor } from "../load/state.js";
 import type { StreamLoadResult } from "../load/interfaces.js";
-import { RunRecorder } from "../orchestration/recorder.js";
-import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
 import type { Source, StreamHandle } from "./interfaces.js";
 import { SOURCES } from "./registry.js";
 
@@ -25,11 +24,23 @@ export interface ExtractOptions {
   /** Streams loading at once (each source also limits its own requests). */
   concurrency?: number;
   sources?: Partial<Record<SourceSystem, Source>>;
-  /** Record a run in trueup.runs (the CLI does; the DAG runner records its own). */
-  recordRun?: boolean;
-  /** Where run history goes (trueup.runs): the warehouse unless given (Snowflake: the orchestrator's Postgres). */
-  history?: WarehouseSession;
+  /**
+   * Records the run and each stream in run history (the CLI passes one; the DAG runner records
+   * its own nodes, so it passes none).
+   */
+  recorder?: ExtractRecorder;
   onProgress?: (p: StreamProgress) => void;
+}
+
+/** What extract tells run history: the run, and each stream as a node (orchestration's RunRecorder is one). */
+export interface ExtractRecorder {
+  start(command: string, details: { selector?: string }): Promise<void>;
+  nodeStarted(node: string, kind: string): Promise<void>;
+  nodeFinished(
+    node: string,
+    outcome: { status: "succeeded" | "failed"; rows?: number; error?: string; details?: unknown },
+  ): Promise<void>;
+  finish(status: "succeeded" | "failed", summary: unknown): Promise<void>;
 }
 
 export interface StreamProgress {
@@ -121,9 +132,7 @@ export async function runExtract(options: ExtractOptions): Promise<StreamOutcome
       }
     }
   }
-  const recorder = options.recordRun
-    ? new RunRecorder(options.history ?? options.warehouse, options.runId)
-    : undefined;
+  const recorder = options.recorder;
   await recorder?.start("extract", { selector: options.selection?.join(" ") });
   const limit = pLimit(options.concurrency ?? 4);
   const outcomes = await Promise.all(
