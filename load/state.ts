@@ -1,7 +1,6 @@
 import { redactText } from "../core/redact.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
-import { SAVE_CURSOR } from "../warehouse/snowflake/sql.js";
-import { fromVariant } from "../warehouse/snowflake/types.js";
+import { jsonColumnValue, loadStatements } from "../warehouse/statements/load.js";
 import type { Cursor, RejectRecord } from "./interfaces.js";
 
 /**
@@ -18,7 +17,7 @@ export async function readCursor(
     `SELECT "cursor" FROM trueup.extract_state WHERE "source" = $1 AND "stream" = $2`,
     [source, stream],
   );
-  return fromVariant(rows[0]?.cursor ?? null) ?? undefined;
+  return jsonColumnValue(rows[0]?.cursor ?? null) ?? undefined;
 }
 
 /** Every stream's cursor of one source. */
@@ -30,7 +29,7 @@ export async function readCursors(
     `SELECT "stream", "cursor" FROM trueup.extract_state WHERE "source" = $1`,
     [source],
   );
-  return rows.map((r) => ({ stream: r.stream, cursor: fromVariant(r.cursor) }));
+  return rows.map((r) => ({ stream: r.stream, cursor: jsonColumnValue(r.cursor) }));
 }
 
 export async function writeCursor(
@@ -40,16 +39,7 @@ export async function writeCursor(
   cursor: Cursor,
   runId: string,
 ): Promise<void> {
-  if (db.dialect === "snowflake") {
-    await db.query(SAVE_CURSOR, [source, stream, JSON.stringify(cursor), runId]);
-    return;
-  }
-  await db.query(
-    `INSERT INTO trueup.extract_state (source, stream, cursor, updated_at, run_id)
-     VALUES ($1, $2, $3, now(), $4)
-     ON CONFLICT (source, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now(), run_id = EXCLUDED.run_id`,
-    [source, stream, JSON.stringify(cursor), runId],
-  );
+  await loadStatements(db).saveCursor(db, { source, stream, cursor, runId });
 }
 
 export async function resetCursor(db: WarehouseSession, source: string, stream: string): Promise<void> {
@@ -64,22 +54,10 @@ export async function insertReject(
   stream: string,
   r: RejectRecord,
 ): Promise<void> {
-  // Snowflake takes PARSE_JSON in a SELECT, not in VALUES; Postgres casts the text to jsonb.
-  await db.query(
-    db.dialect === "snowflake"
-      ? `INSERT INTO "trueup"."rejects" ("run_id", "source", "stream", "position", "record_key", "field", "reason", "record")
-         SELECT $1, $2, $3, $4, $5, $6, $7, PARSE_JSON($8)`
-      : `INSERT INTO trueup.rejects (run_id, source, stream, position, record_key, field, reason, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      runId,
-      source,
-      stream,
-      r.position,
-      r.recordKey ?? null,
-      r.field ?? null,
-      redactText(r.reason),
-      r.record === undefined ? null : JSON.stringify(r.record),
-    ],
-  );
+  await loadStatements(db).recordReject(db, {
+    runId,
+    source,
+    stream,
+    reject: { ...r, reason: redactText(r.reason) },
+  });
 }

@@ -5,6 +5,7 @@ import type { ErpFilePattern } from "../../config/schema.js";
 import { ConfigError } from "../../core/errors.js";
 import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
 import type { ColumnType, WarehouseSession } from "../../warehouse/interfaces.js";
+import { extractStatements, type FileLoadRow } from "../../warehouse/statements/extract.js";
 import type { Source, SourceContext, StreamHandle } from "../interfaces.js";
 import { csvBatchesInWorker } from "./csv-read.js";
 
@@ -69,28 +70,9 @@ async function alreadyLoaded(db: WarehouseSession, file: string, checksum: strin
  */
 export async function recordFileLoad(
   tx: WarehouseSession,
-  f: {
-    source: string;
-    file: string;
-    checksum: string;
-    stream: string;
-    rows: number;
-    rejects: number;
-    runId: string;
-    pending?: boolean;
-  },
+  f: FileLoadRow & { pending?: boolean },
 ): Promise<void> {
-  const table = f.pending ? "file_loads_pending" : "file_loads";
-  // Snowflake has no ON CONFLICT (and enforces no primary key): it tests first.
-  await tx.query(
-    tx.dialect === "snowflake"
-      ? `INSERT INTO "trueup"."${table}" ("source", "file_name", "checksum", "stream", "rows", "rejects", "run_id")
-         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM "trueup"."${table}"
-          WHERE "source" = $1 AND "file_name" = $2 AND "checksum" = $3 AND "stream" = $4)`
-      : `INSERT INTO trueup.${table} (source, file_name, checksum, stream, rows, rejects, run_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-    [f.source, f.file, f.checksum, f.stream, f.rows, f.rejects, f.runId],
-  );
+  await extractStatements(tx).recordFileLoad(tx, f.pending ? "file_loads_pending" : "file_loads", f);
 }
 
 /** The stream's ledger becomes the full refresh's, in the transaction that swaps its rows in. */
