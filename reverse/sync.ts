@@ -4,6 +4,7 @@ import { errorMessage } from "../core/errors.js";
 import { redactText } from "../core/redact.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import { reverseStatements } from "../warehouse/statements/reverse.js";
 import {
   dropIntents,
   foundDeliveries,
@@ -348,6 +349,7 @@ async function deliverBatch(
 
   const finished: string[] = [];
   await wh.transaction(async (tx) => {
+    const statements = reverseStatements(tx);
     for (const planned of batch) {
       const c = planned;
       const live = before.get(c.recordId)?.values ?? {};
@@ -372,27 +374,14 @@ async function deliverBatch(
         if (createdNow(c.recordId)) result.created++;
         // A created record's snapshot is exactly what was sent (fields left out of the plan,
         // unchanged since an earlier delivery to a record since deleted, then go out next run).
-        await tx.query(
-          tx.dialect === "snowflake"
-            ? SF.saveState(Object.keys(planned.fields).length)
-            : `INSERT INTO reverse.sync_state (sync, record_id, payload, last_sent_at, last_run_id, destination_id, created_by_sync)
-           VALUES ($1, $2, $3, now(), $4, $5, $6)
-           ON CONFLICT (sync, record_id) DO UPDATE SET
-             payload = CASE WHEN EXCLUDED.created_by_sync THEN EXCLUDED.payload ELSE reverse.sync_state.payload || EXCLUDED.payload END,
-             last_sent_at = now(), last_run_id = EXCLUDED.last_run_id,
-             destination_id = coalesce(EXCLUDED.destination_id, reverse.sync_state.destination_id),
-             created_by_sync = reverse.sync_state.created_by_sync OR EXCLUDED.created_by_sync`,
-          [
-            sync.name,
-            c.recordId,
-            JSON.stringify(planned.fields),
-            runId,
-            destIds.get(c.recordId) ?? null,
-            isCreated,
-            // Snowflake: the keys merged into the snapshot, one OBJECT_INSERT each (see SF.saveState).
-            ...(tx.dialect === "snowflake" ? Object.keys(planned.fields) : []),
-          ],
-        );
+        await statements.saveSyncState(tx, {
+          sync: sync.name,
+          recordId: c.recordId,
+          payload: planned.fields,
+          runId,
+          destinationId: destIds.get(c.recordId) ?? null,
+          createdBySync: isCreated,
+        });
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
           sync.name,
           c.recordId,
@@ -419,12 +408,13 @@ async function deliverBatch(
       if (dead) {
         result.deadLettered++;
         finished.push(c.recordId);
-        await tx.query(
-          tx.dialect === "snowflake"
-            ? SF.deadLetter
-            : `INSERT INTO reverse.dead_letters (sync, record_id, payload, error, attempts) VALUES ($1, $2, $3, $4, $5)`,
-          [sync.name, c.recordId, JSON.stringify(planned.fields), redactText(error), attempts],
-        );
+        await statements.recordDeadLetter(tx, {
+          sync: sync.name,
+          recordId: c.recordId,
+          payload: planned.fields,
+          error: redactText(error),
+          attempts,
+        });
         await tx.query(`DELETE FROM reverse.failures WHERE sync = $1 AND record_id = $2`, [
           sync.name,
           c.recordId,
@@ -582,10 +572,7 @@ async function deleteBatch(
   });
 }
 
-/**
- * A failed record's retry row, one attempt more; returns the attempts so far. Snowflake has no
- * RETURNING: its MERGE is followed by a read of the row, in the same transaction.
- */
+/** A failed record's retry row, one attempt more; returns the attempts so far. */
 async function recordFailure(
   tx: WarehouseSession,
   syncName: string,
@@ -594,20 +581,12 @@ async function recordFailure(
   payload: FieldValues,
 ): Promise<number> {
   // Stored errors are redacted: a destination's error may echo the credential it was sent.
-  error = redactText(error);
-  if (tx.dialect === "snowflake") {
-    await tx.query(SF.failure, [syncName, recordId, error, JSON.stringify(payload)]);
-    const [row] = await tx.query<{ attempts: unknown }>(SF.failureAttempts, [syncName, recordId]);
-    return Number(row?.attempts ?? 1);
-  }
-  const [{ attempts }] = (await tx.query<{ attempts: number }>(
-    `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 1, $3, $4)
-         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = reverse.failures.attempts + 1, last_error = EXCLUDED.last_error,
-           payload = EXCLUDED.payload, updated_at = now()
-         RETURNING attempts`,
-    [syncName, recordId, error, JSON.stringify(payload)],
-  )) as [{ attempts: number }];
-  return attempts;
+  return reverseStatements(tx).recordFailure(tx, {
+    sync: syncName,
+    recordId,
+    error: redactText(error),
+    payload: JSON.stringify(payload),
+  });
 }
 
 interface AuditOutcome {
@@ -630,66 +609,50 @@ async function audit(
   after: unknown,
   o: AuditOutcome,
 ): Promise<void> {
-  await tx.query(
-    tx.dialect === "snowflake"
-      ? SF.audit
-      : `INSERT INTO reverse.audit (run_id, sync, destination, object, record_id, field, before, after, status, response_id, error, plan_id, sent_run_id, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
-      runId,
-      sync.name,
-      sync.destination.system,
-      sync.destination.object,
-      recordId,
-      field,
-      JSON.stringify(before ?? null),
-      JSON.stringify(after ?? null),
-      o.status,
-      o.responseId ?? null,
-      o.error == null ? null : redactText(o.error),
-      o.planId ?? null,
-      o.sentRunId ?? null,
-      o.idempotencyKey ?? null,
-    ],
-  );
+  await reverseStatements(tx).writeAudit(tx, {
+    runId,
+    sync: sync.name,
+    destination: sync.destination.system,
+    object: sync.destination.object,
+    recordId,
+    field,
+    before,
+    after,
+    status: o.status,
+    responseId: o.responseId ?? null,
+    error: o.error == null ? null : redactText(o.error),
+    planId: o.planId ?? null,
+    sentRunId: o.sentRunId ?? null,
+    idempotencyKey: o.idempotencyKey ?? null,
+  });
 }
 
 async function startRunRow(wh: Warehouse, runId: string, syncName: string, mode: string): Promise<void> {
-  await wh.query(
-    wh.dialect === "snowflake"
-      ? SF.startRun
-      : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, host, pid) VALUES ($1, $2, $3, 'running', $4, $5)
-         ON CONFLICT (run_id, sync) DO NOTHING`,
-    [runId, syncName, mode, os.hostname(), process.pid],
-  );
+  await reverseStatements(wh).startSyncRun(wh, {
+    runId,
+    sync: syncName,
+    mode,
+    host: os.hostname(),
+    pid: process.pid,
+  });
 }
 
 async function finishRunRow(wh: Warehouse, runId: string, syncName: string, r: SyncRunResult): Promise<void> {
-  await wh.query(
-    wh.dialect === "snowflake"
-      ? SF.syncRun
-      : `INSERT INTO reverse.sync_runs (run_id, sync, mode, status, finished_at, planned, written, verified, failed, dead_lettered, write_calls, message, created, deleted)
-       VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (run_id, sync) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status, finished_at = now(),
-         planned = EXCLUDED.planned, written = EXCLUDED.written, verified = EXCLUDED.verified, failed = EXCLUDED.failed,
-         dead_lettered = EXCLUDED.dead_lettered, write_calls = EXCLUDED.write_calls, message = EXCLUDED.message,
-         created = EXCLUDED.created, deleted = EXCLUDED.deleted`,
-    [
-      runId,
-      syncName,
-      r.mode,
-      r.status,
-      r.plan.changes.length,
-      r.written,
-      r.verified,
-      r.failed,
-      r.deadLettered,
-      r.writeCalls,
-      r.message == null ? null : redactText(r.message),
-      r.created,
-      r.deleted,
-    ],
-  );
+  await reverseStatements(wh).recordSyncRun(wh, {
+    runId,
+    sync: syncName,
+    mode: r.mode,
+    status: r.status,
+    planned: r.plan.changes.length,
+    written: r.written,
+    verified: r.verified,
+    failed: r.failed,
+    deadLettered: r.deadLettered,
+    writeCalls: r.writeCalls,
+    message: r.message == null ? null : redactText(r.message),
+    created: r.created,
+    deleted: r.deleted,
+  });
 }
 
 /** Whether a process on this host is gone (a pid on another host cannot be checked from here). */
@@ -721,141 +684,27 @@ export async function markAbandonedSyncRuns(
   );
   const gone = rows.filter((r) => holderOnly || processGone(r.host, r.pid === null ? null : Number(r.pid)));
   for (const r of gone)
-    await wh.query(
-      wh.dialect === "snowflake"
-        ? `UPDATE "reverse"."sync_runs" SET "status" = 'abandoned', "finished_at" = CURRENT_TIMESTAMP(), "message" = $3
-            WHERE "run_id" = $1 AND "sync" = $2 AND "status" = 'running'`
-        : `UPDATE reverse.sync_runs SET status = 'abandoned', finished_at = now(), message = $3
-            WHERE run_id = $1 AND sync = $2 AND status = 'running'`,
-      [
-        r.run_id,
-        r.sync,
-        `its process (${r.host ?? "?"} pid ${String(r.pid ?? "?")}) ended before the sync finished; found by run ${runId}, which finishes its deliveries`,
-      ],
+    await reverseStatements(wh).abandonSyncRun(
+      wh,
+      r.run_id,
+      r.sync,
+      `its process (${r.host ?? "?"} pid ${String(r.pid ?? "?")}) ended before the sync finished; found by run ${runId}, which finishes its deliveries`,
     );
   return gone.map((r) => ({ runId: r.run_id, sync: r.sync }));
 }
 
-/** Moves dead letters back into the retry queue (trueup sync --replay). */
+/** Moves dead letters back into the retry queue (trueup sync --replay), in one transaction. */
 export async function replayDeadLetters(wh: Warehouse, syncName: string): Promise<number> {
-  if (wh.dialect === "snowflake") return replayDeadLettersSnowflake(wh, syncName);
   return wh.transaction(async (tx) => {
-    const rows = await tx.query<{ record_id: string; payload: unknown; error: string }>(
-      `UPDATE reverse.dead_letters SET replayed_at = now() WHERE sync = $1 AND replayed_at IS NULL RETURNING record_id, payload, error`,
-      [syncName],
-    );
-    for (const r of rows) {
-      await tx.query(
-        `INSERT INTO reverse.failures (sync, record_id, attempts, last_error, payload) VALUES ($1, $2, 0, $3, $4)
-         ON CONFLICT (sync, record_id) DO UPDATE SET attempts = 0`,
-        [syncName, r.record_id, `replayed: ${r.error}`, JSON.stringify(r.payload)],
-      );
-    }
-    return rows.length;
-  });
-}
-
-/**
- * Snowflake: the dead letters to replay are read first, then marked by id (no RETURNING), then
- * queued as failures with a MERGE (no ON CONFLICT), all in one transaction.
- */
-async function replayDeadLettersSnowflake(wh: Warehouse, syncName: string): Promise<number> {
-  return wh.transaction(async (tx) => {
-    const rows = await tx.query<{ id: unknown; record_id: string; payload: unknown; error: string }>(
-      SF.deadLettersToReplay,
-      [syncName],
-    );
-    if (!rows.length) return 0;
-    await tx.query(SF.markReplayed, [syncName, JSON.stringify(rows.map((r) => String(r.id)))]);
+    const statements = reverseStatements(tx);
+    const rows = await statements.markReplayed(tx, syncName);
     for (const r of rows)
-      await tx.query(SF.requeue, [syncName, r.record_id, `replayed: ${r.error}`, jsonText(r.payload)]);
+      await statements.requeueFailure(tx, {
+        sync: syncName,
+        recordId: r.recordId,
+        error: `replayed: ${r.error}`,
+        payload: r.payload,
+      });
     return rows.length;
   });
 }
-
-/** A VARIANT as JSON text: snowflake-sdk hands it back parsed or as its text. */
-function jsonText(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-/**
- * The Snowflake text of the statements above whose Postgres form Snowflake lacks: upserts are
- * MERGEs (Snowflake records primary keys without enforcing them and has no ON CONFLICT), JSON
- * goes in through PARSE_JSON in a SELECT (not allowed in VALUES), CURRENT_TIMESTAMP() for now().
- * Binds are numbered as on Postgres (the session sends `$n` as `:n`).
- */
-const SF = {
-  syncRun: `MERGE INTO "reverse"."sync_runs" t
-USING (SELECT $1 AS "run_id", $2 AS "sync", $3 AS "mode", $4 AS "status", $5 AS "planned", $6 AS "written",
-              $7 AS "verified", $8 AS "failed", $9 AS "dead_lettered", $10 AS "write_calls", $11 AS "message",
-              $12 AS "created", $13 AS "deleted") s
-ON t."run_id" = s."run_id" AND t."sync" = s."sync"
-WHEN MATCHED THEN UPDATE SET t."mode" = s."mode", t."status" = s."status", t."finished_at" = CURRENT_TIMESTAMP(),
-  t."planned" = s."planned", t."written" = s."written", t."verified" = s."verified", t."failed" = s."failed",
-  t."dead_lettered" = s."dead_lettered", t."write_calls" = s."write_calls", t."message" = s."message",
-  t."created" = s."created", t."deleted" = s."deleted"
-WHEN NOT MATCHED THEN INSERT ("run_id", "sync", "mode", "status", "finished_at", "planned", "written", "verified",
-    "failed", "dead_lettered", "write_calls", "message", "created", "deleted")
-  VALUES (s."run_id", s."sync", s."mode", s."status", CURRENT_TIMESTAMP(), s."planned", s."written", s."verified",
-    s."failed", s."dead_lettered", s."write_calls", s."message", s."created", s."deleted")`,
-
-  /**
-   * A verified record's snapshot. Postgres merges the payloads with `||`; Snowflake has no object
-   * merge, so each delivered key ($7…, one per key) is written over the old payload with
-   * OBJECT_INSERT (update flag TRUE; a JSON null value is kept, as `||` keeps it).
-   */
-  saveState(keys: number): string {
-    let merged = `t."payload"::OBJECT`;
-    for (let i = 0; i < keys; i++)
-      merged = `OBJECT_INSERT(${merged}, $${7 + i}, GET(s."payload", $${7 + i}), TRUE)`;
-    return `MERGE INTO "reverse"."sync_state" t
-USING (SELECT $1 AS "sync", $2 AS "record_id", PARSE_JSON($3) AS "payload", $4 AS "last_run_id",
-              $5 AS "destination_id", TO_BOOLEAN($6) AS "created_by_sync") s
-ON t."sync" = s."sync" AND t."record_id" = s."record_id"
-WHEN MATCHED THEN UPDATE SET
-  t."payload" = CASE WHEN s."created_by_sync" THEN s."payload" ELSE TO_VARIANT(${merged}) END,
-  t."last_sent_at" = CURRENT_TIMESTAMP(), t."last_run_id" = s."last_run_id",
-  t."destination_id" = COALESCE(s."destination_id", t."destination_id"),
-  t."created_by_sync" = t."created_by_sync" OR s."created_by_sync"
-WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "payload", "last_sent_at", "last_run_id", "destination_id", "created_by_sync")
-  VALUES (s."sync", s."record_id", s."payload", CURRENT_TIMESTAMP(), s."last_run_id", s."destination_id", s."created_by_sync")`;
-  },
-
-  failure: `MERGE INTO "reverse"."failures" t
-USING (SELECT $1 AS "sync", $2 AS "record_id", $3 AS "last_error", PARSE_JSON($4) AS "payload") s
-ON t."sync" = s."sync" AND t."record_id" = s."record_id"
-WHEN MATCHED THEN UPDATE SET t."attempts" = t."attempts" + 1, t."last_error" = s."last_error",
-  t."payload" = s."payload", t."updated_at" = CURRENT_TIMESTAMP()
-WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "attempts", "last_error", "payload")
-  VALUES (s."sync", s."record_id", 1, s."last_error", s."payload")`,
-
-  failureAttempts: `SELECT MAX("attempts") AS "attempts" FROM "reverse"."failures" WHERE "sync" = $1 AND "record_id" = $2`,
-
-  deadLetter: `INSERT INTO "reverse"."dead_letters" ("sync", "record_id", "payload", "error", "attempts")
-SELECT $1, $2, PARSE_JSON($3), $4, $5`,
-
-  audit: `INSERT INTO "reverse"."audit" ("run_id", "sync", "destination", "object", "record_id", "field", "before", "after",
-    "status", "response_id", "error", "plan_id", "sent_run_id", "idempotency_key")
-SELECT $1, $2, $3, $4, $5, $6, PARSE_JSON($7), PARSE_JSON($8), $9, $10, $11, $12, $13, $14`,
-
-  startRun: `MERGE INTO "reverse"."sync_runs" t
-USING (SELECT $1 AS "run_id", $2 AS "sync", $3 AS "mode", $4 AS "host", $5 AS "pid") s
-ON t."run_id" = s."run_id" AND t."sync" = s."sync"
-WHEN NOT MATCHED THEN INSERT ("run_id", "sync", "mode", "status", "host", "pid")
-  VALUES (s."run_id", s."sync", s."mode", 'running', s."host", s."pid")`,
-
-  deadLettersToReplay: `SELECT "id", "record_id", "payload", "error" FROM "reverse"."dead_letters"
-WHERE "sync" = $1 AND "replayed_at" IS NULL ORDER BY "at", "id"`,
-
-  /** $2: the ids read, as a JSON array (Snowflake takes no array binds). */
-  markReplayed: `UPDATE "reverse"."dead_letters" SET "replayed_at" = CURRENT_TIMESTAMP()
-WHERE "sync" = $1 AND "replayed_at" IS NULL
-  AND "id" IN (SELECT f.value::NUMBER(38,0) FROM TABLE(FLATTEN(INPUT => PARSE_JSON($2))) f)`,
-
-  requeue: `MERGE INTO "reverse"."failures" t
-USING (SELECT $1 AS "sync", $2 AS "record_id", $3 AS "last_error", PARSE_JSON($4) AS "payload") s
-ON t."sync" = s."sync" AND t."record_id" = s."record_id"
-WHEN MATCHED THEN UPDATE SET t."attempts" = 0
-WHEN NOT MATCHED THEN INSERT ("sync", "record_id", "attempts", "last_error", "payload")
-  VALUES (s."sync", s."record_id", 0, s."last_error", s."payload")`,
-};
