@@ -16,6 +16,16 @@ export type {
 } from "./models/interfaces.js";
 export { defineRule, type RuleDefinition } from "./reconcile/define.js";
 export type { RuleContext } from "./reconcile/interfaces.js";
+export {
+  defineSource,
+  type SourceDefinition,
+  type ResourceDefinition,
+  type PaginatorDefinition,
+  type PageRequest,
+  type MapRecord,
+  type SelectRecords,
+} from "./extract/rest/index.js";
+export type { RestSourceInput } from "./config/rest-source.js";
 export { TrueupError, ConfigError, UsageError } from "./core/errors.js";
 
 // Programmatic runs: each is what the command of the same name does, with typed options and results.

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { namedCron } from "./cron.js";
+import { restSourceSchema, type RestSourceInput } from "./rest-source.js";
 
 /**
  * The trueup configuration. Objects are strict: a misspelt key is an error naming it, never a
@@ -93,15 +94,21 @@ const erpFiles = z.strictObject({
   freshnessHours: z.number().positive().optional(),
 });
 
-const sources = z
-  .strictObject({
-    salesforce: salesforce.optional(),
-    stripe: stripe.optional(),
-    netsuite: netsuite.optional(),
-    zendesk: zendesk.optional(),
-    erp_files: erpFiles.optional(),
-  })
-  .default({});
+const builtinSources = z.strictObject({
+  salesforce: salesforce.optional(),
+  stripe: stripe.optional(),
+  netsuite: netsuite.optional(),
+  zendesk: zendesk.optional(),
+  erp_files: erpFiles.optional(),
+});
+type BuiltinSourcesInput = z.input<typeof builtinSources>;
+/** Any other name is a REST source declared in config (`restSources(config)` lists them, typed). */
+const sources = (
+  builtinSources.catchall(restSourceSchema) as unknown as z.ZodType<
+    z.output<typeof builtinSources> & { [name: string]: unknown },
+    BuiltinSourcesInput & { [name: string]: RestSourceInput | BuiltinSourcesInput[keyof BuiltinSourcesInput] }
+  >
+).default({});
 
 const warehouse = z
   .strictObject({

@@ -10,7 +10,7 @@ import { readCursor } from "../load/state.js";
 import type { StreamLoadResult } from "../load/interfaces.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import type { Source, StreamHandle } from "./interfaces.js";
-import { SOURCES } from "./registry.js";
+import { sourcesFor } from "./registry.js";
 
 export interface ExtractOptions {
   warehouse: Warehouse;
@@ -90,7 +90,7 @@ function parseSelection(selection: string[] | undefined, known: Partial<Record<S
 
 /** Extract and load: every selected stream of every enabled source, streams in parallel. */
 export async function runExtract(options: ExtractOptions): Promise<StreamOutcome[]> {
-  const known = options.sources ?? SOURCES;
+  const known = options.sources ?? sourcesFor(options.config);
   const wanted = parseSelection(options.selection, known);
   const ctxBase = {
     runId: options.runId,

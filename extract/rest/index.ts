@@ -1,0 +1,2 @@
+export { restSource, restDescriptor, columnOf } from "./source.js";
+export * from "./define.js";

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
+import { runExtract } from "../../extract/run-extract.js";
+import { readCursor } from "../../load/state.js";
+import { makeItems, PAGE, startRestApi, STYLES, type RestApi, type Style } from "../helpers/rest-api.js";
+import { silentLog } from "../helpers/sandbox-world.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+
+/**
+ * Declarative REST sources (`sources.<name>: { type: "rest" }`) against a local node:http API:
+ * one source per paginator style, each record landing exactly once in raw and staging, a second
+ * run asking only for what is newer, a fatal error mid-stream followed by a resume.
+ */
+
+const START = "2025-01-01T00:00:00.000Z";
+const incremental = { cursorPath: "updated_at", param: "since", initialValue: START };
+
+/** The `items` resource of a source in the given style. */
+export function itemsResource(style: Style): Record<string, unknown> {
+  switch (style) {
+    case "json_link":
+      return {
+        path: "/json_link/items",
+        records: "data",
+        paginator: { type: "json_link", nextPath: "links.next" },
+        incremental,
+      };
+    case "header_link":
+      return { path: "/header_link/items", paginator: { type: "header_link" }, incremental };
+    case "cursor_body":
+      return {
+        path: "/cursor_body/items",
+        records: "items",
+        paginator: { type: "cursor", cursorPath: "meta.next_cursor", param: "cursor" },
+        incremental,
+      };
+    case "cursor_header":
+      return {
+        path: "/cursor_header/items",
+        paginator: { type: "cursor", cursorHeader: "X-Next-Cursor", param: "cursor" },
+        incremental,
+      };
+    case "offset":
+      return {
+        path: "/offset/items",
+        records: "results",
+        paginator: { type: "offset", limit: 10, totalPath: "total" },
+        incremental,
+      };
+    case "page_number":
+      return {
+        path: "/page_number/items",
+        records: "data",
+        paginator: {
+          type: "page_number",
+          pageSize: 10,
+          pageSizeParam: "per_page",
+          totalPagesPath: "total_pages",
+        },
+        incremental,
+      };
+    case "post_cursor":
+      // A search endpoint: the filter and the paging cursor both go in the POST body.
+      return {
+        path: "/post_cursor/search",
+        method: "POST",
+        body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
+        records: "results",
+        paginator: { type: "cursor", cursorPath: "paging.next.after", param: "after", location: "body" },
+        incremental: { cursorPath: "updated_at", initialValue: START },
+      };
+  }
+}
+
+export function restConfig(api: RestApi, styles: readonly Style[]): Config {
+  process.env.REST_TEST_TOKEN = api.token;
+  return parseConfig({
+    sources: Object.fromEntries(
+      styles.map((style) => [
+        `api_${style}`,
+        {
+          type: "rest",
+          baseUrl: api.url,
+          auth: { type: "bearer", tokenEnv: "REST_TEST_TOKEN" },
+          maxRetries: 0,
+          resources: { items: itemsResource(style) },
+        },
+      ]),
+    ),
+  });
+}
+
+async function count(t: TestDatabase, table: string, distinct = false): Promise<number> {
+  const [r] = await t.warehouse.query<{ n: string }>(
+    `SELECT count(${distinct ? "DISTINCT _trueup_payload->>'id'" : "*"}) AS n FROM ${table}`,
+  );
+  return Number(r!.n);
+}
+
+describe("REST sources declared in config, one per paginator style", () => {
+  let api: RestApi;
+  let t: TestDatabase;
+  let config: Config;
+  const extract = (runId: string, selection?: string[]) =>
+    runExtract({ warehouse: t.warehouse, config, credentials: {}, runId, log: silentLog, selection });
+
+  beforeAll(async () => {
+    api = await startRestApi();
+    t = await createTestDatabase();
+    config = restConfig(api, STYLES);
+  });
+  afterAll(async () => {
+    await t?.drop();
+    await api?.close();
+  });
+
+  it("the first run lands every record exactly once, in raw and in staging", async () => {
+    const out = await extract("first");
+    expect(out.map((o) => [o.source, o.stream, o.status, o.rows])).toEqual(
+      STYLES.map((s) => [`api_${s}`, "items", "succeeded", 40]),
+    );
+    for (const s of STYLES) {
+      expect([s, await count(t, `raw.api_${s}__items`)]).toEqual([s, 40]);
+      expect([s, await count(t, `raw.api_${s}__items`, true)]).toEqual([s, 40]);
+      expect([s, await count(t, `staging.api_${s}__items`)]).toEqual([s, 40]);
+    }
+    // Every page was asked for once: no page read twice, none skipped.
+    const pages = (path: string) => api.log.filter((r) => r.path === path).length;
+    expect(pages("/json_link/items")).toBe(Math.ceil(40 / PAGE));
+    expect(pages("/offset/items")).toBe(4);
+    expect(pages("/post_cursor/search")).toBe(4);
+    const [row] = await t.warehouse.query<{ name: string; updated_at: Date }>(
+      `SELECT name, updated_at FROM staging.api_offset__items WHERE id = 'it_0007'`,
+    );
+    expect(row).toEqual({ name: "item 7", updated_at: new Date(makeItems(8)[7]!.updated_at) });
+  });
+
+  it("a second run asks from the last value reached and lands only what is newer", async () => {
+    const before = api.log.length;
+    const last = api.items.at(-1)!.updated_at;
+    api.items.push(...makeItems(5, 100));
+    // An edit of an old record moves it past the saved value.
+    const old = api.items.find((r) => r.id === "it_0003")!;
+    old.name = "item 3 (edited)";
+    old.updated_at = new Date(Date.parse(makeItems(1, 104)[0]!.updated_at) + 1000).toISOString();
+    const out = await extract("second");
+    expect(out.map((o) => [o.source, o.rows])).toEqual(STYLES.map((s) => [`api_${s}`, 6]));
+    const run = api.log.slice(before);
+    // Each GET style's first request of this run (its first page) asks from the saved value.
+    for (const s of STYLES.filter((x) => x !== "post_cursor")) {
+      const first = run.find((r) => r.path === `/${s}/items`)!;
+      expect([s, first.query.since]).toEqual([s, last]);
+    }
+    const post = run.find((r) => r.path === "/post_cursor/search")!;
+    expect(post.body).toEqual({ limit: 10, filter: { updated_after: last } });
+    for (const s of STYLES) {
+      // The record at the saved value itself was asked for again (>=) and not landed again.
+      expect([s, await count(t, `raw.api_${s}__items`)]).toEqual([s, 46]);
+      expect([s, await count(t, `staging.api_${s}__items`)]).toEqual([s, 45]);
+    }
+    const [edited] = await t.warehouse.query<{ name: string }>(
+      `SELECT name FROM staging.api_header_link__items WHERE id = 'it_0003'`,
+    );
+    expect(edited?.name).toBe("item 3 (edited)");
+  });
+
+  it("a fatal error mid-stream keeps the pages before it; the next run resumes at the failed page", async () => {
+    const source = "api_json_link";
+    const t0 = await count(t, `raw.${source}__items`);
+    api.items.push(...makeItems(30, 200));
+    api.failAt(3, 403);
+    const [failed] = await extract("crash", [source]);
+    expect(failed!.status).toBe("failed");
+    expect(failed!.error).toMatch(/403/);
+    // Two pages committed; the first begins with the record at the saved value, not landed again.
+    expect(failed!.rows).toBe(2 * PAGE - 1);
+    const cursor = (await readCursor(t.warehouse, source, "items")) as { pass?: { next: { path: string } } };
+    expect(cursor.pass?.next.path).toMatch(/after=14$/);
+    const before = api.log.length;
+    const [resumed] = await extract("resume", [source]);
+    expect(resumed!.status).toBe("succeeded");
+    // The resumed run starts at the page that failed, not at the first.
+    expect(api.log[before]!.query.after).toBe("14");
+    expect(await count(t, `raw.${source}__items`)).toBe(t0 + 30);
+    expect(await count(t, `staging.${source}__items`)).toBe(75);
+  });
+});
+
+describe("REST source config errors name the key", () => {
+  const bad = (source: Record<string, unknown>) => {
+    try {
+      parseConfig({ sources: { billing: { type: "rest", baseUrl: "https://api.example.com", ...source } } });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error("the config was accepted");
+  };
+  const items = { path: "/items" };
+
+  it("names the key path of each mistake", () => {
+    expect(bad({ resources: { items: { ...items, paginator: { type: "offset" } } } })).toMatch(
+      /sources\.billing\.resources\.items\.paginator\.limit: .*expected number/,
+    );
+    expect(bad({ resources: { items: { ...items, paginator: { type: "cursor", param: "c" } } } })).toMatch(
+      /sources\.billing\.resources\.items\.paginator: .*cursorPath or cursorHeader/,
+    );
+    expect(bad({ resources: { items: { ...items, paginator: { type: "bogus" } } } })).toMatch(
+      /sources\.billing\.resources\.items\.paginator\.type/,
+    );
+    expect(bad({ resources: { items: { ...items, recods: "data" } } })).toMatch(
+      /sources\.billing\.resources\.items\.recods: unknown key/,
+    );
+    expect(bad({ resources: { lines: { ...items, parent: "invoices" } } })).toMatch(
+      /sources\.billing\.resources\.lines\.parent: .*no resource invoices/,
+    );
+    expect(bad({ auth: { type: "bearer", tokenEnv: "lower case" }, resources: { items } })).toMatch(
+      /sources\.billing\.auth\.tokenEnv: .*environment variable name/,
+    );
+    expect(bad({ auth: { type: "bearer", token: "abc" }, resources: { items } })).toMatch(
+      /sources\.billing\.auth\.token is a secret, and trueup reads secrets only from the environment/,
+    );
+    expect(bad({ resources: { items: { ...items, incremental: { cursorPath: "updated_at" } } } })).toMatch(
+      /sources\.billing\.resources\.items\.incremental\.initialValue/,
+    );
+    expect(() => parseConfig({ sources: { billing: { baseUrl: "https://x", resources: {} } } })).toThrow(
+      /sources\.billing\.type: .*must say type: "rest"/,
+    );
+    expect(() => parseConfig({ sources: { billing: { type: "rest", resources: { items } } } })).toThrow(
+      /sources\.billing\.baseUrl: got nothing, give baseUrl or baseUrlEnv/,
+    );
+  });
+});
