@@ -78,7 +78,7 @@ async function insertIntents(db: WarehouseSession, sync: string, rows: Intent[])
         r.destinationId,
         r.absentBefore,
       );
-      // sent_at from a flag, so one statement text serves both dialects.
+      // sent_at from a flag, so one statement text serves every warehouse.
       return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, CASE WHEN $${n + 6} THEN CURRENT_TIMESTAMP END, $${n + 7}, $${n + 8})`;
     });
     await db.query(

@@ -3,6 +3,7 @@ import type { Config, SyncConfig } from "../config/schema.js";
 import { UsageError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
+import { reverseStatements } from "../warehouse/statements/reverse.js";
 import { destinationFactory } from "./destinations/index.js";
 import type { Destination } from "./interfaces.js";
 import { markAbandonedSyncRuns, replayDeadLetters, runSync, type SyncRunResult } from "./sync.js";
@@ -54,14 +55,7 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
       );
   }
   if (options.approve?.length) {
-    // Snowflake takes no array binds: the ids go as a JSON array, unpacked with FLATTEN.
-    const rows = await options.warehouse.query<{ plan_id: string; sync: string; status: string }>(
-      options.warehouse.dialect === "snowflake"
-        ? `SELECT "plan_id", "sync", "status" FROM "reverse"."plans"
-            WHERE "plan_id" IN (SELECT f.value::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON($1))) f)`
-        : `SELECT plan_id, sync, status FROM reverse.plans WHERE plan_id = ANY($1)`,
-      [options.warehouse.dialect === "snowflake" ? JSON.stringify(options.approve) : options.approve],
-    );
+    const rows = await reverseStatements(options.warehouse).plansById(options.warehouse, options.approve);
     for (const id of options.approve) {
       const row = rows.find((r) => r.plan_id === id);
       if (!row) throw new UsageError(`no correction plan ${id} (see reverse.plans)`);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { WarehouseSession } from "../../warehouse/interfaces.js";
+import { fromJsonRead, reverseStatements } from "../../warehouse/statements/reverse.js";
 import type { SyncPlan } from "../interfaces.js";
-import { fromVariant } from "../../warehouse/snowflake/types.js";
 import { ApprovalError } from "./errors.js";
 
 /**
@@ -23,18 +23,13 @@ export async function savePendingPlan(db: WarehouseSession, plan: SyncPlan, runI
     `UPDATE reverse.plans SET status = 'superseded' WHERE sync = $1 AND status = 'pending' AND plan_id <> $2`,
     [plan.sync, id],
   );
-  // Snowflake: no ON CONFLICT (and its primary keys are not enforced), so a MERGE inserts only a new id.
-  await db.query(
-    db.dialect === "snowflake"
-      ? `MERGE INTO "reverse"."plans" t
-         USING (SELECT $1 AS "plan_id", $2 AS "sync", PARSE_JSON($3) AS "plan", $4 AS "created_run_id") s
-         ON t."plan_id" = s."plan_id"
-         WHEN NOT MATCHED THEN INSERT ("plan_id", "sync", "status", "plan", "created_run_id")
-           VALUES (s."plan_id", s."sync", 'pending', s."plan", s."created_run_id")`
-      : `INSERT INTO reverse.plans (plan_id, sync, status, plan, created_run_id) VALUES ($1, $2, 'pending', $3, $4)
-     ON CONFLICT (plan_id) DO NOTHING`,
-    [id, plan.sync, JSON.stringify(plan), runId],
-  );
+  // A plan id already stored (the same plan planned again) is left as it is.
+  await reverseStatements(db).storePendingPlan(db, {
+    planId: id,
+    sync: plan.sync,
+    plan: JSON.stringify(plan),
+    runId,
+  });
   return id;
 }
 
@@ -46,17 +41,11 @@ export async function loadPendingPlan(db: WarehouseSession, id: string): Promise
   if (!row) throw new ApprovalError(`no plan ${id}: \`trueup sync --dry-run\` lists pending plans`);
   if (row.status !== "pending")
     throw new ApprovalError(`plan ${id} is ${row.status}, not pending; nothing was written`);
-  return fromVariant(row.plan)!;
+  return fromJsonRead(row.plan)!;
 }
 
 export async function markApplied(db: WarehouseSession, id: string, runId: string): Promise<void> {
-  await db.query(
-    db.dialect === "snowflake"
-      ? `UPDATE "reverse"."plans" SET "status" = 'applied', "applied_at" = CURRENT_TIMESTAMP(), "applied_run_id" = $2
-          WHERE "plan_id" = $1`
-      : `UPDATE reverse.plans SET status = 'applied', applied_at = now(), applied_run_id = $2 WHERE plan_id = $1`,
-    [id, runId],
-  );
+  await reverseStatements(db).markPlanApplied(db, id, runId);
 }
 
 export interface PendingPlan {
@@ -81,6 +70,6 @@ export async function listPendingPlans(db: WarehouseSession): Promise<PendingPla
     planId: r.plan_id,
     sync: r.sync,
     createdAt: new Date(r.created_at).toISOString(),
-    plan: fromVariant(r.plan)!,
+    plan: fromJsonRead(r.plan)!,
   }));
 }
