@@ -1,7 +1,6 @@
 import { defaultAsOf } from "../core/as-of.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { pipelineDag } from "../orchestration/pipeline.js";
-import "../orchestration/stages.js";
 import { runOutcome, type RuleNotRunRow } from "../orchestration/report.js";
 import { runDag, type NodeOutcome } from "../orchestration/runner.js";
 import { select } from "../core/select.js";

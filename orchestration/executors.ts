@@ -5,7 +5,7 @@ import { runExtract } from "../extract/run-extract.js";
 import { buildModels } from "../models/build.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
-import type { PipelineNode, PipelineNodeKind } from "./pipeline.js";
+import type { PipelineNode } from "./pipeline.js";
 
 export interface NodeContext {
   warehouse: Warehouse;
@@ -28,19 +28,8 @@ export class PermanentNodeError extends Error {}
 
 export type NodeExecutor = (node: PipelineNode, ctx: NodeContext) => Promise<NodeResult>;
 
-const executors = new Map<PipelineNodeKind, NodeExecutor>();
-
-export function registerExecutor(kind: PipelineNodeKind, fn: NodeExecutor): void {
-  executors.set(kind, fn);
-}
-
-export function executorFor(kind: PipelineNodeKind): NodeExecutor {
-  const fn = executors.get(kind);
-  if (!fn) throw new PermanentNodeError(`no executor for ${kind} nodes`);
-  return fn;
-}
-
-registerExecutor("extract", async (node, ctx) => {
+/** A stream's node: extract and load it. */
+export const extractNode: NodeExecutor = async (node, ctx) => {
   const [outcome] = await runExtract({
     warehouse: ctx.warehouse,
     config: ctx.config,
@@ -55,9 +44,10 @@ registerExecutor("extract", async (node, ctx) => {
   // Retrying now would only spend more of the quota; the next scheduled run resumes the stream.
   if (outcome.status === "stopped") throw new PermanentNodeError(outcome.error ?? "stopped on the API quota");
   return { rows: outcome.rows, details: outcome };
-});
+};
 
-registerExecutor("model", async (node, ctx) => {
+/** A model's node: build it and run its data tests. */
+export const modelNode: NodeExecutor = async (node, ctx) => {
   const [outcome] = await buildModels({
     warehouse: ctx.warehouse,
     config: ctx.config,
@@ -71,4 +61,4 @@ registerExecutor("model", async (node, ctx) => {
     throw new PermanentNodeError(outcome?.error ?? `model ${node.id} did not build`);
   }
   return { rows: outcome.result?.rows, details: outcome };
-});
+};

@@ -5,6 +5,8 @@ import { modelId } from "../models/compile.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import { modelDag } from "../models/project.js";
 import { Dag, type DagNode } from "../core/dag.js";
+import type { NodeExecutor } from "./executors.js";
+import { defaultStages } from "./stages.js";
 
 export type PipelineNodeKind = "extract" | "model" | "reconcile" | "sync";
 
@@ -16,16 +18,11 @@ export interface PipelineNode extends DagNode {
   name?: string;
 }
 
-/** A stage that contributes nodes after the models (reconciliation rule families, syncs). */
+/** A stage after the models (reconciliation rule families, syncs): its nodes and how one runs. */
 export interface PipelineStage {
+  kind: PipelineNodeKind;
   nodes(config: Config, models: ReadonlySet<string>): PipelineNode[];
-}
-
-const stages: PipelineStage[] = [];
-
-/** Later stages (reconcile, reverse) register their node factories here. */
-export function registerStage(stage: PipelineStage): void {
-  stages.push(stage);
+  execute: NodeExecutor;
 }
 
 /**
@@ -36,7 +33,12 @@ export function registerStage(stage: PipelineStage): void {
 export function pipelineDag(
   config: Config,
   models: readonly ModelDefinition[],
-  options: { asOf: string; sources?: Partial<Record<SourceSystem, Source>> } = {
+  options: {
+    asOf: string;
+    sources?: Partial<Record<SourceSystem, Source>>;
+    /** The stages after the models; defaultStages() unless given. */
+    stages?: readonly PipelineStage[];
+  } = {
     asOf: new Date().toISOString(),
   },
 ): Dag<PipelineNode> {
@@ -75,6 +77,6 @@ export function pipelineDag(
     });
   }
   const modelIds = new Set(mdag.nodes.keys());
-  for (const stage of stages) nodes.push(...stage.nodes(config, modelIds));
+  for (const stage of options.stages ?? defaultStages()) nodes.push(...stage.nodes(config, modelIds));
   return new Dag(nodes);
 }

@@ -1,7 +1,8 @@
 import pLimit from "p-limit";
 import { errorMessage } from "../core/errors.js";
 import type { Dag } from "../core/dag.js";
-import { executorFor, type NodeContext } from "./executors.js";
+import type { NodeContext } from "./executors.js";
+import { executorFor } from "./stages.js";
 import type { PipelineNode } from "./pipeline.js";
 import { withActivity } from "../warehouse/activity.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";

@@ -1,8 +1,6 @@
 import type { Config } from "../config/schema.js";
-import { ConfigError, errorMessage } from "../core/errors.js";
-import { registerExecutor } from "../orchestration/executors.js";
-import { registerStage, type PipelineNode } from "../orchestration/pipeline.js";
-import { ruleContext, runFamily } from "./engine.js";
+import { ConfigError } from "../core/errors.js";
+import { ruleContext } from "./engine.js";
 import type { RuleFamily } from "./interfaces.js";
 import { readsId, ruleFamilies } from "./user-rules.js";
 
@@ -23,11 +21,20 @@ export function familyDependencies(family: RuleFamily, config: Config): string[]
   return [...refs].sort();
 }
 
+/** A rule family's node in the pipeline DAG (orchestration runs it). */
+export interface FamilyNode {
+  id: string;
+  kind: "reconcile";
+  name: string;
+  tags: string[];
+  upstream: string[];
+}
+
 export function familyNodes(
   config: Config,
   models: ReadonlySet<string>,
   families = ruleFamilies(),
-): PipelineNode[] {
+): FamilyNode[] {
   // A built-in family whose models are not in the project (builtin models switched off) has
   // nothing to compare, so it is not part of the DAG rather than a node that always fails. A
   // project's own rule reading a model that does not exist is a mistake to report.
@@ -51,25 +58,3 @@ export function familyNodes(
     ];
   });
 }
-
-registerStage({ nodes: (config, models) => familyNodes(config, models) });
-
-registerExecutor("reconcile", async (node, ctx) => {
-  const family = ruleFamilies().find((f) => f.name === node.name);
-  if (!family) {
-    throw new ConfigError(
-      `no rule family ${node.name} in this process: a project rule's file must be under rules.paths where this worker runs`,
-    );
-  }
-  try {
-    const r = await runFamily(ctx.warehouse, family, {
-      config: ctx.config,
-      asOf: ctx.asOf,
-      runId: ctx.runId,
-      log: ctx.log,
-    });
-    return { rows: Object.values(r.open).reduce<number>((a, b) => a + (b ?? 0), 0), details: r };
-  } catch (err) {
-    throw new Error(`reconciliation ${family.name}: ${errorMessage(err)}`, { cause: err });
-  }
-});

@@ -8,7 +8,6 @@ import { loadModelDefinitions } from "../../models/project.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import { writeReport } from "../../orchestration/report.js";
 import { runDag } from "../../orchestration/runner.js";
-import "../../orchestration/stages.js";
 import { readWorldManifest } from "../../sandbox/world/read.js";
 import { runCli } from "../helpers/cli.js";
 import { sandboxWorld, silentLog as log, type SandboxWorld } from "../helpers/sandbox-world.js";

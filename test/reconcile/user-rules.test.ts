@@ -5,7 +5,6 @@ import { createLogger } from "../../core/log.js";
 import { loadModelDefinitions } from "../../models/project.js";
 import { compileNodes } from "../../orchestration/compile-nodes.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
-import "../../orchestration/stages.js";
 import { reconcile } from "../../reconcile/run.js";
 import { loadRuleDefinitions, ruleFamilies } from "../../reconcile/user-rules.js";
 import { postgresOnlyConstructs } from "../../warehouse/snowflake/lint.js";

@@ -9,7 +9,6 @@ import { stripeSource } from "../../extract/sources/stripe/source.js";
 import { loadModelDefinitions } from "../../models/project.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import { runDag } from "../../orchestration/runner.js";
-import "../../orchestration/stages.js";
 import { startSandbox, type RunningSandbox } from "../../sandbox/emulators/server.js";
 import { readWorldManifest } from "../../sandbox/world/read.js";
 import { sandboxWorld, silentLog as log, type SandboxWorld } from "../helpers/sandbox-world.js";
