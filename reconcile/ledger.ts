@@ -33,8 +33,32 @@ export interface QueueFilters {
   status?: "open" | "resolved" | "all";
   /** Only items dated in this month (YYYY-MM). */
   period?: string;
+  /** The team that works the category (reconciliation.ownerTeams). */
+  ownerTeam?: string;
+  /** Only items at least this many days old (from first seen to the as-of). */
+  minAgeDays?: number;
+  /** Only items with at least this amount at stake, in the reporting currency. */
+  minAmount?: number;
   /** Default 1000; the total is in the result. */
   limit?: number;
+  /** Items to skip first (a page further down the queue). */
+  offset?: number;
+}
+
+/** Ages the queue is bucketed into, in days (the last bucket has no upper bound). */
+export const AGE_BUCKETS: { label: string; maxDays: number | null }[] = [
+  { label: "0-7 days", maxDays: 7 },
+  { label: "8-30 days", maxDays: 30 },
+  { label: "31-90 days", maxDays: 90 },
+  { label: "over 90 days", maxDays: null },
+];
+
+/** What the items matching some filters add up to, all of them (not one page). */
+export interface QueueSummary {
+  count: number;
+  amountReporting: number;
+  byState: Record<ReviewState, number>;
+  aging: { label: string; count: number; amountReporting: number }[];
 }
 
 /** One discrepancy as the queue shows it. */
@@ -171,12 +195,7 @@ function safeUsername(): string | undefined {
   }
 }
 
-export {
-  listQueue,
-  showDiscrepancy,
-  assign,
-  explain,
-  reopen,
-  signoff,
-  closeStatus,
-} from "./ledger-actions.js";
+export { listQueue, queueChoices, summarizeQueue } from "./ledger-queue.js";
+export { showDiscrepancy } from "./ledger-show.js";
+export { assign, explain, reopen } from "./ledger-actions.js";
+export { signoff, closeStatus } from "./ledger-close.js";

@@ -8,30 +8,41 @@ import {
   closeStatus,
   explain,
   listQueue,
+  queueChoices,
   reopen,
   showDiscrepancy,
   signoff,
+  summarizeQueue,
   type LedgerContext,
-  type QueueItem,
+  type QueueFilters,
   type ReviewState,
   type SignoffResult,
 } from "../reconcile/ledger.js";
 import { REVIEW_STATES } from "../reconcile/ledger.js";
 import { listPendingPlans } from "../reverse/governance/plans.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
-import { allows, csrfMatches, newToken, Sessions, type Users, type WebSession } from "./auth.js";
-import type { Series } from "./charts.js";
-import { page, type Html } from "./html.js";
 import {
-  closePage,
-  discrepancyPage,
-  loginPage,
-  messagePage,
-  plansPage,
-  queuePage,
-  type QueueQuery,
-  type Viewer,
-} from "./views.js";
+  cookie,
+  cookies,
+  HttpProblem,
+  localPath,
+  LOGIN_COOKIE,
+  MONTH,
+  numberParam,
+  readForm,
+  redirect,
+  required,
+  send,
+  SESSION_COOKIE,
+} from "./http.js";
+import { allows, csrfMatches, newToken, Sessions, type Users, type WebSession } from "./auth.js";
+import { page, type Html } from "./html.js";
+import { closePage } from "./close-page.js";
+import { openAmountTrend } from "./trend.js";
+import { discrepancyPage } from "./discrepancy-page.js";
+import { plansPage } from "./plans-page.js";
+import { queuePage } from "./queue-page.js";
+import { loginPage, messagePage, type QueueQuery, type Viewer } from "./views.js";
 
 /**
  * `trueup serve`: the finance page over the ledger (reconcile/ledger.ts) and the correction
@@ -48,6 +59,8 @@ export interface ServeOptions {
   /** Runs a pending correction plan as `trueup sync --approve ID` does; returns what to tell the approver. */
   approvePlan(planId: string, actor: string): Promise<string>;
   asOf?: string;
+  /** Queue rows per page (default 500). */
+  pageSize?: number;
   host?: string;
   port?: number;
 }
@@ -58,106 +71,12 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-const SESSION_COOKIE = "trueup_session";
-const LOGIN_COOKIE = "trueup_login";
-const MAX_BODY = 64 * 1024;
-
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function cookies(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (req.headers.cookie ?? "").split(";")) {
-    const i = part.indexOf("=");
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
-function cookie(name: string, value: string, maxAgeSeconds?: number): string {
-  return [
-    `${name}=${encodeURIComponent(value)}`,
-    "Path=/",
-    "HttpOnly",
-    "SameSite=Strict",
-    ...(maxAgeSeconds !== undefined ? [`Max-Age=${maxAgeSeconds}`] : []),
-  ].join("; ");
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = req.headers["content-type"] ?? "";
-  if (!type.startsWith("application/x-www-form-urlencoded"))
-    throw new HttpProblem(
-      415,
-      "Unsupported form",
-      "post the page's form (application/x-www-form-urlencoded)",
-    );
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY)
-      throw new HttpProblem(413, "Form too large", `a form may hold at most ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string | string[]> = {},
-): void {
-  res.writeHead(status, {
-    "content-type": "text/html; charset=utf-8",
-    // No script runs on these pages; forms post only here; nothing frames them.
-    "content-security-policy":
-      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "cache-control": "no-store",
-    ...headers,
-  });
-  res.end(body);
-}
-
-function redirect(res: ServerResponse, to: string, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(303, { location: to, "cache-control": "no-store", ...headers });
-  res.end();
-}
-
-/** Only a path on this server: a `next` pointing elsewhere would make the login an open redirect. */
-function localPath(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}
-
-function numberParam(v: string | null): number | undefined {
-  if (v === null || v.trim() === "") return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-function required(form: URLSearchParams, name: string, what: string): string {
-  const v = form.get(name)?.trim();
-  if (!v) throw new HttpProblem(400, "Missing field", `${what} is required`);
-  return v;
-}
-
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const sessions = new Sessions(options.config.serve.sessionHours * 3600_000);
   const log = options.log.child({ component: "serve" });
   const ledger: LedgerContext = { warehouse: options.warehouse, config: options.config, asOf: options.asOf };
   const reportingCurrency = options.config.fx.reportingCurrency;
+  const pageSize = options.pageSize ?? 500;
   /** What the last action did, shown once on the page it redirects to. */
   const flashes = new Map<string, { kind: "error" | "info"; text: string }>();
 
@@ -192,27 +111,6 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       );
   }
 
-  async function trend(): Promise<Series[]> {
-    // recon.history: one row a day per category, entity and currency, written by each reconciliation.
-    const rows = await options.warehouse.query<{
-      day: Date | string;
-      category: string;
-      amount: string | number;
-    }>(
-      `SELECT "day", "category", SUM("amount_reporting") AS "amount" FROM "recon"."history"
-        GROUP BY "day", "category" ORDER BY "day", "category"`,
-    );
-    const by = new Map<string, Series>();
-    for (const r of rows) {
-      const day = typeof r.day === "string" ? r.day.slice(0, 10) : r.day.toISOString().slice(0, 10);
-      const s = by.get(r.category) ?? { name: r.category, points: [] };
-      s.points.push({ x: day, y: Number(r.amount) });
-      by.set(r.category, s);
-    }
-    // The largest categories by their latest amount; more lines than colours would not read.
-    return [...by.values()].sort((a, b) => (b.points.at(-1)?.y ?? 0) - (a.points.at(-1)?.y ?? 0)).slice(0, 8);
-  }
-
   async function queue(res: ServerResponse, s: WebSession, url: URL): Promise<void> {
     const q = url.searchParams;
     const state = q.get("state") || undefined;
@@ -223,32 +121,26 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       state: state && (REVIEW_STATES as readonly string[]).includes(state) ? state : undefined,
       minAge: numberParam(q.get("minAge")),
       minAmount: numberParam(q.get("minAmount")),
+      page: Math.max(1, Math.trunc(numberParam(q.get("page")) ?? 1)),
     };
-    const [result, allOrNone, series] = await Promise.all([
-      listQueue(ledger, {
-        category: query.category,
-        assignee: query.assignee,
-        state: query.state as ReviewState | undefined,
-        limit: 100_000,
-      }),
-      // The filters' choices come from every open item; unfiltered, that is the same list.
-      query.category || query.assignee || query.state ? listQueue(ledger, { limit: 100_000 }) : undefined,
-      trend(),
+    // Every filter goes to the warehouse: one page of rows comes back, and the totals beside it.
+    const filters: QueueFilters = {
+      category: query.category,
+      ownerTeam: query.team,
+      assignee: query.assignee,
+      state: query.state as ReviewState | undefined,
+      minAgeDays: query.minAge,
+      minAmount: query.minAmount,
+    };
+    const [result, summary, choices, series] = await Promise.all([
+      listQueue(ledger, { ...filters, limit: pageSize, offset: (query.page! - 1) * pageSize }),
+      summarizeQueue(ledger, filters),
+      queueChoices(ledger),
+      openAmountTrend(options.warehouse),
     ]);
-    const all = allOrNone ?? result;
-    const items = result.items.filter(
-      (i: QueueItem) =>
-        (!query.team || i.ownerTeam === query.team) &&
-        (query.minAge === undefined || i.ageDays >= query.minAge) &&
-        (query.minAmount === undefined || (i.amountReporting ?? 0) >= query.minAmount),
-    );
     const categories = [
-      ...new Set([
-        ...all.items.map((i) => i.category),
-        ...Object.keys(options.config.reconciliation.ownerTeams),
-      ]),
+      ...new Set([...choices.categories, ...Object.keys(options.config.reconciliation.ownerTeams)]),
     ].sort();
-    const teams = [...new Set(all.items.map((i) => i.ownerTeam))].sort();
     render(
       res,
       s,
@@ -257,9 +149,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         viewer: viewer(s),
         query,
         result,
-        items,
+        summary,
+        pageSize,
         categories,
-        teams,
+        teams: choices.teams,
         trend: series,
         reportingCurrency,
       }),
