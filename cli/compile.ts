@@ -4,13 +4,13 @@ import path from "node:path";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { compileNodes } from "../orchestration/compile-nodes.js";
 import type { Dialect } from "../warehouse/interfaces.js";
-import { postgresOnlyConstructs } from "../warehouse/snowflake/lint.js";
+import { orchestrationStatements } from "../warehouse/statements/orchestration.js";
 import type { CommandContext } from "./context.js";
 
 /**
  * `trueup compile --dialect postgres|snowflake [--out DIR]`: the SQL of every node, without a
  * warehouse. With --out, one file per node (DIR is emptied first); without, printed. Exit 1 when
- * Snowflake output contains a Postgres-only construct.
+ * the output contains a construct the dialect would refuse (Postgres-only SQL in Snowflake's).
  */
 export async function compileCommand(
   ctx: CommandContext,
@@ -21,10 +21,8 @@ export async function compileCommand(
   const { models } = await loadProject(config, projectRoot(ctx.loaded, cwd));
   const asOf = opts.asOf ?? defaultAsOf();
   const nodes = compileNodes(config, opts.dialect, asOf, models);
-  const problems =
-    opts.dialect === "snowflake"
-      ? nodes.flatMap((n) => postgresOnlyConstructs(n.sql).map((p) => `${n.node}: ${p}`))
-      : [];
+  const { foreignConstructs } = orchestrationStatements(opts.dialect);
+  const problems = nodes.flatMap((n) => foreignConstructs(n.sql).map((p) => `${n.node}: ${p}`));
   if (opts.out) {
     const dir = path.resolve(cwd, opts.out);
     rmSync(dir, { recursive: true, force: true });
@@ -39,6 +37,6 @@ export async function compileCommand(
   } else {
     for (const n of nodes) ctx.print(`-- ===== ${n.node}\n${n.sql}\n`);
   }
-  for (const p of problems) ctx.log.error(`postgres-only construct in snowflake output: ${p}`);
+  for (const p of problems) ctx.log.error(`construct ${opts.dialect} would refuse in its output: ${p}`);
   return problems.length ? 1 : 0;
 }

@@ -11,7 +11,7 @@ import { ruleFamilies } from "../reconcile/user-rules.js";
 import { planSql } from "../reverse/plan.js";
 import { quoteIdentifier } from "../warehouse/identifiers.js";
 import type { ColumnSpec, Dialect } from "../warehouse/interfaces.js";
-import * as sf from "../warehouse/snowflake/sql.js";
+import { orchestrationStatements } from "../warehouse/statements/orchestration.js";
 
 export interface CompiledNode {
   /** DAG node id (`load.stripe.invoices`, `model.canonical.invoice`, `recon.invoices`, `sync.NAME`). */
@@ -68,60 +68,16 @@ function loadSql(d: StreamDescriptor, dialect: Dialect): string {
     declared.push({ name: d.versionColumn, type: "timestamptz" });
   const stagingCols = [...declared, ...STAGING_META];
   const header = `-- ${d.source}.${d.stream}: raw append, staging merge (one row per ${d.primaryKey.join(", ")}${d.versionColumn ? `, latest ${d.versionColumn} wins` : ""}), cursor — one transaction per batch`;
-  if (dialect === "snowflake") {
-    const load: sf.BatchLoad = {
-      raw,
-      staging,
-      source: d.source,
-      columns: stagingCols,
-      primaryKey: d.primaryKey,
-      versionColumn: d.versionColumn,
-    };
-    // In the order load-stream sends them: DDL and PUT before the first write (either would
-    // commit an open transaction), then COPY, raw, merge and cursor in one transaction, then the
-    // staged files removed (kept until then for VALIDATE).
-    return [
-      header,
-      sf.createTable(raw, RAW_COLUMNS),
-      sf.createTable(staging, stagingCols, d.primaryKey),
-      sf.createLandingTable(load),
-      sf.putFiles(`<batch dir>/batch-*.csv.gz`, staging),
-      "BEGIN",
-      sf.copyIntoLanding(load),
-      sf.validateLastCopy(sf.landingTable(staging)),
-      sf.castFailures(load),
-      sf.insertRaw(load, RAW_COLUMNS),
-      sf.mergeIntoStaging(load),
-      sf.SAVE_CURSOR,
-      "COMMIT",
-      sf.removeStaged(staging, "<batch prefix>"),
-    ]
-      .filter((s) => s !== undefined)
-      .map((s) => `${s};`)
-      .join("\n\n");
-  }
-  const q = quoteIdentifier;
-  const cols = stagingCols.map((c) => q(c.name));
-  const pk = d.primaryKey.map(q).join(", ");
-  const v = d.versionColumn ? q(d.versionColumn) : undefined;
-  return [
-    header,
-    "BEGIN",
-    `COPY ${q("raw")}.${q(raw.name)} (${RAW_COLUMNS.map((c) => q(c.name)).join(", ")}) FROM STDIN`,
-    `CREATE TEMP TABLE "_trueup_batch" (LIKE ${q("staging")}.${q(staging.name)} INCLUDING DEFAULTS, _trueup_seq bigserial) ON COMMIT DROP`,
-    `COPY "_trueup_batch" (${cols.join(", ")}) FROM STDIN`,
-    `INSERT INTO ${q("staging")}.${q(staging.name)} AS t (${cols.join(", ")})
-SELECT DISTINCT ON (${pk}) ${cols.join(", ")} FROM "_trueup_batch" ORDER BY ${pk}, ${v ? `${v} DESC NULLS LAST, ` : ""}_trueup_seq DESC
-ON CONFLICT (${pk}) DO UPDATE SET ${cols
-      .filter((c) => !d.primaryKey.map(q).includes(c))
-      .map((c) => `${c} = EXCLUDED.${c}`)
-      .join(", ")}${v ? `\nWHERE t.${v} IS NULL OR EXCLUDED.${v} IS NULL OR EXCLUDED.${v} >= t.${v}` : ""}`,
-    `INSERT INTO trueup.extract_state (source, stream, cursor, updated_at, run_id) VALUES ($1, $2, $3, now(), $4)
-ON CONFLICT (source, stream) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now(), run_id = EXCLUDED.run_id`,
-    "COMMIT",
-  ]
-    .map((s) => `${s};`)
-    .join("\n\n");
+  const statements = orchestrationStatements(dialect).loadBatchScript({
+    raw,
+    staging,
+    source: d.source,
+    rawColumns: RAW_COLUMNS,
+    columns: stagingCols,
+    primaryKey: d.primaryKey,
+    versionColumn: d.versionColumn,
+  });
+  return [header, ...statements].map((s) => `${s};`).join("\n\n");
 }
 
 /** A model's materialization around its SELECT. */
@@ -130,8 +86,7 @@ function modelSql(def: ModelDefinition, select: string, dialect: Dialect): strin
   const rel = `${quoteIdentifier(r.schema)}.${quoteIdentifier(r.name)}`;
   const header = `-- ${r.schema}.${r.name} (${def.materialized})${def.description ? `: ${def.description}` : ""}`;
   if (def.materialized === "view") return `${header}\nCREATE OR REPLACE VIEW ${rel} AS\n${select.trim()};`;
-  if (dialect === "snowflake") return `${header}\nCREATE OR REPLACE TABLE ${rel} AS\n${select.trim()};`;
-  return `${header}\nCREATE TABLE ${quoteIdentifier(r.schema)}.${quoteIdentifier(`${r.name}__trueup_new`)} AS\n${select.trim()};`;
+  return `${header}\n${orchestrationStatements(dialect).createModelTable(r, select.trim())};`;
 }
 
 /**
@@ -160,11 +115,11 @@ export function compileNodes(
   }
   const ctx = ruleContextFor(dialect, config, asOf);
   for (const f of ruleFamilies()) {
-    const detail = `${quoteIdentifier("recon")}.${quoteIdentifier(`${f.name}_detail`)}`;
+    const detail = { schema: "recon", name: `${f.name}_detail` };
     out.push({
       node: `recon.${f.name}`,
       kind: "rule",
-      sql: `-- recon.${f.name}: ${f.description}\nCREATE ${dialect === "snowflake" ? "OR REPLACE TABLE" : "TABLE"} ${detail} AS\n${compileFamily(f, ctx).trim()};`,
+      sql: `-- recon.${f.name}: ${f.description}\n${orchestrationStatements(dialect).createRuleDetail(detail, compileFamily(f, ctx).trim())};`,
     });
   }
   for (const s of config.syncs)
