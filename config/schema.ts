@@ -104,7 +104,16 @@ const builtinSources = z.strictObject({
 type BuiltinSourcesInput = z.input<typeof builtinSources>;
 /** Any other name is a REST source declared in config (`restSources(config)` lists them, typed). */
 const sources = (
-  builtinSources.catchall(restSourceSchema) as unknown as z.ZodType<
+  builtinSources.catchall(restSourceSchema).superRefine((s, ctx) => {
+    for (const name of Object.keys(s))
+      if (!/^[a-z][a-z0-9_]*$/.test(name))
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          input: name,
+          message: "a source name in lower_snake_case",
+        });
+  }) as unknown as z.ZodType<
     z.output<typeof builtinSources> & { [name: string]: unknown },
     BuiltinSourcesInput & { [name: string]: RestSourceInput | BuiltinSourcesInput[keyof BuiltinSourcesInput] }
   >

@@ -1,6 +1,6 @@
 import type { Config, SourceSystem } from "../config/schema.js";
 import type { Source } from "../extract/interfaces.js";
-import { SOURCES } from "../extract/registry.js";
+import { sourcesFor } from "../extract/registry.js";
 import { modelId } from "../models/compile.js";
 import type { ModelDefinition } from "../models/interfaces.js";
 import { modelDag } from "../models/project.js";
@@ -43,7 +43,7 @@ export function pipelineDag(
   },
 ): Dag<PipelineNode> {
   const nodes: PipelineNode[] = [];
-  const sources = options.sources ?? SOURCES;
+  const sources = options.sources ?? sourcesFor(config);
   for (const [name, source] of Object.entries(sources) as [SourceSystem, Source][]) {
     // A source offers streams only when config (or, for reference data, the environment) enables it.
     for (const stream of source.declaredStreams(config)) {

@@ -121,7 +121,8 @@ export async function* readResource(
     rd.lookbackSeconds,
   );
   for await (const page of pages(rd, pass.resumeAt ?? firstRequest(rd, pass.start))) {
-    yield { ...landing(rd, page, pass), cursor: pass.position(page.next) as Cursor };
+    const landed = landing(rd, page, pass);
+    yield { ...landed, cursor: pass.position(page.next) as Cursor };
   }
 }
 
@@ -153,12 +154,11 @@ export async function* readChild(
       if (parents[pk]?.done === passId) continue;
       const pass = new IncrementalPass(rd.resource.incremental, parents[pk], rd.lookbackSeconds);
       for await (const page of pages(rd, pass.resumeAt ?? firstRequest(rd, pass.start, parent))) {
+        // The page's records first: they move the pass's largest value.
+        const landed = landing(rd, page, pass, parent);
         const position = pass.position(page.next);
         parents[pk] = page.next ? position : { ...position, done: passId };
-        yield {
-          ...landing(rd, page, pass, parent),
-          cursor: { pass: passId, parents: { ...parents } } satisfies ChildState,
-        };
+        yield { ...landed, cursor: { pass: passId, parents: { ...parents } } satisfies ChildState };
       }
     }
   }

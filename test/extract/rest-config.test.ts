@@ -3,7 +3,9 @@ import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { runExtract } from "../../extract/run-extract.js";
 import { readCursor } from "../../load/state.js";
-import { makeItems, PAGE, startRestApi, STYLES, type RestApi, type Style } from "../helpers/rest-api.js";
+import { pipelineDag } from "../../orchestration/pipeline.js";
+import { makeItems, PAGE, startRestApi, STYLES, type RestApi } from "../helpers/rest-api.js";
+import { restConfig } from "../helpers/rest-styles.js";
 import { silentLog } from "../helpers/sandbox-world.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
@@ -12,84 +14,6 @@ import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
  * one source per paginator style, each record landing exactly once in raw and staging, a second
  * run asking only for what is newer, a fatal error mid-stream followed by a resume.
  */
-
-const START = "2025-01-01T00:00:00.000Z";
-const incremental = { cursorPath: "updated_at", param: "since", initialValue: START };
-
-/** The `items` resource of a source in the given style. */
-export function itemsResource(style: Style): Record<string, unknown> {
-  switch (style) {
-    case "json_link":
-      return {
-        path: "/json_link/items",
-        records: "data",
-        paginator: { type: "json_link", nextPath: "links.next" },
-        incremental,
-      };
-    case "header_link":
-      return { path: "/header_link/items", paginator: { type: "header_link" }, incremental };
-    case "cursor_body":
-      return {
-        path: "/cursor_body/items",
-        records: "items",
-        paginator: { type: "cursor", cursorPath: "meta.next_cursor", param: "cursor" },
-        incremental,
-      };
-    case "cursor_header":
-      return {
-        path: "/cursor_header/items",
-        paginator: { type: "cursor", cursorHeader: "X-Next-Cursor", param: "cursor" },
-        incremental,
-      };
-    case "offset":
-      return {
-        path: "/offset/items",
-        records: "results",
-        paginator: { type: "offset", limit: 10, totalPath: "total" },
-        incremental,
-      };
-    case "page_number":
-      return {
-        path: "/page_number/items",
-        records: "data",
-        paginator: {
-          type: "page_number",
-          pageSize: 10,
-          pageSizeParam: "per_page",
-          totalPagesPath: "total_pages",
-        },
-        incremental,
-      };
-    case "post_cursor":
-      // A search endpoint: the filter and the paging cursor both go in the POST body.
-      return {
-        path: "/post_cursor/search",
-        method: "POST",
-        body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
-        records: "results",
-        paginator: { type: "cursor", cursorPath: "paging.next.after", param: "after", location: "body" },
-        incremental: { cursorPath: "updated_at", initialValue: START },
-      };
-  }
-}
-
-export function restConfig(api: RestApi, styles: readonly Style[]): Config {
-  process.env.REST_TEST_TOKEN = api.token;
-  return parseConfig({
-    sources: Object.fromEntries(
-      styles.map((style) => [
-        `api_${style}`,
-        {
-          type: "rest",
-          baseUrl: api.url,
-          auth: { type: "bearer", tokenEnv: "REST_TEST_TOKEN" },
-          maxRetries: 0,
-          resources: { items: itemsResource(style) },
-        },
-      ]),
-    ),
-  });
-}
 
 async function count(t: TestDatabase, table: string, distinct = false): Promise<number> {
   const [r] = await t.warehouse.query<{ n: string }>(
@@ -187,6 +111,25 @@ describe("REST sources declared in config, one per paginator style", () => {
   });
 });
 
+describe("REST sources in the DAG", () => {
+  it("each resource is an extract node of the run's DAG", () => {
+    const config = parseConfig({
+      sources: {
+        billing: {
+          type: "rest",
+          baseUrl: "https://x",
+          resources: { a: { path: "/a" }, b: { path: "/b", parent: "a" } },
+        },
+        off: { type: "rest", enabled: false, baseUrl: "https://x", resources: { c: { path: "/c" } } },
+      },
+    });
+    const ids = [...pipelineDag(config, []).nodes.values()]
+      .filter((n) => n.kind === "extract")
+      .map((n) => n.id);
+    expect(ids.filter((id) => !id.startsWith("reference."))).toEqual(["billing.a", "billing.b"]);
+  });
+});
+
 describe("REST source config errors name the key", () => {
   const bad = (source: Record<string, unknown>) => {
     try {
@@ -226,6 +169,11 @@ describe("REST source config errors name the key", () => {
     expect(() => parseConfig({ sources: { billing: { baseUrl: "https://x", resources: {} } } })).toThrow(
       /sources\.billing\.type: .*must say type: "rest"/,
     );
+    expect(() =>
+      parseConfig({
+        sources: { "Billing-API": { type: "rest", baseUrl: "https://x", resources: { items } } },
+      }),
+    ).toThrow(/sources\.Billing-API: got "Billing-API" \(string\), a source name in lower_snake_case/);
     expect(() => parseConfig({ sources: { billing: { type: "rest", resources: { items } } } })).toThrow(
       /sources\.billing\.baseUrl: got nothing, give baseUrl or baseUrlEnv/,
     );

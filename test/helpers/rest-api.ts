@@ -40,8 +40,10 @@ export interface RestApi {
   /** OAuth2: the access tokens handed out; revoking makes every one answer 401. */
   issued: string[];
   revokeTokens(): void;
-  /** The next request for page `page` of a style answers `status` (once). */
-  failAt(page: number, status?: number): void;
+  /** The next request for page `page` (of `path`, if given) answers `status` (once). */
+  failAt(page: number, status?: number, path?: string): void;
+  /** Called after each page is served. */
+  afterPage?: (path: string, page: number) => void;
   /** The next request for page `page` is never answered; `onHeld` hears of it. */
   holdAt(page: number, onHeld: () => void): void;
   close(): Promise<void>;
@@ -75,22 +77,22 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 export async function startRestApi(
-  options: { auth: "bearer" | "oauth2" } = { auth: "bearer" },
+  options: { auth: "bearer" | "oauth2" | "api_key_query" } = { auth: "bearer" },
 ): Promise<RestApi> {
-  let fail: { page: number; status: number } | undefined;
+  let fail: { page: number; status: number; path?: string } | undefined;
   let hold: { page: number; onHeld: () => void } | undefined;
   let revoked = new Set<string>();
-  const api = {
+  const api: Omit<RestApi, "revokeTokens" | "failAt" | "holdAt" | "close"> = {
     url: "",
     items: makeItems(40),
     invoices: new Map<string, Rec[]>(),
-    log: [] as Served[],
+    log: [],
     token: "rest-test-token-5f2a9c",
-    issued: [] as string[],
+    issued: [],
   };
   const held: ServerResponse[] = [];
 
-  const page = (res: ServerResponse, p: number, send: () => void) => {
+  const page = (res: ServerResponse, p: number, send: () => void, path = "") => {
     if (hold?.page === p) {
       const h = hold;
       hold = undefined;
@@ -98,7 +100,7 @@ export async function startRestApi(
       h.onHeld();
       return false;
     }
-    if (fail?.page === p) {
+    if (fail?.page === p && (fail.path === undefined || fail.path === path)) {
       const status = fail.status;
       fail = undefined;
       res.writeHead(status, { "content-type": "application/json" });
@@ -106,6 +108,7 @@ export async function startRestApi(
       return false;
     }
     send();
+    api.afterPage?.(path, p);
     return true;
   };
   const json = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) => {
@@ -139,7 +142,9 @@ export async function startRestApi(
       const ok =
         options.auth === "bearer"
           ? auth === `Bearer ${api.token}`
-          : api.issued.some((t) => auth === `Bearer ${t}` && !revoked.has(t));
+          : options.auth === "api_key_query"
+            ? q.api_key === api.token
+            : api.issued.some((t) => auth === `Bearer ${t}` && !revoked.has(t));
       if (!ok) {
         entry.status = 401;
         res.writeHead(401, { "content-type": "application/json" });
@@ -218,7 +223,9 @@ export async function startRestApi(
       if (m && api.invoices.has(m[1]!)) {
         const list = sorted(api.invoices.get(m[1]!)!, q.since);
         const start = Number(q.offset ?? 0);
-        return json(res, { results: list.slice(start, start + 3), total: list.length });
+        const send = () => json(res, { results: list.slice(start, start + 3), total: list.length });
+        page(res, start / 3 + 1, send, u.pathname);
+        return;
       }
       entry.status = 404;
       res.writeHead(404).end();
@@ -228,7 +235,7 @@ export async function startRestApi(
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(api, {
     revokeTokens: () => (revoked = new Set(api.issued)),
-    failAt: (p: number, status = 400) => (fail = { page: p, status }),
+    failAt: (p: number, status = 400, path?: string) => (fail = { page: p, status, path }),
     holdAt: (p: number, onHeld: () => void) => (hold = { page: p, onHeld }),
     close: async () => {
       for (const r of held) r.destroy();
