@@ -90,24 +90,28 @@ describe("REST sources declared in config, one per paginator style", () => {
   });
 
   it("a fatal error mid-stream keeps the pages before it; the next run resumes at the failed page", async () => {
-    const source = "api_json_link";
-    const t0 = await count(t, `raw.${source}__items`);
+    // 31 records to read for each source: the one at its saved value (not landed again) and 30 new.
     api.items.push(...makeItems(30, 200));
-    api.failAt(3, 403);
-    const [failed] = await extract("crash", [source]);
-    expect(failed!.status).toBe("failed");
-    expect(failed!.error).toMatch(/403/);
-    // Two pages committed; the first begins with the record at the saved value, not landed again.
-    expect(failed!.rows).toBe(2 * PAGE - 1);
-    const cursor = (await readCursor(t.warehouse, source, "items")) as { pass?: { next: { path: string } } };
-    expect(cursor.pass?.next.path).toMatch(/after=14$/);
-    const before = api.log.length;
-    const [resumed] = await extract("resume", [source]);
-    expect(resumed!.status).toBe("succeeded");
-    // The resumed run starts at the page that failed, not at the first.
-    expect(api.log[before]!.query.after).toBe("14");
-    expect(await count(t, `raw.${source}__items`)).toBe(t0 + 30);
-    expect(await count(t, `staging.${source}__items`)).toBe(75);
+    for (const style of STYLES) {
+      const source = `api_${style}`;
+      const per = style === "offset" || style === "page_number" || style === "post_cursor" ? 10 : PAGE;
+      const pages = Math.ceil(31 / per);
+      const t0 = await count(t, `raw.${source}__items`);
+      api.failAt(2, 403);
+      const [failed] = await extract(`crash-${style}`, [source]);
+      expect([style, failed!.status, failed!.rows]).toEqual([style, "failed", per - 1]);
+      expect(failed!.error).toMatch(/403/);
+      const cursor = (await readCursor(t.warehouse, source, "items")) as { pass?: { next: unknown } };
+      expect(cursor.pass?.next).toBeDefined();
+      const before = api.log.length;
+      const [resumed] = await extract(`resume-${style}`, [source]);
+      expect([style, resumed!.status, resumed!.rows]).toEqual([style, "succeeded", 31 - per]);
+      // The resumed run starts at the page that failed, not at the first.
+      expect([style, api.log.length - before]).toEqual([style, pages - 1]);
+      expect([style, await count(t, `raw.${source}__items`)]).toEqual([style, t0 + 30]);
+      expect([style, await count(t, `raw.${source}__items`, true)]).toEqual([style, 75]);
+      expect([style, await count(t, `staging.${source}__items`)]).toEqual([style, 75]);
+    }
   });
 });
 
