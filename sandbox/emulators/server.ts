@@ -203,6 +203,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     let counter = 0;
     // The last page served per list, for the hostile "page served twice".
     const lastPages = new Map<string, SandboxResponse>();
+    // A replay that met a read with no page before it (the first page of a list) is owed to the
+    // next read that has one, so the profile's replays happen whatever order the reads come in.
+    let replayOwed = false;
     servers[i]!.on("request", (req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         const url = new URL(req.url ?? "/", urls[system]);
@@ -239,9 +242,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         let out: SandboxResponse;
         const key = listKey(entry.method, url.pathname, entry.query, raw);
         const previous = key ? lastPages.get(key) : undefined;
-        if (fault.kind === "replay" && previous) {
+        if (fault.kind === "replay" && !previous) replayOwed = true;
+        if ((fault.kind === "replay" || (fault.kind === "none" && replayOwed)) && previous) {
           out = previous;
           entry.replayed = true;
+          replayOwed = false;
         } else if (fault.kind === "throttle") out = module.faults.throttled(fault.retryAfterSeconds);
         else if (fault.kind === "error") out = module.faults.serverError();
         else {
