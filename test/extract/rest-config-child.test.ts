@@ -231,3 +231,48 @@ describe("defineSource", () => {
     }
   });
 });
+
+describe("the engine the built-in sources use", () => {
+  it("retries a 429, and re-reads the lookback window before the saved value", async () => {
+    const api = await startRestApi();
+    try {
+      process.env.REST_ENGINE_TOKEN = api.token;
+      const config = parseConfig({
+        sources: {
+          engine: {
+            type: "rest",
+            baseUrl: api.url,
+            auth: { type: "bearer", tokenEnv: "REST_ENGINE_TOKEN" },
+            maxRetries: 2,
+            lookbackSeconds: 120,
+            paginator: { type: "json_link", nextPath: "links.next" },
+            resources: {
+              items: {
+                path: "/json_link/items",
+                records: "data",
+                incremental: {
+                  cursorPath: "updated_at",
+                  param: "since",
+                  initialValue: "2025-01-01T00:00:00Z",
+                },
+              },
+            },
+          },
+        },
+      });
+      api.failAt(2, 429);
+      const [first] = await extract(config, "engine-1");
+      expect([first!.status, first!.rows, first!.retries]).toEqual(["succeeded", 40, 1]);
+      expect(await count(t, "raw.engine__items")).toBe(40);
+      const before = api.log.length;
+      const [second] = await extract(config, "engine-2");
+      const last = api.items.at(-1)!.updated_at;
+      expect(api.log[before]!.query.since).toBe(new Date(Date.parse(last) - 120_000).toISOString());
+      // it_0036 and it_0037 are in the window; it_0038 and it_0039 sit at the saved value itself.
+      expect(second!.rows).toBe(2);
+      expect(await count(t, "staging.engine__items")).toBe(40);
+    } finally {
+      await api.close();
+    }
+  });
+});
