@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { Logger } from "../core/log.js";
 import { sqlDialect } from "../models/dialects.js";
 import type { WarehouseSession } from "../warehouse/interfaces.js";
+import { documentPeriods } from "./document-dates.js";
 
 /** The events a run writes that change what a signed month held. */
 const CHANGING_EVENTS = ["opened", "reopened", "explanation_reset"] as const;
@@ -22,7 +23,8 @@ export function dueAt(config: Config, category: string, foundAt: string): string
  * resolve, their events) in the same transaction, in statements both dialects run as written
  * (values inlined through the dialect's literals; Snowflake has no RETURNING, so each event is
  * written before the change it records, from the same condition):
- * - new items get their period (the as-of's month) and due date;
+ * - new items get their period (the month of their document's date, else of the as-of; see
+ *   document-dates.ts) and due date;
  * - an explanation holds while left_value, right_value and delta are the ones explained; an
  *   open item whose values moved returns to unreviewed, with an explanation_reset event holding
  *   both the explained and the new values;
@@ -42,9 +44,11 @@ export async function runLedgerLifecycle(
   const due = `CASE d.category ${options.categories
     .map((c) => `WHEN ${d.literal(c)} THEN ${d.timestamp(dueAt(options.config, c, options.asOf))}`)
     .join(" ")} END`;
+  const periods = await documentPeriods(tx, options.categories, periodOf(options.asOf));
   await tx.query(
-    `UPDATE ${t("discrepancy")} d SET period = ${d.literal(periodOf(options.asOf))}, due_at = ${due}
-      WHERE d.period IS NULL AND d.category ${inCategories}`,
+    `UPDATE ${t("discrepancy")} d SET period = x.period, due_at = ${due}
+       FROM (${periods}) x
+      WHERE x.category = d.category AND x.key = d.key`,
   );
 
   const moved = `d.status = 'open' AND d.review_state = 'explained' AND d.category ${inCategories}
