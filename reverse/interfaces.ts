@@ -1,4 +1,6 @@
 import type { SyncConfig } from "../config/schema.js";
+import type { Logger } from "../core/log.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
 
 /** A flat map of destination field paths (`Billing_Status__c`, `organization_fields.arr`) to values. */
 export type FieldValues = Record<string, unknown>;
@@ -86,4 +88,34 @@ export interface SyncPlan {
   withheld: number;
   unchanged: number;
   total: number;
+}
+
+/** What one sync run did, as `trueup sync` reports it and `reverse.sync_runs` records it. */
+export interface SyncRunResult {
+  sync: string;
+  mode: "dry-run" | "apply" | "pending-approval" | "approved";
+  status: "succeeded" | "failed" | "blocked" | "pending";
+  plan: SyncPlan;
+  planId?: string;
+  written: number;
+  verified: number;
+  failed: number;
+  deadLettered: number;
+  /** Records created (upsert/mirror) and deleted (mirror) in the destination. */
+  created: number;
+  deleted: number;
+  skippedAlreadyThere: number;
+  writeCalls: number;
+  message?: string;
+}
+
+export interface RunSyncOptions {
+  warehouse: Warehouse;
+  sync: SyncConfig;
+  destination: Destination;
+  runId: string;
+  log: Logger;
+  dryRun?: boolean;
+  /** Run this stored plan exactly (trueup sync --approve ID). */
+  approvePlanId?: string;
 }
