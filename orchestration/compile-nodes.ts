@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import { SOURCES } from "../extract/registry.js";
 import { fileStreamDescriptor } from "../extract/files/source.js";
+import { restDescriptors } from "../extract/rest/source.js";
 import type { StreamDescriptor } from "../load/interfaces.js";
 import { RAW_COLUMNS, STAGING_META, rawTable, stagingTable } from "../load/tables.js";
 import { compileModel, modelIndex, relationOf, resolveModels } from "../models/compile.js";
@@ -47,6 +48,7 @@ export function declaredDescriptors(config: Config): StreamDescriptor[] {
       }
     }
   }
+  out.push(...restDescriptors(config));
   return out;
 }
 

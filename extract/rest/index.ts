@@ -1,2 +1,2 @@
-export { restSource, restDescriptor, columnOf } from "./source.js";
+export { restSource, restDescriptor, restDescriptors, columnOf } from "./source.js";
 export * from "./define.js";

@@ -42,6 +42,13 @@ export function restDescriptor(source: string, stream: string, r: RestResourceCo
   };
 }
 
+/** Every enabled stream of the config's REST sources, described from config alone (`trueup compile`). */
+export function restDescriptors(config: Config): StreamDescriptor[] {
+  return restSources(config).flatMap(([name, cfg]) =>
+    enabled(cfg).map((stream) => restDescriptor(name, stream, cfg.resources[stream]!)),
+  );
+}
+
 /**
  * A source declared in config (`sources.<name>: { type: "rest", … }`): its resources are streams
  * read by the one REST engine (extract/http) — retries, rate limits, budgets, timeouts and the

@@ -3,6 +3,7 @@ import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { runExtract } from "../../extract/run-extract.js";
 import { readCursor } from "../../load/state.js";
+import { declaredDescriptors } from "../../orchestration/compile-nodes.js";
 import { pipelineDag } from "../../orchestration/pipeline.js";
 import { makeItems, PAGE, startRestApi, STYLES, type RestApi } from "../helpers/rest-api.js";
 import { restConfig } from "../helpers/rest-styles.js";
@@ -116,7 +117,7 @@ describe("REST sources declared in config, one per paginator style", () => {
 });
 
 describe("REST sources in the DAG", () => {
-  it("each resource is an extract node of the run's DAG", () => {
+  it("each resource is an extract node of the run's DAG and a load node of trueup compile", () => {
     const config = parseConfig({
       sources: {
         billing: {
@@ -131,6 +132,33 @@ describe("REST sources in the DAG", () => {
       .filter((n) => n.kind === "extract")
       .map((n) => n.id);
     expect(ids.filter((id) => !id.startsWith("reference."))).toEqual(["billing.a", "billing.b"]);
+    // trueup compile describes them from config alone: key and version column as configured.
+    const rest = declaredDescriptors(config).filter((d) => d.source === "billing");
+    expect(rest.map((d) => [d.stream, d.primaryKey, d.versionColumn])).toEqual([
+      ["a", ["id"], undefined],
+      ["b", ["id"], undefined],
+    ]);
+    const inc = parseConfig({
+      sources: {
+        shop: {
+          type: "rest",
+          baseUrl: "https://x",
+          resources: {
+            lines: {
+              path: "/l",
+              primaryKey: ["order.id", "lineNo"],
+              incremental: { cursorPath: "meta.updatedAt", format: "epoch_ms", initialValue: 0 },
+            },
+          },
+        },
+      },
+    });
+    expect(declaredDescriptors(inc).find((d) => d.source === "shop")).toMatchObject({
+      stream: "lines",
+      primaryKey: ["order__id", "line_no"],
+      versionColumn: "meta__updated_at",
+      columnTypes: { meta__updated_at: "numeric" },
+    });
   });
 });
 
