@@ -10,6 +10,7 @@ import { acquireRunLock, type RunLock, type RunLockHolder } from "../orchestrati
 import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
+import { warehouseAsOrchestrator } from "../warehouse/orchestrator-home.js";
 import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
 
@@ -113,11 +114,12 @@ export async function openOrchestrator(
 ): Promise<{ orchestrator: PostgresWarehouse; warehouse: Warehouse }> {
   const { warehouse } = await session.warehouse();
   const url = process.env.ORCHESTRATOR_DATABASE_URL ?? session.loaded.config.orchestrator.url;
+  const own = warehouseAsOrchestrator(warehouse);
   let orchestrator: PostgresWarehouse;
   if (url) {
     orchestrator = await PostgresWarehouse.connect({ url, applicationName: "trueup-orchestrator" });
-  } else if (warehouse instanceof PostgresWarehouse) {
-    return { orchestrator: warehouse, warehouse };
+  } else if (own) {
+    return { orchestrator: own, warehouse };
   } else {
     const embedded = session.loaded.config.warehouse.embedded;
     const server = await startEmbedded({
@@ -137,12 +139,12 @@ export async function openOrchestrator(
 }
 
 /**
- * Where `trueup.runs` and `node_runs` are written and read: the warehouse when it is Postgres
- * (as always), else (Snowflake) the orchestrator's Postgres.
+ * Where `trueup.runs` and `node_runs` are written and read: the warehouse when it can hold them
+ * (a Postgres, as always), else (Snowflake) the orchestrator's Postgres.
  */
 export async function runHistory(session: Session): Promise<WarehouseSession> {
   const { warehouse } = await session.warehouse();
-  return warehouse.dialect === "postgres" ? warehouse : (await openOrchestrator(session)).orchestrator;
+  return warehouseAsOrchestrator(warehouse) ?? (await openOrchestrator(session)).orchestrator;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Expression, Kysely } from "kysely";
 import { reconcileProject } from "../api/reconcile.js";
 import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
@@ -5,20 +6,8 @@ import { formatTable } from "./table.js";
 export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
   const { families: results } = await reconcileProject(ctx, opts);
   const { warehouse } = await ctx.warehouse();
-  const rows = await warehouse
-    .query<{ category: string; open: string; amount_reporting: string; oldest: string | null }>(
-      warehouse.dialect === "snowflake"
-        ? // Snowflake has no aggregate FILTER; IFF gives the same per-category figures.
-          `SELECT category, COUNT_IF(status = 'open') AS "open",
-            coalesce(sum(IFF(status = 'open', amount_reporting, NULL)), 0) AS amount_reporting,
-            min(IFF(status = 'open', first_seen_at, NULL)) AS oldest
-       FROM "recon"."discrepancy" GROUP BY category ORDER BY category`
-        : `SELECT category, count(*) FILTER (WHERE status = 'open') AS open,
-            coalesce(sum(amount_reporting) FILTER (WHERE status = 'open'), 0) AS amount_reporting,
-            min(first_seen_at) FILTER (WHERE status = 'open') AS oldest
-       FROM recon.discrepancy GROUP BY category ORDER BY category`,
-    )
-    .catch(() => []);
+  // Open discrepancies per category, one statement for every warehouse (CASE in the aggregates).
+  const rows = await categorySummary(warehouse.db).catch(() => []);
   if (ctx.json) {
     ctx.printJson({
       run_id: ctx.runId,
@@ -47,4 +36,33 @@ export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: strin
   );
   ctx.print(`this run: ${t.opened} opened, ${t.reopened} reopened, ${t.resolved} resolved`);
   return 0;
+}
+
+interface CategoryRow {
+  category: string;
+  open: string;
+  amount_reporting: string;
+  oldest: string | null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function categorySummaryQuery(db: Kysely<any>) {
+  return db
+    .selectFrom("recon.discrepancy")
+    .select((eb) => {
+      const ifOpen = (value: Expression<unknown>) => eb.case().when("status", "=", "open").then(value).end();
+      return [
+        "category",
+        eb.fn.count(ifOpen(eb.lit(1))).as("open"),
+        eb.fn.coalesce(eb.fn.sum(ifOpen(eb.ref("amount_reporting"))), eb.lit(0)).as("amount_reporting"),
+        eb.fn.min(ifOpen(eb.ref("first_seen_at"))).as("oldest"),
+      ];
+    })
+    .groupBy("category")
+    .orderBy("category");
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function categorySummary(db: Kysely<any>): Promise<CategoryRow[]> {
+  return (await categorySummaryQuery(db).execute()) as CategoryRow[];
 }
