@@ -78,7 +78,7 @@ async function insertIntents(db: WarehouseSession, sync: string, rows: Intent[])
         r.destinationId,
         r.absentBefore,
       );
-      // sent_at from a flag, so one statement text serves every warehouse.
+      // sent_at from a flag, so one statement text serves both dialects.
       return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, CASE WHEN $${n + 6} THEN CURRENT_TIMESTAMP END, $${n + 7}, $${n + 8})`;
     });
     await db.query(
@@ -216,4 +216,21 @@ export async function rewriteIntents(tx: WarehouseSession, sync: string, rows: I
     rows.map((r) => r.recordId),
   );
   await insertIntents(tx, sync, rows);
+}
+
+/**
+ * The pseudo-field of an intent that records a delete sent for a record the sync created (mirror):
+ * a run killed after the delete landed leaves the intent behind, and the next run, finding the
+ * record gone, audits the deletion it made instead of taking the record for one never created.
+ */
+const DELETE_MARK = "*";
+
+/** The intent once `runId` is about to send its record's delete. */
+export function withDeleteSent(intent: Intent, runId: string): Intent {
+  return { ...intent, fields: { ...intent.fields, [DELETE_MARK]: { value: null, sentBy: runId } } };
+}
+
+/** The run that sent this intent's delete, if one did. */
+export function deleteSentBy(intent: Intent): string | undefined {
+  return intent.fields[DELETE_MARK]?.sentBy ?? undefined;
 }

@@ -1,5 +1,13 @@
 import { errorMessage } from "../core/errors.js";
-import { dropIntents, foundDeliveries, rewriteIntents, withoutSenders, type Intent } from "./intents.js";
+import {
+  deleteSentBy,
+  dropIntents,
+  foundDeliveries,
+  rewriteIntents,
+  withDeleteSent,
+  withoutSenders,
+  type Intent,
+} from "./intents.js";
 import type { FieldValues, RunSyncOptions, SyncPlan, SyncRunResult } from "./interfaces.js";
 import { audit } from "./record.js";
 import { sameValue } from "./verify.js";
@@ -7,8 +15,8 @@ import { sameValue } from "./verify.js";
 /**
  * Mirror: records an earlier run sent as new (none had the key before) whose delivery it never
  * finished, and that have left the model since. The sync created them, but no snapshot says so;
- * those still found by their key are deleted like any record the sync created, the intents of
- * the others (never created) go.
+ * those still found by their key are deleted like any record the sync created. Of the others,
+ * those whose delete a run sent were deleted by it (audited now); the rest were never created.
  */
 export async function strandedCreations(
   options: RunSyncOptions,
@@ -30,9 +38,20 @@ export async function strandedCreations(
       Object.keys(sync.mapping),
     ))
       found.set(k, v);
-  const never = ids.filter((id) => !found.has(id));
-  await dropIntents(wh, sync.name, never);
-  for (const id of never) intents.delete(id);
+  const gone = ids.filter((id) => !found.has(id));
+  // Gone, after an earlier run sent its delete: that run deleted it (it was killed before
+  // recording so); the others were never created.
+  const deletedEarlier = gone.filter((id) => deleteSentBy(intents.get(id)!) !== undefined);
+  await wh.transaction(async (tx) => {
+    await dropIntents(tx, sync.name, gone);
+    for (const id of deletedEarlier)
+      await audit(tx, options.runId, sync, id, "*", { id: intents.get(id)!.destinationId }, null, {
+        status: "deleted",
+        sentRunId: deleteSentBy(intents.get(id)!),
+        idempotencyKey: intents.get(id)!.idempotencyKey,
+      });
+  });
+  for (const id of gone) intents.delete(id);
   // What the earlier run's creation set is audited as delivered before the record goes.
   await wh.transaction(async (tx) => {
     const cleared: Intent[] = [];
@@ -67,8 +86,19 @@ export async function deleteBatch(
   options: RunSyncOptions,
   batch: SyncPlan["deletions"],
   result: SyncRunResult,
+  intents: Map<string, Intent>,
 ): Promise<void> {
   const { warehouse: wh, sync, destination, runId } = options;
+  // Records known only by an intent (created by a run that never finished) say, before the
+  // delete goes, that this run sends it (see strandedCreations).
+  const marked = batch.flatMap((d) => {
+    const i = intents.get(d.recordId);
+    return i ? [withDeleteSent(i, runId)] : [];
+  });
+  if (marked.length) {
+    await wh.transaction((tx) => rewriteIntents(tx, sync.name, marked));
+    for (const m of marked) intents.set(m.recordId, m);
+  }
   let outcomes: { recordId: string; ok: boolean; error?: string; responseId?: string }[];
   try {
     const byId = await destination.remove(

@@ -116,7 +116,7 @@ async function runSyncBody(options: RunSyncOptions, mode: SyncRunResult["mode"])
     await deliverBatch(options, batch, result, intents);
   }
   for (let i = 0; i < plan.deletions.length; i += destination.maxBatch)
-    await deleteBatch(options, plan.deletions.slice(i, i + destination.maxBatch), result);
+    await deleteBatch(options, plan.deletions.slice(i, i + destination.maxBatch), result, intents);
   result.writeCalls = destination.writeCalls - callsBefore;
   result.status = result.failed + result.deadLettered > 0 ? "failed" : "succeeded";
   if (options.approvePlanId) await markApplied(wh, options.approvePlanId, runId);
