@@ -183,7 +183,7 @@ describe("trueup sync killed with SIGKILL at least 20 times, then finished", () 
 
   it(
     "ends as an uninterrupted run would, with one delivered audit row per landed change",
-    { timeout: 600_000 },
+    { timeout: 900_000 },
     async () => {
       const ids = killed.w.sandbox.store
         .list("salesforce", "Account")
