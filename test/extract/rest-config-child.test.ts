@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { runExtract } from "../../extract/run-extract.js";
-import { defineSource } from "../../index.js";
+import { defineConfig, defineSource } from "../../index.js";
 import { readCursor } from "../../load/state.js";
 import { startRestApi, type Rec, type RestApi } from "../helpers/rest-api.js";
 import { silentLog } from "../helpers/sandbox-world.js";
@@ -46,29 +46,31 @@ describe("a child resource, incremental per parent", () => {
     api = await startRestApi();
     for (const [k, c] of ["c1", "c2", "c3", "c4"].entries()) api.invoices.set(c, invoices(k + 1, 5));
     process.env.REST_CHILD_TOKEN = api.token;
-    config = parseConfig({
-      sources: {
-        shop: {
-          type: "rest",
-          baseUrlEnv: "REST_CHILD_BASE_URL",
-          baseUrl: "https://api.example.invalid",
-          auth: { type: "bearer", tokenEnv: "REST_CHILD_TOKEN" },
-          maxRetries: 0,
-          resources: {
-            customers: { path: "/customers", records: "data" },
-            invoices: {
-              parent: "customers",
-              path: "/customers/{parent.id}/invoices",
-              records: "results",
-              paginator: { type: "offset", limit: 3, totalPath: "total" },
-              includeFromParent: ["id"],
-              primaryKey: ["_customers_id", "id"],
-              incremental: { cursorPath: "updated_at", param: "since", initialValue: START },
+    config = parseConfig(
+      defineConfig({
+        sources: {
+          shop: {
+            type: "rest",
+            baseUrlEnv: "REST_CHILD_BASE_URL",
+            baseUrl: "https://api.example.invalid",
+            auth: { type: "bearer", tokenEnv: "REST_CHILD_TOKEN" },
+            maxRetries: 0,
+            resources: {
+              customers: { path: "/customers", records: "data" },
+              invoices: {
+                parent: "customers",
+                path: "/customers/{parent.id}/invoices",
+                records: "results",
+                paginator: { type: "offset", limit: 3, totalPath: "total" },
+                includeFromParent: ["id"],
+                primaryKey: ["_customers_id", "id"],
+                incremental: { cursorPath: "updated_at", param: "since", initialValue: START },
+              },
             },
           },
         },
-      },
-    });
+      }),
+    );
     process.env.REST_CHILD_BASE_URL = api.url;
   });
   afterAll(() => api?.close());
@@ -130,6 +132,23 @@ describe("a child resource, incremental per parent", () => {
 });
 
 describe("auth", () => {
+  it("a variable the config names but the environment lacks is an error naming both", async () => {
+    delete process.env.REST_UNSET_TOKEN;
+    const config = parseConfig({
+      sources: {
+        unset: {
+          type: "rest",
+          baseUrl: "https://api.example.invalid",
+          auth: { type: "bearer", tokenEnv: "REST_UNSET_TOKEN" },
+          resources: { items: { path: "/items" } },
+        },
+      },
+    });
+    await expect(extract(config, "unset")).rejects.toThrow(
+      "environment variable REST_UNSET_TOKEN is not set (named by sources.unset.auth.tokenEnv)",
+    );
+  });
+
   it("OAuth2 client credentials: a 401 mid-stream fetches a new token and the page is read again", async () => {
     const api = await startRestApi({ auth: "oauth2" });
     try {
@@ -196,30 +215,33 @@ describe("defineSource", () => {
     const api = await startRestApi();
     try {
       process.env.REST_DEFINED_TOKEN = api.token;
-      const config = parseConfig({
-        sources: {
-          defined: defineSource({
-            baseUrl: api.url,
-            auth: { type: "bearer", tokenEnv: "REST_DEFINED_TOKEN" },
-            maxRetries: 0,
-            resources: {
-              items: {
-                path: "/offset/items",
-                params: { limit: 10 },
-                paginator: {
-                  type: "custom",
-                  next: (_res, req, records) =>
-                    records.length === 10
-                      ? { ...req, query: { ...req.query, offset: Number(req.query?.offset ?? 0) + 10 } }
-                      : undefined,
+      const config = parseConfig(
+        defineConfig({
+          sources: {
+            defined: defineSource({
+              baseUrl: api.url,
+              auth: { type: "bearer", tokenEnv: "REST_DEFINED_TOKEN" },
+              maxRetries: 0,
+              resources: {
+                items: {
+                  path: "/offset/items",
+                  params: { limit: 10 },
+                  paginator: {
+                    type: "custom",
+                    next: (_res, req, records) =>
+                      records.length === 10
+                        ? { ...req, query: { ...req.query, offset: Number(req.query?.offset ?? 0) + 10 } }
+                        : undefined,
+                  },
+                  selectRecords: (body) => (body as { results: unknown[] }).results,
+                  map: (r) =>
+                    r.id === "it_0000" ? undefined : { ...r, label: String(r.name).toUpperCase() },
                 },
-                selectRecords: (body) => (body as { results: unknown[] }).results,
-                map: (r) => (r.id === "it_0000" ? undefined : { ...r, label: String(r.name).toUpperCase() }),
               },
-            },
-          }),
-        },
-      });
+            }),
+          },
+        }),
+      );
       const [out] = await extract(config, "defined");
       expect([out!.status, out!.rows]).toEqual(["succeeded", 39]);
       const [row] = await t.warehouse.query<{ label: string }>(
