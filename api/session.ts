@@ -7,7 +7,7 @@ import { createLogger, effectiveLogLevel, type Logger } from "../core/log.js";
 import { newRunId } from "../core/run-id.js";
 import { onShutdown } from "../core/shutdown.js";
 import { acquireRunLock, type RunLock, type RunLockHolder } from "../orchestration/run-lock.js";
-import type { Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
+import type { Warehouse } from "../warehouse/interfaces.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
 import { openWarehouse, type OpenedWarehouse } from "../warehouse/open.js";
 import { warehouseAsOrchestrator } from "../warehouse/orchestrator-home.js";
@@ -142,7 +142,7 @@ export async function openOrchestrator(
  * Where `trueup.runs` and `node_runs` are written and read: the warehouse when it can hold them
  * (a Postgres, as always), else (Snowflake) the orchestrator's Postgres.
  */
-export async function runHistory(session: Session): Promise<WarehouseSession> {
+export async function runHistory(session: Session): Promise<PostgresWarehouse> {
   const { warehouse } = await session.warehouse();
   return warehouseAsOrchestrator(warehouse) ?? (await openOrchestrator(session)).orchestrator;
 }
@@ -153,8 +153,6 @@ export async function runHistory(session: Session): Promise<WarehouseSession> {
  */
 export async function lockRun(session: Session, command: string): Promise<RunLock> {
   const db = await runHistory(session);
-  if (!(db instanceof PostgresWarehouse))
-    throw new ConfigError("the run lock needs a Postgres run history: set ORCHESTRATOR_DATABASE_URL");
   const lock = await acquireRunLock(db, {
     runId: session.runId,
     command,
