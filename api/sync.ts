@@ -1,3 +1,4 @@
+import { resolveActor } from "../reconcile/ledger.js";
 import { runSyncs } from "../reverse/run.js";
 import type { SyncRunResult } from "../reverse/sync.js";
 import { lockRun, withSession, type Session, type TrueupOptions } from "./session.js";
@@ -9,6 +10,8 @@ export interface RunSyncOptions {
   dryRun?: boolean;
   /** Pending correction plans (by id) to run exactly as planned. */
   approve?: string[];
+  /** Who approves them: default TRUEUP_USER, else the OS user. */
+  approvedBy?: string;
   /** Retry the dead letters. */
   replay?: boolean;
 }
@@ -39,6 +42,7 @@ export async function runSync(session: Session, opts: RunSyncOptions): Promise<S
     names: opts.names ?? [],
     dryRun: opts.dryRun,
     approve: opts.approve,
+    approvedBy: opts.approve?.length ? resolveActor(opts.approvedBy) : undefined,
     replay: opts.replay,
     runLockHeld: !opts.dryRun,
   });

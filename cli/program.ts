@@ -181,6 +181,7 @@ export function buildProgram(): Command {
     .argument("[names...]", "syncs to run (default: all)")
     .option("--dry-run", "print the plan field by field and write nothing")
     .option("--approve <ids...>", "run pending correction plans exactly as planned")
+    .option("--by <name>", "who approves (default: TRUEUP_USER, else the OS user)")
     .option("--replay", "retry the dead letters")
     .action(async function (this: Command, names: string[]) {
       const opts = this.opts<SyncCommandOptions>();

@@ -49,6 +49,7 @@ export async function serveCommand(ctx: CommandContext, opts: ServeCommandOption
         config: file,
         logger: ctx.log.child({ actor }),
         approve: [planId],
+        approvedBy: actor,
         lockWaitMs: 60_000,
       });
       const r = syncs[0];

@@ -1,4 +1,5 @@
 import { runSync } from "../api/sync.js";
+import { resolveActor } from "../reconcile/ledger.js";
 import type { SyncRunResult } from "../reverse/sync.js";
 import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
@@ -6,6 +7,8 @@ import { formatTable } from "./table.js";
 export interface SyncCommandOptions {
   dryRun?: boolean;
   approve?: string[];
+  /** Who approves (--by); else TRUEUP_USER, else the OS user. */
+  by?: string;
   replay?: boolean;
 }
 
@@ -36,7 +39,7 @@ export async function syncCommand(
   names: string[],
   opts: SyncCommandOptions,
 ): Promise<number> {
-  const { syncs: results } = await runSync(ctx, { names, ...opts });
+  const { syncs: results } = await runSync(ctx, { names, ...opts, approvedBy: opts.by });
   const bad = results.some((r) => r.status === "failed" || r.status === "blocked");
   if (ctx.json) {
     ctx.printJson({ run_id: ctx.runId, syncs: results });
@@ -82,5 +85,7 @@ export async function syncCommand(
     ),
   );
   for (const r of results) if (r.message) ctx.print(`${r.sync}: ${r.message}`);
+  // reverse.plans.approved_by and reverse.plan_events hold the same.
+  for (const id of opts.approve ?? []) ctx.print(`plan ${id} approved by ${resolveActor(opts.by)}`);
   return bad ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../core/log.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { reverseStatements } from "../warehouse/statements/reverse.js";
 import { destinationFactory } from "./destinations/index.js";
+import { recordApproval } from "./governance/plans.js";
 import type { Destination } from "./interfaces.js";
 import { markAbandonedSyncRuns, replayDeadLetters, runSync, type SyncRunResult } from "./sync.js";
 
@@ -19,6 +20,8 @@ export interface RunSyncsOptions {
   dryRun?: boolean;
   /** Pending plan ids to apply (corrections). */
   approve?: string[];
+  /** Who approves them (recorded on the plan and as its event). */
+  approvedBy?: string;
   /** Move dead letters back into the retry queue first. */
   replay?: boolean;
   /**
@@ -64,6 +67,8 @@ export async function runSyncs(options: RunSyncsOptions): Promise<SyncRunResult[
       const sync = known.get(row.sync);
       if (!sync)
         throw new UsageError(`plan ${id} belongs to sync ${row.sync}, which is no longer configured`);
+      await recordApproval(options.warehouse, id, options.approvedBy ?? "unknown", options.runId);
+      options.log.info({ plan_id: id, approved_by: options.approvedBy }, "correction plan approved");
       results.push(
         await runSync({
           warehouse: options.warehouse,

@@ -1,15 +1,45 @@
-import type { PendingPlan } from "../reverse/governance/plans.js";
+import type { ApprovedPlan, PendingPlan } from "../reverse/governance/plans.js";
 import { allows } from "./auth.js";
 import { csrfField, html, type Html } from "./html.js";
 import type { Viewer } from "./views.js";
 
 /** The correction plans waiting for an approver, each shown as it will be written. */
 
-export function plansPage(opts: { viewer: Viewer; plans: PendingPlan[] }): Html {
+/** The plans approved lately: who approved each, when, and whether it was written. */
+function approvedTable(approved: ApprovedPlan[]): Html {
+  if (!approved.length) return html``;
+  return html`<h2>Approved</h2>
+    <table data-testid="approved">
+      <thead>
+        <tr>
+          <th>Plan</th>
+          <th>Sync</th>
+          <th>Approved by</th>
+          <th>Approved at</th>
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${approved.map(
+          (a) =>
+            html`<tr data-plan="${a.planId}">
+              <td>${a.planId}</td>
+              <td>${a.sync}</td>
+              <td data-testid="approved-by">${a.approvedBy}</td>
+              <td>${a.approvedAt}</td>
+              <td>${a.status}${a.appliedAt ? html` <span class="muted">at ${a.appliedAt}</span>` : ""}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
+export function plansPage(opts: { viewer: Viewer; plans: PendingPlan[]; approved: ApprovedPlan[] }): Html {
   const canApprove = allows(opts.viewer.role, "approver");
   if (opts.plans.length === 0)
     return html`<h1>Correction plans</h1>
-      <p class="muted">No correction plan is waiting for approval.</p>`;
+      <p class="muted">No correction plan is waiting for approval.</p>
+      ${approvedTable(opts.approved)}`;
   return html`<h1>Correction plans</h1>
     <p class="muted">
       Corrections to other systems' data wait here; approving runs exactly the plan shown, not a recomputed
@@ -66,5 +96,6 @@ export function plansPage(opts: { viewer: Viewer; plans: PendingPlan[] }): Html 
               : html`<p class="muted">Only an approver can approve a plan.</p>`
           }
         </section>`,
-    )}`;
+    )}
+    ${approvedTable(opts.approved)}`;
 }

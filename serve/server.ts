@@ -19,7 +19,7 @@ import {
   type SignoffResult,
 } from "../reconcile/ledger.js";
 import { REVIEW_STATES } from "../reconcile/ledger.js";
-import { listPendingPlans } from "../reverse/governance/plans.js";
+import { listApprovedPlans, listPendingPlans } from "../reverse/governance/plans.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import {
   cookie,
@@ -343,7 +343,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
           res,
           s,
           "Correction plans",
-          plansPage({ viewer: viewer(s), plans: await listPendingPlans(options.warehouse) }),
+          plansPage({
+            viewer: viewer(s),
+            plans: await listPendingPlans(options.warehouse),
+            approved: await listApprovedPlans(options.warehouse),
+          }),
         );
       case "/close": {
         const p = url.searchParams.get("period");

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sqlDialect } from "../../models/dialects.js";
 import type { WarehouseSession } from "../../warehouse/interfaces.js";
 import { fromJsonRead, reverseStatements } from "../../warehouse/statements/reverse.js";
 import type { SyncPlan } from "../interfaces.js";
@@ -46,6 +47,57 @@ export async function loadPendingPlan(db: WarehouseSession, id: string): Promise
 
 export async function markApplied(db: WarehouseSession, id: string, runId: string): Promise<void> {
   await reverseStatements(db).markPlanApplied(db, id, runId);
+}
+
+/**
+ * Records who approved a pending plan and when (reverse.plans.approved_by, approved_at) and an
+ * `approved` event in reverse.plan_events under the run that applies it, before it is written:
+ * an approval whose writes then fail is still known to have been given.
+ */
+export async function recordApproval(
+  db: WarehouseSession,
+  id: string,
+  actor: string,
+  runId: string,
+): Promise<void> {
+  // Quoted lower-case names and a timestamp literal read the same on Postgres and Snowflake.
+  const at = sqlDialect(db.dialect).timestamp(new Date().toISOString());
+  await db.query(
+    `UPDATE "reverse"."plans" SET "approved_by" = $2, "approved_at" = ${at} WHERE "plan_id" = $1`,
+    [id, actor],
+  );
+  await db.query(
+    `INSERT INTO "reverse"."plan_events" ("plan_id", "event", "actor", "at", "run_id")
+     SELECT $1, 'approved', $2, ${at}, $3`,
+    [id, actor, runId],
+  );
+}
+
+export interface ApprovedPlan {
+  planId: string;
+  sync: string;
+  status: string;
+  approvedBy: string;
+  approvedAt: string;
+  appliedAt: string | null;
+}
+
+/** The plans approved most recently, newest first (the plans page shows who approved what). */
+export async function listApprovedPlans(db: WarehouseSession, limit = 20): Promise<ApprovedPlan[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT "plan_id", "sync", "status", "approved_by", "approved_at", "applied_at" FROM "reverse"."plans"
+      WHERE "approved_by" IS NOT NULL ORDER BY "approved_at" DESC, "plan_id" LIMIT ${Math.trunc(limit)}`,
+  );
+  return rows
+    .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v])))
+    .map((r) => ({
+      planId: String(r.plan_id),
+      sync: String(r.sync),
+      status: String(r.status),
+      approvedBy: String(r.approved_by),
+      approvedAt: new Date(r.approved_at as string).toISOString(),
+      appliedAt: r.applied_at ? new Date(r.applied_at as string).toISOString() : null,
+    }));
 }
 
 export interface PendingPlan {

@@ -269,9 +269,14 @@ describe("trueup sync on Snowflake (recorded statements)", () => {
     expect(run[1]!.sql).toMatch(/TABLE\(FLATTEN\(INPUT => PARSE_JSON\(:1\)\)\)/);
     expect(run[1]!.binds).toEqual([JSON.stringify([pending!.planId])]);
     expect(run.some((s) => s.sql.startsWith("WITH src AS"))).toBe(false);
-    const mark = writesTo(run, "plans");
-    expect(mark).toHaveLength(1);
-    expect(mark[0]!.sql).toMatch(/"applied_at" = CURRENT_TIMESTAMP\(\)/);
+    // Who approved it and when, before anything is written; then applied.
+    const [approval, mark] = writesTo(run, "plans");
+    expect(approval!.sql).toMatch(
+      /^UPDATE "reverse"\."plans" SET "approved_by" = :2, "approved_at" = TO_TIMESTAMP_TZ\(/,
+    );
+    expect(writesTo(run, "plan_events").map((s) => s.binds)).toEqual([[pending!.planId, "unknown", "c2"]]);
+    expect(mark!.sql).toMatch(/"applied_at" = CURRENT_TIMESTAMP\(\)/);
+    expect(writesTo(run, "plans")).toHaveLength(2);
     expect(writesTo(run, "audit").map((s) => s.binds[11])).toEqual([pending!.planId]);
   });
 

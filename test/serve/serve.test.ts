@@ -359,6 +359,23 @@ export const config = {
     );
     expect(Number(audited[0]!.n)).toBeGreaterThan(0);
     expect(await page.locator(`section[data-plan="${planId}"]`).count()).toBe(0);
+    // Who approved it and when: on the plan, as its event, and on the plans page.
+    const [approval] = await t.warehouse.query<{ approved_by: string; approved_at: Date | null }>(
+      `SELECT approved_by, approved_at FROM reverse.plans WHERE plan_id = $1`,
+      [planId],
+    );
+    expect(approval!.approved_by).toBe("ada");
+    expect(approval!.approved_at).toBeInstanceOf(Date);
+    const events = await t.warehouse.query<{ event: string; actor: string; run_id: string }>(
+      `SELECT event, actor, run_id FROM reverse.plan_events WHERE plan_id = $1`,
+      [planId],
+    );
+    expect(events).toEqual([{ event: "approved", actor: "ada", run_id: applied!.applied_run_id }]);
+    expect(
+      await page
+        .locator(`table[data-testid=approved] tr[data-plan="${planId}"] [data-testid=approved-by]`)
+        .textContent(),
+    ).toBe("ada");
 
     // The close page of the largest item's month: sign off its first entity.
     const [item] = await t.warehouse.query<{ category: string; key: string }>(

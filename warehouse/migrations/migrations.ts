@@ -277,4 +277,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `COMMENT ON COLUMN trueup.runs.wait_run_lock_seconds IS 'Seconds the command waited for the run lock (another run on the same warehouse) before this run started.'`,
     ],
   },
+  {
+    id: 8,
+    name: "who approved a correction plan, and when; plan events",
+    sql: [
+      `ALTER TABLE reverse.plans ADD COLUMN IF NOT EXISTS approved_by text`,
+      `ALTER TABLE reverse.plans ADD COLUMN IF NOT EXISTS approved_at timestamptz`,
+      `COMMENT ON COLUMN reverse.plans.approved_by IS 'Who approved the plan (trueup sync --approve ID --by NAME, TRUEUP_USER or the OS user; the signed-in approver of trueup serve). NULL while pending.'`,
+      `COMMENT ON COLUMN reverse.plans.approved_at IS 'When it was approved (wall clock); applied_at says when it was written.'`,
+      `CREATE TABLE IF NOT EXISTS reverse.plan_events (
+         id bigserial PRIMARY KEY,
+         plan_id text NOT NULL,
+         event text NOT NULL,
+         actor text,
+         at timestamptz NOT NULL,
+         run_id text NOT NULL
+       )`,
+      `COMMENT ON TABLE reverse.plan_events IS 'What people did with correction plans, in order: approved (with the approver), under the run that applied it.'`,
+    ],
+  },
 ];

@@ -168,4 +168,21 @@ export const SNOWFLAKE_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE "reverse"."sync_runs" ADD COLUMN IF NOT EXISTS "pid" NUMBER(38,0)`,
     ],
   },
+  {
+    id: 8,
+    name: "who approved a correction plan, and when; plan events",
+    sql: [
+      `ALTER TABLE "reverse"."plans" ADD COLUMN IF NOT EXISTS "approved_by" VARCHAR COMMENT 'Who approved the plan; NULL while pending.'`,
+      `ALTER TABLE "reverse"."plans" ADD COLUMN IF NOT EXISTS "approved_at" TIMESTAMP_TZ COMMENT 'When it was approved (wall clock).'`,
+      `CREATE TABLE IF NOT EXISTS "reverse"."plan_events" (
+         "id" NUMBER(38,0) NOT NULL AUTOINCREMENT ORDER,
+         "plan_id" VARCHAR NOT NULL,
+         "event" VARCHAR NOT NULL,
+         "actor" VARCHAR,
+         "at" TIMESTAMP_TZ NOT NULL,
+         "run_id" VARCHAR NOT NULL,
+         PRIMARY KEY ("id")
+       ) COMMENT = 'What people did with correction plans, in order: approved (with the approver), under the run that applied it.'`,
+    ],
+  },
 ];
