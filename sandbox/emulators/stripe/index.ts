@@ -1,62 +1,22 @@
-import { createHash } from "node:crypto";
 import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } from "../context.js";
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
 import type { MemoryWorldStore } from "../store.js";
 import { STRIPE_WORLD_API_VERSION } from "../../world/stripe-records.js";
+import { listEvents, retrieveEvent, stripeEvents } from "./events.js";
+import { page } from "./paging.js";
+import { TYPES, byCreatedDesc, createdFilter, err, list, str } from "./params.js";
 import { AcaciaRenderer, servesWorldShapes, VERSION_FORMAT } from "./versions.js";
 
-/** List endpoint → world file and Stripe's event type prefix. */
-const TYPES: Record<string, { object: string; event: string }> = {
-  customers: { object: "customers", event: "customer" },
-  subscriptions: { object: "subscriptions", event: "customer.subscription" },
-  invoices: { object: "invoices", event: "invoice" },
-  charges: { object: "charges", event: "charge" },
-  refunds: { object: "refunds", event: "refund" },
-  credit_notes: { object: "credit_notes", event: "credit_note" },
-  invoice_payments: { object: "invoice_payments", event: "invoice_payment" },
-};
-const EVENT_RETENTION_S = 30 * 86_400;
+/**
+ * The Stripe API (reads) over a world: authentication, the rate limit, versions and the object
+ * routes. Events are in events.ts, paging in paging.ts, the shared parameters in params.ts.
+ */
+
 const LINES_INLINE = 10;
 /** The account's default version: the answer's shapes when a request names none. */
 const VERSION = STRIPE_WORLD_API_VERSION;
 
 type Rec = Record<string, unknown>;
-
-function err(status: number, type: string, message: string, extra: Rec = {}): SandboxResponse {
-  return { status, body: { error: { type, message, ...extra } } };
-}
-
-function str(q: SandboxRequest["query"], k: string): string | undefined {
-  const v = q[k];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function list(q: SandboxRequest["query"], k: string): string[] {
-  const v = q[k] ?? q[`${k}[]`];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-/** `created`, `created[gt]`… as a predicate on unix seconds. */
-function createdFilter(q: SandboxRequest["query"]): ((t: number) => boolean) | undefined {
-  const eq = str(q, "created");
-  const gt = str(q, "created[gt]");
-  const gte = str(q, "created[gte]");
-  const lt = str(q, "created[lt]");
-  const lte = str(q, "created[lte]");
-  if ([eq, gt, gte, lt, lte].every((v) => v === undefined)) return undefined;
-  return (t) =>
-    (eq === undefined || t === Number(eq)) &&
-    (gt === undefined || t > Number(gt)) &&
-    (gte === undefined || t >= Number(gte)) &&
-    (lt === undefined || t < Number(lt)) &&
-    (lte === undefined || t <= Number(lte));
-}
-
-/** Newest first, then by id descending: Stripe's order, stable for paging. */
-function byCreatedDesc(a: Rec, b: Rec): number {
-  const d = Number(b.created) - Number(a.created);
-  return d !== 0 ? d : String(b.id) < String(a.id) ? -1 : String(b.id) > String(a.id) ? 1 : 0;
-}
 
 class StripeEmulator implements Emulator {
   readonly system = "stripe" as const;
@@ -160,7 +120,7 @@ class StripeEmulator implements Emulator {
     const [, resource, id, sub] = parts;
     if (req.method !== "GET")
       return err(405, "invalid_request_error", `The sandbox serves reads only (${req.method} ${req.path}).`);
-    if (resource === "events") return id ? this.retrieveEvent(id) : this.listEvents(req);
+    if (resource === "events") return id ? retrieveEvent(id, this.events()) : listEvents(req, this.events());
     // Invoice payments came with basil; an earlier version has no such endpoint.
     const type =
       resource && (resource !== "invoice_payments" || servesWorldShapes(this.version))
@@ -219,47 +179,6 @@ class StripeEmulator implements Emulator {
     return out;
   }
 
-  private page(req: SandboxRequest, rows: Rec[], url: string, render: (r: Rec) => Rec): SandboxResponse {
-    const limitRaw = str(req.query, "limit");
-    const limit = limitRaw === undefined ? 10 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-      return err(400, "invalid_request_error", "Invalid integer: limit must be between 1 and 100", {
-        param: "limit",
-      });
-    const after = str(req.query, "starting_after");
-    const before = str(req.query, "ending_before");
-    if (after && before)
-      return err(
-        400,
-        "invalid_request_error",
-        "You may only specify one of these parameters: ending_before, starting_after.",
-      );
-    let start = 0;
-    let end = rows.length;
-    if (after) {
-      const i = rows.findIndex((r) => r.id === after);
-      if (i < 0)
-        return err(400, "invalid_request_error", `No such object: '${after}'`, {
-          code: "resource_missing",
-          param: "starting_after",
-        });
-      start = i + 1;
-    }
-    if (before) {
-      const i = rows.findIndex((r) => r.id === before);
-      if (i < 0)
-        return err(400, "invalid_request_error", `No such object: '${before}'`, {
-          code: "resource_missing",
-          param: "ending_before",
-        });
-      end = i;
-      start = Math.max(0, end - limit);
-    }
-    const data = rows.slice(start, Math.min(end, start + limit));
-    const hasMore = before ? start > 0 : start + limit < end;
-    return { status: 200, body: { object: "list", url, has_more: hasMore, data: data.map(render) } };
-  }
-
   private listObjects(req: SandboxRequest, object: string, resource: string): SandboxResponse {
     let rows = this.rows(object);
     const created = createdFilter(req.query);
@@ -289,7 +208,7 @@ class StripeEmulator implements Emulator {
     if (window) rows = window;
     else if (filtered) rows = rows.filter(keep);
     const expand = list(req.query, "expand");
-    return this.page(req, rows, `/v1/${resource}`, (r) => this.render(r, object, expand));
+    return page(req, rows, `/v1/${resource}`, (r) => this.render(r, object, expand));
   }
 
   /**
@@ -335,79 +254,12 @@ class StripeEmulator implements Emulator {
         param: "id",
       });
     const lines = ((inv.lines as { data?: Rec[] } | undefined)?.data ?? []).slice();
-    return this.page(req, lines, `/v1/invoices/${id}/lines`, (r) => this.shaped("line_items", r));
+    return page(req, lines, `/v1/invoices/${id}/lines`, (r) => this.shaped("line_items", r));
   }
 
-  /** Events: `*.created` for objects created in the last 30 days, then every recorded change. */
+  /** The account's events, rendered in the version the request asked for. */
   private events(): Rec[] {
-    const now = Math.floor(this.store.now().getTime() / 1000);
-    const since = now - EVENT_RETENTION_S;
-    const out: Rec[] = [];
-    const evt = (type: string, created: number, object: Rec, extra: Rec = {}, seq = 0): Rec => ({
-      id: `evt_${createHash("sha1")
-        .update(`${type}:${String(object.id)}:${created}:${seq}`)
-        .digest("hex")
-        .slice(0, 24)}`,
-      object: "event",
-      // Rendered in the version asked for, as for an account whose default version it is.
-      api_version: this.version,
-      created,
-      livemode: false,
-      pending_webhooks: 0,
-      request: { id: null, idempotency_key: null },
-      type,
-      data: { object: object.deleted === true ? object : this.shaped(type, object), ...extra },
-    });
-    for (const t of Object.values(TYPES)) {
-      for (const r of this.store.list("stripe", t.object)) {
-        const c = Number(r.created);
-        if (c >= since && c <= now && r.deleted !== true) out.push(evt(`${t.event}.created`, c, r));
-      }
-    }
-    for (const ch of this.store.changes) {
-      if (ch.system !== "stripe") continue;
-      const t = TYPES[ch.object];
-      if (!t) continue;
-      const created = Math.floor(ch.at.getTime() / 1000);
-      if (created < since) continue;
-      if (ch.kind === "created") continue; // covered above from the object itself
-      out.push(
-        evt(
-          `${t.event}.${ch.kind}`,
-          created,
-          ch.kind === "deleted" ? { ...ch.record, deleted: true } : ch.record,
-          ch.previous ? { previous_attributes: ch.previous } : {},
-          ch.seq,
-        ),
-      );
-    }
-    return out.sort(byCreatedDesc);
-  }
-
-  private listEvents(req: SandboxRequest): SandboxResponse {
-    let rows = this.events();
-    const created = createdFilter(req.query);
-    const type = str(req.query, "type");
-    const types = list(req.query, "types");
-    const match = (t: string, pattern: string) =>
-      pattern.endsWith("*") ? t.startsWith(pattern.slice(0, -1)) : t === pattern;
-    rows = rows.filter(
-      (e) =>
-        (!created || created(Number(e.created))) &&
-        (!type || match(String(e.type), type)) &&
-        (types.length === 0 || types.some((p) => match(String(e.type), p))),
-    );
-    return this.page(req, rows, "/v1/events", (r) => r);
-  }
-
-  private retrieveEvent(id: string): SandboxResponse {
-    const e = this.events().find((x) => x.id === id);
-    return e
-      ? { status: 200, body: e }
-      : err(404, "invalid_request_error", `No such event: '${id}'`, {
-          code: "resource_missing",
-          param: "id",
-        });
+    return stripeEvents(this.store, this.version, (object, rec) => this.shaped(object, rec));
   }
 }
 
