@@ -29,6 +29,13 @@ export interface LoadStreamOptions {
  * Loads one stream: every batch lands in raw (append), merges into staging (one row per key,
  * latest version wins) and moves the cursor — all three in one transaction per batch, so a
  * crash anywhere re-reads from the last committed cursor and the merge absorbs the overlap.
+ *
+ * This file is the stream's control flow. A batch is flattened (flatten-batch.ts) and prepared
+ * (prepare-batch.ts) against staging's columns (schema-evolution.ts), then written in its own
+ * transaction (load-batch.ts) by the route the warehouse names: rows COPYed from here
+ * (copy-path.ts, merging through a batch table in merge-path.ts) or staged as files and loaded
+ * by the warehouse (stage-path.ts). The statements that differ by warehouse live in
+ * warehouse/<dialect>/load-statements.ts, reached through `loadStatements(tx)`.
  */
 export async function loadStream(
   wh: Warehouse,
