@@ -126,6 +126,16 @@ export async function* readResource(
   }
 }
 
+/** Whether a finished parent's position is the one it had (nothing new, or nothing at all). */
+function samePosition(a: Position, b: Position | undefined): boolean {
+  return (
+    !a.pass &&
+    !b?.pass &&
+    a.value === b?.value &&
+    JSON.stringify(a.keys ?? []) === JSON.stringify(b?.keys ?? [])
+  );
+}
+
 /** A child resource's state: a position per parent key, and the pass under way (when one is). */
 interface ChildState {
   /** When the pass under way began (ms); parents it finished carry it as `done`. */
@@ -152,13 +162,18 @@ export async function* readChild(
     for (const parent of parentPage.records) {
       const pk = keyOf(parent, parentPk);
       if (parents[pk]?.done === passId) continue;
+      const was = parents[pk];
       const pass = new IncrementalPass(rd.resource.incremental, parents[pk], rd.lookbackSeconds);
       for await (const page of pages(rd, pass.resumeAt ?? firstRequest(rd, pass.start, parent))) {
         // The page's records first: they move the pass's largest value.
         const landed = landing(rd, page, pass, parent);
         const position = pass.position(page.next);
         parents[pk] = page.next ? position : { ...position, done: passId };
-        yield { ...landed, cursor: { pass: passId, parents: { ...parents } } satisfies ChildState };
+        // A parent with nothing new commits nothing of its own (most parents, most runs): the
+        // pass's last batch records it, and a resumed pass asks it again, for nothing again.
+        const changed = landed.records.length > 0 || page.next || !samePosition(position, was);
+        if (changed)
+          yield { ...landed, cursor: { pass: passId, parents: { ...parents } } satisfies ChildState };
       }
     }
   }
