@@ -7,7 +7,7 @@ import type { ExtractBatch, StreamDescriptor } from "../../load/interfaces.js";
 import type { ColumnType, WarehouseSession } from "../../warehouse/interfaces.js";
 import { extractStatements, type FileLoadRow } from "../../warehouse/statements/extract.js";
 import type { Source, SourceContext, StreamHandle } from "../interfaces.js";
-import { csvBatchesInWorker } from "./csv-read.js";
+import { csvBatchesInWorker } from "./csv-worker.js";
 
 /**
  * The legacy ERP's CSV exports (`ERP_EXPORT_DIR`): each file matched by a configured pattern is

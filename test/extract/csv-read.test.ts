@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ErpFilePattern } from "../../config/schema.js";
-import { csvBatchesInWorker, parseCsvBatches, type CsvBatch } from "../../extract/files/csv-read.js";
+import { parseCsvBatches, type CsvBatch } from "../../extract/files/csv-read.js";
+import { csvBatchesInWorker } from "../../extract/files/csv-worker.js";
 
 const pattern: ErpFilePattern = {
   pattern: "inv_*.csv",
