@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.js";
+import { defaultAsOf } from "../core/as-of.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { tableName } from "../load/naming.js";
@@ -6,10 +7,18 @@ import { select } from "../core/select.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import { sourceAbsence } from "./absent-sources.js";
 import { compileModel, modelIndex } from "./compile.js";
-import { compileTests } from "./data-tests.js";
+import { compileTests, type CompiledTest } from "./data-tests.js";
 import type { ModelContext, ModelDefinition } from "./interfaces.js";
 import { materialize, type MaterializeResult } from "./materialize.js";
 import { modelDag } from "./project.js";
+import {
+  ensureNodeState,
+  hashOf,
+  inputFingerprints,
+  newOutputKey,
+  checkNodeState,
+  writeNodeState,
+} from "./state.js";
 
 export interface TestOutcome {
   name: string;
@@ -24,6 +33,11 @@ export interface ModelOutcome {
   result?: MaterializeResult;
   tests: TestOutcome[];
   error?: string;
+  /**
+   * Set when the model was not rebuilt: its definition and every input (staging tables, upstream
+   * models) are as they were at its last successful build. `result` and `tests` are that build's.
+   */
+  skipped?: "inputs unchanged";
 }
 
 export interface BuildOptions {
@@ -32,8 +46,11 @@ export interface BuildOptions {
   log: Logger;
   models: ModelDefinition[];
   select?: string;
+  /** Rebuild every selected model, up to date or not. */
   fullRefresh?: boolean;
   asOf?: string;
+  /** Recorded with each model's build state. */
+  runId?: string;
   onModel?: (o: ModelOutcome) => void;
 }
 
@@ -44,12 +61,14 @@ export interface BuildOptions {
  */
 export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]> {
   const wh = options.warehouse;
-  const asOf = options.asOf ?? new Date().toISOString();
+  // TRUEUP_AS_OF, else now: `trueup build` builds as of the same instant `trueup run` would.
+  const asOf = options.asOf ?? defaultAsOf();
   const dag = modelDag(options.models, { dialect: wh.dialect, config: options.config, asOf });
   const chosen = select(dag, options.select);
   const byName = modelIndex([...dag.nodes.values()].map((n) => n.model.relation));
   const failed = new Set<string>();
   const outcomes: ModelOutcome[] = [];
+  await ensureNodeState(wh);
   for (const id of dag.order(chosen)) {
     const node = dag.get(id);
     const def = node.model.definition;
@@ -89,10 +108,56 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         def.materialized === "incremental"
           ? compileModel(def, { ...base, isIncremental: true }).sql
           : undefined;
+      const { tests, refs: testRefs } = compiledTests(def, base);
+      const definitionHash = hashOf({
+        version: STATE_VERSION,
+        materialized: def.materialized,
+        uniqueKey: def.uniqueKey,
+        description: def.description,
+        columns: def.columns,
+        full,
+        incremental,
+        tests,
+      });
+      const { inputs, previous } = await checkNodeState(
+        wh,
+        { node: id, definitionHash },
+        (recorded) =>
+          inputFingerprints(
+            wh,
+            {
+              sources: node.model.sources.map((s) => ({
+                ...s,
+                absent: !!sourceAbsence(options.config, s.source) || absent.has(`${s.source}.${s.stream}`),
+              })),
+              models: [...new Set([...node.model.refs, ...testRefs])].filter((m) => m !== id).sort(),
+            },
+            recorded,
+          ),
+        {
+          skip: !options.fullRefresh,
+          stillThere: () => wh.tableExists(node.model.relation),
+          runId: options.runId,
+        },
+      );
+      if (previous) {
+        const before = previous.outcome as Pick<ModelOutcome, "result" | "tests">;
+        const o: ModelOutcome = {
+          model: id,
+          status: "succeeded",
+          seconds: (Date.now() - started) / 1000,
+          result: before.result,
+          tests: before.tests ?? [],
+          skipped: "inputs unchanged",
+        };
+        outcomes.push(o);
+        options.onModel?.(o);
+        continue;
+      }
       const result = await materialize(wh, def, { full, incremental }, { fullRefresh: options.fullRefresh });
-      const tests = await runTests(wh, def, base);
-      const failing = tests.filter((t) => t.failures > 0 && t.severity === "error");
-      for (const t of tests.filter((t) => t.failures > 0)) {
+      const outcomesOfTests = await runTests(wh, tests);
+      const failing = outcomesOfTests.filter((t) => t.failures > 0 && t.severity === "error");
+      for (const t of outcomesOfTests.filter((t) => t.failures > 0)) {
         options.log[t.severity === "error" ? "error" : "warn"](
           { model: id, test: t.name, failures: t.failures },
           "data test failed",
@@ -103,11 +168,20 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         status: failing.length ? "failed" : "succeeded",
         seconds: (Date.now() - started) / 1000,
         result,
-        tests,
+        tests: outcomesOfTests,
         error: failing.length
           ? `data tests failed: ${failing.map((t) => `${t.name} (${t.failures})`).join(", ")}`
           : undefined,
       };
+      if (!failing.length) {
+        // A view stores nothing: what it returns follows from its definition and inputs alone.
+        const outputKey = def.materialized === "view" ? hashOf({ definitionHash, inputs }) : newOutputKey();
+        await writeNodeState(
+          wh,
+          { node: id, definitionHash, inputs, outputKey, outcome: { result, tests: outcomesOfTests } },
+          options.runId,
+        );
+      }
       if (failing.length) failed.add(id);
       outcomes.push(o);
       options.onModel?.(o);
@@ -128,15 +202,30 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
   return outcomes;
 }
 
-async function runTests(
-  wh: Warehouse,
+/** Bumped when what a build writes changes, so every model's recorded state is out of date. */
+const STATE_VERSION = 1;
+
+/** The model's data tests, and the models they read (a relationships test reads another model). */
+function compiledTests(
   def: ModelDefinition,
   base: Parameters<typeof compileModel>[1],
-): Promise<TestOutcome[]> {
+): { tests: CompiledTest[]; refs: string[] } {
   // The tests compile with the same ref() resolution as the model.
   let ctx: ModelContext | undefined;
   compileModel({ ...def, sql: (c) => ((ctx = c), "") }, base);
-  const tests = compileTests(def, ctx!);
+  const refs = new Set<string>();
+  const recording: ModelContext = {
+    ...ctx!,
+    ref: (name) => {
+      const r = base.models.get(name);
+      if (r) refs.add(`${r.schema}.${r.name}`);
+      return ctx!.ref(name);
+    },
+  };
+  return { tests: compileTests(def, recording), refs: [...refs] };
+}
+
+async function runTests(wh: Warehouse, tests: readonly CompiledTest[]): Promise<TestOutcome[]> {
   const out: TestOutcome[] = [];
   for (const t of tests) {
     const rows = await wh.query<{ n: string }>(`SELECT count(*) AS n FROM (${t.sql}) failures`);

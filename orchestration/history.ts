@@ -27,6 +27,8 @@ export interface NodeRunRecord {
   wait_lock_seconds: number | null;
   /** Its own work: started to finished, less the lock waits. */
   work_seconds: number | null;
+  /** Why a succeeded node did no work (`inputs unchanged`: up to date since its last build), else null. */
+  skipped: string | null;
 }
 
 const seconds = (v: unknown): number | null => (v == null ? null : Number(v));
@@ -41,7 +43,7 @@ export async function listRuns(db: WarehouseSession, limit = 10): Promise<RunRec
   if (runs.length === 0) return [];
   const nodes = await db.query<NodeRunRecord & { run_id: string }>(
     `SELECT run_id, node, kind, status, started_at, finished_at, attempts, rows, error,
-            wait_slot_seconds, wait_lock_seconds, work_seconds
+            wait_slot_seconds, wait_lock_seconds, work_seconds, details->>'skipped' AS skipped
        FROM trueup.node_runs WHERE run_id = ANY($1) ORDER BY started_at NULLS LAST, node`,
     [runs.map((r) => r.run_id)],
   );

@@ -10,6 +10,7 @@ import { rulesNotRun, unmetNeed } from "./needs.js";
 import { writeRuleStatus } from "./rule-status.js";
 import { runLedgerLifecycle } from "./ledger-lifecycle.js";
 import { commentReconColumns, ensureReconSchema } from "./schema.js";
+import { recordingRuleContext, skipOrEvaluate } from "./family-state.js";
 
 export interface FamilyResult {
   family: string;
@@ -20,6 +21,11 @@ export interface FamilyResult {
   resolved: number;
   /** Rules that did not run (a system they compare is absent); their discrepancies stay as they were. */
   notRun: RuleNotRun[];
+  /**
+   * Set when the family was not re-evaluated: its rules, settings, as-of and every input are as
+   * at its last run, so the lifecycle would change nothing. `open` is that run's.
+   */
+  skipped?: "inputs unchanged";
 }
 
 export function ruleContext(wh: Warehouse, config: Config, asOf: string): RuleContext {
@@ -82,14 +88,19 @@ function absentSystemsKept(config: Config): string {
  * Runs one rule family in one transaction: the detail table is rebuilt from the rules' SQL, then
  * the lifecycle moves in set-based statements: new keys open, resolved keys that came back
  * reopen, open keys no longer found resolve. Nothing is deleted.
+ *
+ * A family whose rules, settings, as-of and inputs (the models' builds, the staging tables it
+ * reads) are those of its last run is not re-evaluated (unless `skipUnchanged: false`): running
+ * it would open, reopen, resolve and restate nothing. A model rebuilt (`--full-refresh` rebuilds
+ * them all) counts as changed.
  */
 export async function runFamily(
   wh: Warehouse,
   family: RuleFamily,
-  options: { config: Config; asOf: string; runId: string; log: Logger },
+  options: { config: Config; asOf: string; runId: string; log: Logger; skipUnchanged?: boolean },
 ): Promise<FamilyResult> {
-  const ctx = ruleContext(wh, options.config, options.asOf);
-  const sql = compileFamily(family, ctx);
+  const recording = recordingRuleContext(ruleContext(wh, options.config, options.asOf));
+  const sql = compileFamily(family, recording.ctx);
   // A rule that cannot run leaves its categories alone: not found is not resolved.
   const notRun = rulesNotRun(family, options.config);
   const categories = family.rules.map((r) => r.category).filter((c) => !notRun.some((n) => n.category === c));
@@ -105,6 +116,47 @@ export async function runFamily(
         .join(" ")} ELSE 'finance' END`;
   const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());
   const unseen = absentSystemsKept(options.config);
+  const settings = { reconciliation: options.config.reconciliation, reportingCcy, unseen, teamCase, notRun };
+  return skipOrEvaluate(
+    wh,
+    family,
+    {
+      sql,
+      asOf: options.asOf,
+      settings: { ...settings, categories },
+      models: recording.models,
+      sources: recording.sources.values(),
+    },
+    { ...options, skipUnchanged: options.skipUnchanged !== false },
+    (previous: FamilyResult) => ({
+      ...previous,
+      opened: 0,
+      reopened: 0,
+      resolved: 0,
+      skipped: "inputs unchanged",
+    }),
+    () => evaluateFamily(wh, family, { ...options, sql, categories, teamCase, notRun, reportingCcy, unseen }),
+  );
+}
+
+/** A family's run with its SQL and lifecycle settings compiled. */
+interface CompiledFamilyRun {
+  config: Config;
+  asOf: string;
+  runId: string;
+  log: Logger;
+  sql: string;
+  categories: readonly DiscrepancyCategory[];
+  teamCase: string;
+  notRun: RuleNotRun[];
+}
+
+async function evaluateFamily(
+  wh: Warehouse,
+  family: RuleFamily,
+  options: CompiledFamilyRun & { reportingCcy: string; unseen: string },
+): Promise<FamilyResult> {
+  const { sql, categories, teamCase, notRun, reportingCcy, unseen } = options;
   return wh.transaction(async (tx) => {
     await ensureReconSchema(tx, { materiality: options.config.reconciliation.materiality });
     if (tx.dialect === "snowflake")
@@ -249,16 +301,7 @@ async function assertOneRowPerKey(tx: WarehouseSession, family: RuleFamily, deta
 async function runFamilySnowflake(
   tx: WarehouseSession,
   family: RuleFamily,
-  options: {
-    config: Config;
-    asOf: string;
-    runId: string;
-    log: Logger;
-    sql: string;
-    categories: readonly DiscrepancyCategory[];
-    teamCase: string;
-    notRun: RuleNotRun[];
-  },
+  options: CompiledFamilyRun,
 ): Promise<FamilyResult> {
   const { categories } = options;
   const reportingCcy = quoteLiteral(options.config.fx.reportingCurrency.toUpperCase());

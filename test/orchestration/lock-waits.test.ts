@@ -73,7 +73,8 @@ describe("a run's nodes do not wait on each other's locks", () => {
     await holder.connect();
     await holder.query("BEGIN");
     await holder.query("LOCK TABLE t_lw_test.locked IN ACCESS EXCLUSIVE MODE");
-    const running = cli(["--json", "run"]);
+    // --full-refresh: nothing changed since the first run, which would leave t as it is.
+    const running = cli(["--json", "run", "--full-refresh"]);
     let out;
     try {
       const deadline = Date.now() + 45_000;
