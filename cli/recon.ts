@@ -61,9 +61,26 @@ function queueTable(items: readonly QueueItem[], currency: string): string {
 
 export async function reconListCommand(
   ctx: CommandContext,
-  opts: { category?: string; state?: ReviewState; assignee?: string; entity?: string; all?: boolean },
+  opts: {
+    category?: string;
+    state?: ReviewState;
+    assignee?: string;
+    entity?: string;
+    team?: string;
+    minAge?: string;
+    minAmount?: string;
+    all?: boolean;
+  },
 ): Promise<number> {
-  const result = await listQueue(await ledger(ctx), { ...opts, status: opts.all ? "all" : "open" });
+  const { team, minAge, minAmount, all, ...filters } = opts;
+  const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const result = await listQueue(await ledger(ctx), {
+    ...filters,
+    ownerTeam: team,
+    minAgeDays: number(minAge),
+    minAmount: number(minAmount),
+    status: all ? "all" : "open",
+  });
   if (ctx.json) {
     ctx.printJson(result);
     return 0;
@@ -221,6 +238,9 @@ export function addReconCommands(
     .option("--state <s>", "only this review state: unreviewed, assigned or explained")
     .option("--assignee <name>", "only items assigned to NAME")
     .option("--entity <e>", "only this entity")
+    .option("--team <t>", "only categories this owner team works (reconciliation.ownerTeams)")
+    .option("--min-age <days>", "only items at least this many days old")
+    .option("--min-amount <n>", "only items with at least this amount at stake (reporting currency)")
     .option("--all", "resolved ones too")
     .action(async function (this: Command) {
       const opts = this.opts<Parameters<typeof reconListCommand>[1]>();

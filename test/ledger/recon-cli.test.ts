@@ -84,7 +84,18 @@ describe("trueup recon", () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/stripe:in_A\s+invoice_amount_mismatch/);
     expect(text.stdout).toMatch(/difference/);
-  }, 60_000);
+    // The owner team, age and amount filters are the warehouse's; a negative amount is a usage error.
+    const keys = async (...args: string[]) =>
+      (
+        JSON.parse((await cli(["--json", "recon", "list", ...args])).stdout) as { items: { key: string }[] }
+      ).items.map((i) => i.key);
+    expect(await keys("--min-amount", "100")).toEqual(["stripe:in_A"]);
+    expect(await keys("--min-age", "1")).toEqual([]);
+    expect(await keys("--team", "nobody")).toEqual([]);
+    const bad = await cli(["recon", "list", "--min-amount", "-5"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/the minimum amount must be a number of at least 0/);
+  }, 120_000);
 
   it("show puts both systems' staging records side by side", async () => {
     const r = await cli(["recon", "show", "stripe:in_A"]);
