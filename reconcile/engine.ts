@@ -21,10 +21,7 @@ export interface FamilyResult {
   resolved: number;
   /** Rules that did not run (a system they compare is absent); their discrepancies stay as they were. */
   notRun: RuleNotRun[];
-  /**
-   * Set when the family was not re-evaluated: its rules, settings, as-of and every input are as
-   * at its last run, so the lifecycle would change nothing. `open` is that run's.
-   */
+  /** Set when the family was not re-evaluated (rules, settings, as-of and inputs as at its last run). */
   skipped?: "inputs unchanged";
 }
 
