@@ -29,6 +29,10 @@ const postgres: SqlDialect = {
     `jsonb_array_elements(coalesce(${expr}, CAST('[]' AS jsonb))) AS ${alias}(value)`,
   splitToRows: (expr, pattern, alias) =>
     `regexp_split_to_table(coalesce(${expr}, ''), ${quoteLiteral(pattern)}) AS ${alias}(value)`,
+  latestBy: (value, orderBy, from, where) =>
+    `(SELECT ${value} FROM ${from}
+            WHERE ${where}
+            ORDER BY ${orderBy} DESC LIMIT 1)`,
 };
 
 /** Snowflake path syntax: `col:"key"[0]`. */
@@ -67,6 +71,8 @@ const snowflake: SqlDialect = {
   jsonArrayElements: (expr, alias) => `TABLE(FLATTEN(input => ${expr}, outer => false)) ${alias}`,
   splitToRows: (expr, pattern, alias) =>
     `TABLE(FLATTEN(input => REGEXP_SUBSTR_ALL(coalesce(${expr}, ''), ${sfLiteral(`[^${pattern.replace(/^\[(.*)\]\+$/, "$1")}]+`)}))) ${alias}`,
+  latestBy: (value, orderBy, from, where) => `(SELECT MAX_BY(${value}, ${orderBy}) FROM ${from}
+            WHERE ${where})`,
 };
 
 export function sqlDialect(dialect: Dialect): SqlDialect {

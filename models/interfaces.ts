@@ -86,6 +86,12 @@ export interface SqlDialect {
   jsonArrayElements(expr: string, alias: string): string;
   /** A FROM item with one row per piece of `expr` split on `pattern`; each piece is `<alias>.value`. */
   splitToRows(expr: string, pattern: string, alias: string): string;
+  /**
+   * A scalar subquery: `value` of the row of `from` (filtered by `where`) with the largest
+   * `orderBy`. Snowflake refuses a correlated subquery that is one row only by its LIMIT, so
+   * there it is an aggregate (MAX_BY), one row by construction.
+   */
+  latestBy(value: string, orderBy: string, from: string, where: string): string;
 }
 
 export interface ModelContext {

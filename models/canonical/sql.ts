@@ -83,15 +83,12 @@ export function fxJoin(ctx: ModelContext, alias: string, currency: string, date:
 
 /** USD per unit of `currency` on `date` (the day's rate from `alias`, else the latest earlier one). */
 export function usdRate(ctx: ModelContext, alias: string, currency: string, date: string): string {
-  // Snowflake refuses a correlated subquery that is one row only by its LIMIT; an aggregate with
-  // no GROUP BY is one row by construction: the rate of the latest earlier date (MAX_BY).
-  const latest =
-    ctx.d.name === "snowflake"
-      ? `(SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM ${ctx.ref("fx_rate")} r
-            WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date))`
-      : `(SELECT r.usd_per_unit FROM ${ctx.ref("fx_rate")} r
-            WHERE r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date)
-            ORDER BY r.rate_date DESC LIMIT 1)`;
+  const latest = ctx.d.latestBy(
+    "r.usd_per_unit",
+    "r.rate_date",
+    `${ctx.ref("fx_rate")} r`,
+    `r.currency = upper(${currency}) AND r.rate_date <= CAST(${date} AS date)`,
+  );
   return `CASE WHEN upper(${currency}) = 'USD' THEN 1 ELSE COALESCE(${alias}.usd_per_unit, ${latest}) END`;
 }
 

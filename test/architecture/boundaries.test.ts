@@ -43,7 +43,6 @@ type Rule = "lines" | "layers" | "dialect";
  */
 const STILL_TO_FIX: readonly { file: string; rule: Rule }[] = [
   // Branches on the dialect, moving behind warehouse/<dialect>/ and warehouse/statements/.
-  { file: "models/canonical/sql.ts", rule: "dialect" },
   { file: "models/dialects.ts", rule: "dialect" },
   { file: "models/materialize.ts", rule: "dialect" },
   { file: "reconcile/engine.ts", rule: "dialect" },
