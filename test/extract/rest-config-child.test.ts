@@ -190,6 +190,36 @@ describe("auth", () => {
     }
   });
 
+  it("an API key in a header, and basic auth", async () => {
+    for (const [mode, auth] of [
+      ["api_key_header", { type: "api_key", name: "X-Api-Key", keyEnv: "REST_PLAIN_KEY" }],
+      ["basic", { type: "basic", username: "svc", passwordEnv: "REST_PLAIN_KEY" }],
+    ] as const) {
+      const api = await startRestApi({ auth: mode });
+      try {
+        process.env.REST_PLAIN_KEY = api.token;
+        const config = parseConfig(
+          defineConfig({
+            sources: {
+              [`plain_${mode}`]: {
+                type: "rest",
+                baseUrl: api.url,
+                auth,
+                maxRetries: 0,
+                resources: { items: { path: "/offset/items", records: "results" } },
+              },
+            },
+          }),
+        );
+        const [out] = await extract(config, `plain-${mode}`);
+        expect([mode, out!.status, out!.rows]).toEqual([mode, "succeeded", 10]);
+        expect(api.log.map((r) => r.status)).toEqual([200]);
+      } finally {
+        await api.close();
+      }
+    }
+  });
+
   it("an API key in the query, never in an error's text", async () => {
     const api = await startRestApi({ auth: "api_key_query" });
     try {

@@ -34,7 +34,14 @@ describe("a REST source's extract killed mid-stream, then resumed", () => {
           baseUrlEnv: "KILLME_BASE_URL",
           auth: { type: "bearer", tokenEnv: "KILLME_TOKEN" },
           maxRetries: 0,
-          resources: { items: itemsResource("post_cursor") },
+          resources: {
+            items: {
+              ...itemsResource("post_cursor"),
+              // The start value as a placeholder in the body, rather than by bodyPath.
+              body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
+              incremental: { cursorPath: "updated_at", initialValue: "2025-01-01T00:00:00.000Z" },
+            },
+          },
         },
       },
     };

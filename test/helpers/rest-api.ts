@@ -77,7 +77,7 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 export async function startRestApi(
-  options: { auth: "bearer" | "oauth2" | "api_key_query" } = { auth: "bearer" },
+  options: { auth: "bearer" | "oauth2" | "api_key_query" | "api_key_header" | "basic" } = { auth: "bearer" },
 ): Promise<RestApi> {
   let fail: { page: number; status: number; path?: string } | undefined;
   let hold: { page: number; onHeld: () => void } | undefined;
@@ -139,12 +139,14 @@ export async function startRestApi(
         return json(res, { access_token: token, token_type: "bearer", expires_in: 3600 });
       }
       const auth = req.headers.authorization ?? "";
-      const ok =
-        options.auth === "bearer"
-          ? auth === `Bearer ${api.token}`
-          : options.auth === "api_key_query"
-            ? q.api_key === api.token
-            : api.issued.some((t) => auth === `Bearer ${t}` && !revoked.has(t));
+      const expected: Record<string, () => boolean> = {
+        bearer: () => auth === `Bearer ${api.token}`,
+        api_key_query: () => q.api_key === api.token,
+        api_key_header: () => req.headers["x-api-key"] === api.token,
+        basic: () => auth === `Basic ${Buffer.from(`svc:${api.token}`).toString("base64")}`,
+        oauth2: () => api.issued.some((t) => auth === `Bearer ${t}` && !revoked.has(t)),
+      };
+      const ok = expected[options.auth]!();
       if (!ok) {
         entry.status = 401;
         res.writeHead(401, { "content-type": "application/json" });

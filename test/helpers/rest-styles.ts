@@ -56,10 +56,10 @@ export function itemsResource(style: Style): Record<string, unknown> {
       return {
         path: "/post_cursor/search",
         method: "POST",
-        body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
+        body: { limit: 10 },
         records: "results",
         paginator: { type: "cursor", cursorPath: "paging.next.after", param: "after", location: "body" },
-        incremental: { cursorPath: "updated_at", initialValue: START },
+        incremental: { cursorPath: "updated_at", bodyPath: "filter.updated_after", initialValue: START },
       };
   }
 }
