@@ -1,11 +1,22 @@
 import reference from "./reference/stripe-fields.json" with { type: "json" };
+import {
+  chargeNested,
+  invoiceNested,
+  itemPriceAndPlan,
+  lineNested,
+  REFUND_DESTINATION,
+  subscriptionNested,
+} from "./stripe-nested.js";
 
 /**
  * Stripe records in the shapes of one API version. The generator builds each object with the
  * values it decides (amounts, links, dates) and this module makes the record Stripe would return:
  * every top-level field of that version (from the snapshot of Stripe's own fixtures in
  * reference/stripe-fields.json), the ones the world has no value for as Stripe's empty values
- * (null, false, 0, [] or an empty list), and no field the version does not have.
+ * (null, false, 0, [] or an empty list), and no field the version does not have. Nested objects
+ * the record has (and arrays of them) get the keys of their shape in that version the same way,
+ * recursively; a nested object the world gives no value stays null, as Stripe returns the ones
+ * for features not in use.
  */
 
 /** The version world files are written in, and the one the emulator answers in without a header. */
@@ -15,6 +26,15 @@ export const STRIPE_ACACIA_API_VERSION = "2024-06-20";
 
 export type StripeFieldKind =
   "null" | "string" | "integer" | "number" | "boolean" | "array" | "list" | "object";
+/**
+ * A nested value's shape: a kind (`id`: an expandable reference, `object`: a map with no fixed
+ * keys), an object's keys (`optional` ones only there when its type names them) or an array's item.
+ */
+export type StripeShape =
+  | StripeFieldKind
+  | "id"
+  | { object: Record<string, StripeShape>; optional?: Record<string, StripeShape> }
+  | { array: StripeShape };
 type Rec = Record<string, unknown>;
 
 const VERSIONS = reference.versions as unknown as Record<
@@ -22,6 +42,7 @@ const VERSIONS = reference.versions as unknown as Record<
   {
     source: { repo: string; path: string; commit: string };
     objects: Record<string, Record<string, StripeFieldKind>>;
+    nested: Record<string, Record<string, StripeShape>>;
   }
 >;
 
@@ -37,10 +58,34 @@ export function stripeFields(version: string, object: string): Record<string, St
   return fields;
 }
 
+const nestedCache = new Map<string, Record<string, StripeShape>>();
+
+/**
+ * The shapes of `object`'s fields that are objects or arrays of objects in a snapshot version. A
+ * field the version's fixture shows as null (its example has no value: acacia's charge.outcome,
+ * invoice.rendering) takes its shape from the other version's fixture, the only facts there are.
+ */
+export function stripeNested(version: string, object: string): Record<string, StripeShape> {
+  const key = `${shapeVersion(version)} ${object}`;
+  let out = nestedCache.get(key);
+  if (out) return out;
+  const own = VERSIONS[shapeVersion(version)]!;
+  const others = Object.values(VERSIONS).filter((v) => v !== own);
+  out = {};
+  for (const [name, kind] of Object.entries(stripeFields(version, object))) {
+    const shape =
+      own.nested[object]?.[name] ??
+      (kind === "null" ? others.map((v) => v.nested[object]?.[name]).find(Boolean) : undefined);
+    if (shape) out[name] = shape;
+  }
+  nestedCache.set(key, out);
+  return out;
+}
+
 // Integer fields that hold a time or a count of attempts are null until they happen, not 0.
 const NULLABLE_INTEGER = /(_at|_date|_attempt|_end|_start|_number)$/;
 
-function empty(kind: StripeFieldKind, name: string, url: string): unknown {
+function empty(kind: StripeFieldKind | "id", name: string, url: string): unknown {
   if (name === "metadata") return {};
   switch (kind) {
     case "boolean":
@@ -63,8 +108,32 @@ function empty(kind: StripeFieldKind, name: string, url: string): unknown {
  */
 export function completeRecord(object: string, version: string, rec: Rec, url = ""): Rec {
   const out: Rec = {};
-  for (const [name, kind] of Object.entries(stripeFields(version, object)))
-    out[name] = name in rec ? rec[name] : empty(kind, name, url);
+  const nested = stripeNested(version, object);
+  for (const [name, kind] of Object.entries(stripeFields(version, object))) {
+    const shape = nested[name];
+    out[name] = !(name in rec) ? empty(kind, name, url) : shape ? conform(shape, rec[name]) : rec[name];
+  }
+  return out;
+}
+
+/** `v` with the keys of `shape`: its values, empty ones for the rest, none the shape lacks. */
+function conform(shape: StripeShape, v: unknown): unknown {
+  if (typeof shape === "string" || v === null || typeof v !== "object") return v;
+  if ("array" in shape) return Array.isArray(v) ? v.map((x) => conform(shape.array, x)) : v;
+  if (Array.isArray(v)) return v;
+  const rec = v as Rec;
+  const out: Rec = {};
+  for (const [key, s] of Object.entries(shape.object))
+    out[key] =
+      key in rec
+        ? conform(s, rec[key])
+        : typeof s === "string"
+          ? empty(s, key, "")
+          : "array" in s
+            ? []
+            : null;
+  for (const [key, s] of Object.entries(shape.optional ?? {}))
+    if (key in rec) out[key] = conform(s, rec[key]);
   return out;
 }
 
@@ -92,6 +161,7 @@ export interface StripeWorldObjects {
 export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { invoicePayments: Rec[] } {
   const v = STRIPE_WORLD_API_VERSION;
   const invoicePayments: Rec[] = [];
+  const customerById = new Map(x.customers.map((c) => [c.id, c]));
   const charges = x.charges.map((ch) => {
     const pi = `pi_${String(ch.id).slice(3)}`;
     if (typeof ch.invoice === "string") {
@@ -118,6 +188,7 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
       v,
       {
         ...ch,
+        ...chargeNested(ch, customerById.get(ch.customer)),
         payment_intent: pi,
         refunds: {
           object: "list",
@@ -136,10 +207,12 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
       v,
       {
         ...s,
+        ...subscriptionNested(s),
         billing_cycle_anchor: s.current_period_start ?? s.start_date,
         items: withLines(s.items, (it) =>
           completeRecord("subscription_item", v, {
             ...it,
+            ...itemPriceAndPlan((it.price ?? {}) as Rec, s.created),
             created: s.created,
             subscription: s.id,
             current_period_start: s.current_period_start,
@@ -160,6 +233,7 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
       v,
       {
         ...inv,
+        ...invoiceNested(),
         subscription: null,
         parent: sub
           ? {
@@ -186,11 +260,7 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
         lines: withLines(inv.lines, (l) =>
           completeRecord("line_item", v, {
             ...l,
-            parent: {
-              type: l.type === "subscription" ? "subscription_item_details" : "invoice_item_details",
-              subscription_item_details: l.type === "subscription" ? { subscription: l.subscription } : null,
-              invoice_item_details: l.type === "subscription" ? null : { invoice_item: null },
-            },
+            ...lineNested(l),
             metadata: {},
             discountable: true,
           }),
@@ -199,8 +269,10 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
       `/v1/invoices/${String(inv.id)}`,
     );
   });
-  const customers = x.customers.map((c) => completeRecord("customer", v, c));
-  const refunds = x.refunds.map((r) => completeRecord("refund", v, { metadata: {}, ...r }));
+  const customers = x.customers.map((c) => completeRecord("customer", v, { invoice_settings: {}, ...c }));
+  const refunds = x.refunds.map((r) =>
+    completeRecord("refund", v, { metadata: {}, ...REFUND_DESTINATION, ...r }),
+  );
   const creditNotes = x.creditNotes.map((cn) =>
     completeRecord(
       "credit_note",
@@ -209,7 +281,10 @@ export function toWorldShapes(x: StripeWorldObjects): StripeWorldObjects & { inv
         subtotal: cn.amount,
         total: cn.amount,
         ...cn,
-        refunds: typeof cn.refund === "string" ? [{ amount_refunded: cn.amount, refund: cn.refund }] : [],
+        refunds:
+          typeof cn.refund === "string"
+            ? [{ amount_refunded: cn.amount, refund: cn.refund, type: "refund" }]
+            : [],
       },
       `/v1/credit_notes/${String(cn.id)}`,
     ),

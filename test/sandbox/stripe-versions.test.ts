@@ -13,6 +13,7 @@ import { startSandbox, type RunningSandbox } from "../../sandbox/emulators/serve
 import { readWorldManifest } from "../../sandbox/world/read.js";
 import { sandboxWorld, silentLog as log, type SandboxWorld } from "../helpers/sandbox-world.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
+import { STRIPE_OBJECT_OF_FILE as FILES } from "../helpers/stripe-objects.js";
 
 type Rec = Record<string, unknown>;
 const reference = JSON.parse(
@@ -22,16 +23,6 @@ const CLOVER = "2025-09-30.clover";
 const ACACIA = "2024-06-20";
 const snapshot = (version: string, object: string) =>
   Object.keys(reference.versions[version]!.objects[object]!).sort();
-
-const FILES: Record<string, string> = {
-  customers: "customer",
-  subscriptions: "subscription",
-  invoices: "invoice",
-  charges: "charge",
-  refunds: "refund",
-  credit_notes: "credit_note",
-  invoice_payments: "invoice_payment",
-};
 
 let w: SandboxWorld;
 let asOf: string;

@@ -139,6 +139,7 @@ export class AcaciaRenderer {
       ...l,
       type: sub ? "subscription" : "invoiceitem",
       proration: false,
+      proration_details: { credited_items: null },
       tax_amounts: [],
       tax_rates: [],
     });
