@@ -2,6 +2,7 @@ import { quoteIdentifier as q, quoteLiteral } from "../identifiers.js";
 import type { WarehouseSession } from "../interfaces.js";
 import type { ReconcileStatements, ReconDescriptions } from "../statements/reconcile.js";
 import { summarySelect } from "../statements/recon-views.js";
+import { runLifecycle } from "./reconcile-lifecycle.js";
 
 /** Columns the ledger adds to recon.discrepancy made before it. */
 const LEDGER_COLUMNS: [string, string][] = [
@@ -171,4 +172,5 @@ export const postgresReconcileStatements: ReconcileStatements = {
     comment("VIEW", name, docs),
   ],
   describeColumns,
+  runLifecycle,
 };

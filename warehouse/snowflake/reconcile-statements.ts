@@ -1,6 +1,7 @@
 import { quoteIdentifier as q, quoteLiteral } from "../identifiers.js";
 import type { ReconcileStatements, ReconDescriptions, ReconObject } from "../statements/reconcile.js";
 import { SUMMARY_COLUMNS, summarySelect } from "../statements/recon-views.js";
+import { runLifecycle } from "./reconcile-lifecycle.js";
 
 /** recon.discrepancy's columns in Snowflake types (warehouse/snowflake/types.ts), in order. */
 const DISCREPANCY: [string, string][] = [
@@ -185,4 +186,5 @@ export const snowflakeReconcileStatements: ReconcileStatements = {
   // Every table and view above carries its columns' descriptions inline. A family's detail
   // table is made by CREATE TABLE … AS SELECT, which takes none.
   describeColumns: async () => undefined,
+  runLifecycle,
 };

@@ -14,6 +14,37 @@ export interface ModelStatements {
    * `table` and `columns` arrive quoted.
    */
   contentChecksum(table: string, columns: readonly string[]): string;
+  /**
+   * Builds one model in the session's transaction (its schema exists, its lock is held), so
+   * readers see the old relation until the new one is complete, and returns what it did.
+   */
+  materialize(
+    tx: WarehouseSession,
+    target: MaterializeTarget,
+    compiled: { full: string; incremental?: string },
+    options: { fullRefresh?: boolean },
+  ): Promise<MaterializeResult>;
+}
+
+/** What a model's build needs of its definition. */
+export interface MaterializeTarget {
+  schema: string;
+  name: string;
+  materialized: "view" | "table" | "incremental";
+  /** The merge key of an incremental model, and a unique index where the warehouse has them. */
+  uniqueKey?: readonly string[];
+  /** The relation's comment. */
+  description?: string;
+  /** Column comments, by column name. */
+  columns?: Readonly<Record<string, { description?: string }>>;
+}
+
+export interface MaterializeResult {
+  /** Rows in the relation after the build. */
+  rows: number;
+  /** Rows inserted or changed (incremental: only those; table: all). */
+  touched: number;
+  mode: "view" | "table" | "incremental-full" | "incremental-merge";
 }
 
 /** The model statements of the warehouse `db` is on. */
