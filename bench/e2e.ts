@@ -25,6 +25,8 @@ export interface PhaseFigures {
   wall: number;
   status: string;
   stages: Record<string, StageFigures>;
+  /** Model and rule nodes not rebuilt (up to date: `skipped: inputs unchanged`), of how many. */
+  upToDate: { skipped: number; of: number };
 }
 
 interface NodeRow {
@@ -33,6 +35,7 @@ interface NodeRow {
   finished_at: string | null;
   work_seconds: number | null;
   wait_lock_seconds: number | null;
+  skipped: string | null;
 }
 
 // Asynchronous: the sandbox answers from this process, so a blocking spawn would starve it.
@@ -107,7 +110,12 @@ export async function benchEndToEnd(worldDir: string, warehouseUrl: string): Pro
           lockWait: nodes.reduce((s, n) => s + (n.wait_lock_seconds ?? 0), 0),
         };
       }
-      out.push({ phase, wall, status, stages });
+      const derived = run!.nodes.filter((n) => n.kind === "model" || n.kind === "reconcile");
+      const upToDate = { skipped: derived.filter((n) => n.skipped).length, of: derived.length };
+      console.log(
+        `e2e ${phase}: ${wall.toFixed(1)} s, ${upToDate.skipped} of ${upToDate.of} models and rule families up to date`,
+      );
+      out.push({ phase, wall, status, stages, upToDate });
     }
   } finally {
     await sb.close();
