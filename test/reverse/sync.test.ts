@@ -3,6 +3,7 @@ import { buildModels } from "../../models/build.js";
 import { canonicalModels } from "../../models/canonical/index.js";
 import { runSyncs } from "../../reverse/run.js";
 import { sameValue } from "../../reverse/sync.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { extractAll, sandboxWorld, silentLog as log, type SandboxWorld } from "../helpers/sandbox-world.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
 
@@ -120,7 +121,7 @@ describe("reverse ETL into the sandbox", () => {
     expect(dead[0]!.error).toMatch(/not found|ENTITY_IS_DELETED/);
   });
 
-  it("a correction waits for approval, then runs exactly as planned", async () => {
+  it("a correction waits for approval, then `trueup sync --approve ID --by NAME` runs exactly that plan", async () => {
     const [pending] = await runSyncs({
       warehouse: t.warehouse,
       config: w.config,
@@ -131,16 +132,29 @@ describe("reverse ETL into the sandbox", () => {
     });
     expect(pending!.status).toBe("pending");
     expect(pending!.writeCalls).toBe(0);
-    const [applied] = await runSyncs({
-      warehouse: t.warehouse,
-      config: w.config,
-      credentials: w.credentials,
-      runId: "c2",
-      log,
-      approve: [pending!.planId!],
-    });
-    expect(applied!.status).toBe("succeeded");
-    expect(applied!.verified).toBe(pending!.plan.changes.length);
+    expect(pending!.plan.changes.length).toBeGreaterThan(0);
+    const id = pending!.planId!;
+    // The real binary, with the example config and the sandbox's variables, as a user runs it.
+    const approved = await runCli(
+      ["sync", "zendesk_support_tier_correction", "--approve", id, "--by", "alice"],
+      {
+        cwd: REPO_ROOT,
+        env: { ...w.sandbox.env, WAREHOUSE_URL: t.url, TRUEUP_USER: "mallory" },
+        timeoutMs: 120_000,
+      },
+    );
+    expect([approved.code, approved.stderr.slice(-800)]).toEqual([0, approved.stderr.slice(-800)]);
+    expect(approved.stdout).toContain(`plan ${id} approved by alice`);
+    const [plan] = await t.warehouse.query<{ status: string; approved_by: string; approved_at: Date | null }>(
+      `SELECT status, approved_by, approved_at FROM reverse.plans WHERE plan_id = $1`,
+      [id],
+    );
+    expect([plan!.status, plan!.approved_by, plan!.approved_at !== null]).toEqual(["applied", "alice", true]);
+    const events = await t.warehouse.query<{ event: string; actor: string }>(
+      `SELECT event, actor FROM reverse.plan_events WHERE plan_id = $1 ORDER BY at`,
+      [id],
+    );
+    expect(events).toEqual([{ event: "approved", actor: "alice" }]);
     for (const c of pending!.plan.changes) {
       const org = w.sandbox.store.get("zendesk", "organizations", c.recordId)!;
       expect(get(org, "organization_fields.support_tier")).toBe(c.fields["organization_fields.support_tier"]);
