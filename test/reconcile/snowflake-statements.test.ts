@@ -29,7 +29,17 @@ const config = parseConfig({ reconciliation: { ownerTeams: { invoice_amount_mism
 const AS_OF = "2026-11-22T00:00:00Z";
 
 /** The lifecycle's answers: what the changes table counts and what is open afterwards. */
-function lifecycleAnswers(sql: string): Record<string, unknown>[] {
+function lifecycleAnswers(sql: string, binds: readonly unknown[] = []): Record<string, unknown>[] {
+  // A detail table's columns (what CREATE TABLE … AS SELECT made), so their descriptions follow.
+  if (/^SELECT column_name, data_type, numeric_scale, is_nullable FROM information_schema\.columns/.test(sql))
+    return String(binds[1] ?? "").endsWith("_detail")
+      ? ["CATEGORY", "KEY", "DELTA"].map((c) => ({
+          COLUMN_NAME: c,
+          DATA_TYPE: "TEXT",
+          NUMERIC_SCALE: null,
+          IS_NULLABLE: "YES",
+        }))
+      : [];
   if (/SELECT event, count\(\*\) AS n FROM "recon"\."\w+_detail__changes"/.test(sql))
     return [
       { EVENT: "opened", N: "2" },
@@ -167,6 +177,12 @@ describe("reconciliation on Snowflake", () => {
           new RegExp(`^CREATE OR REPLACE TEMPORARY TABLE "recon"\\."${family.name}_detail__changes" AS`),
         ),
       );
+      // Its described columns get their descriptions, in one DDL statement before the first write.
+      expect(before.filter((q) => q.startsWith(`ALTER TABLE ${detail} ALTER `))).toEqual([
+        expect.stringMatching(
+          /ALTER "category" COMMENT '[^']+', "key" COMMENT '[^']+', "delta" COMMENT '[^']+'$/,
+        ),
+      ]);
       // The writes: resolve, reopen, refresh, open, events, the day's history; each once.
       const writes = segment.slice(begin + 1).filter((s) => statementKind(s.sql) === "dml");
       expect(

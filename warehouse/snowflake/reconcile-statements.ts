@@ -1,3 +1,4 @@
+import type { WarehouseSession } from "../interfaces.js";
 import { quoteIdentifier as q, quoteLiteral } from "../identifiers.js";
 import type { ReconcileStatements, ReconDescriptions, ReconObject } from "../statements/reconcile.js";
 import { SUMMARY_COLUMNS, summarySelect } from "../statements/recon-views.js";
@@ -180,11 +181,27 @@ function createSchema(docs: ReconDescriptions): string[] {
   ];
 }
 
+/**
+ * Every table and view above carries its columns' descriptions inline. A family's detail table
+ * is made by CREATE TABLE … AS SELECT, which takes none: its described columns get theirs here,
+ * in one ALTER TABLE (DDL, so the lifecycle calls it before the transaction's first write).
+ */
+async function describeColumns(tx: WarehouseSession, docs: ReconDescriptions, table?: string): Promise<void> {
+  if (!table) return;
+  const described = (await tx.columns({ schema: "recon", name: table }))
+    .map((c) => [c.name, docs.column(c.name, table)] as const)
+    .filter((c): c is readonly [string, string] => c[1] !== undefined);
+  if (!described.length) return;
+  await tx.query(
+    `ALTER TABLE ${tx.quoteTable({ schema: "recon", name: table })} ALTER ${described
+      .map(([c, doc]) => `${tx.quoteIdent(c)} COMMENT ${quoteLiteral(doc)}`)
+      .join(", ")}`,
+  );
+}
+
 export const snowflakeReconcileStatements: ReconcileStatements = {
   createSchema,
   replaceView: (name, select, columns, docs) => [view(docs, name, columns, select)],
-  // Every table and view above carries its columns' descriptions inline. A family's detail
-  // table is made by CREATE TABLE … AS SELECT, which takes none.
-  describeColumns: async () => undefined,
+  describeColumns,
   runLifecycle,
 };
