@@ -109,8 +109,13 @@ export function buildProgram(): Command {
     .requiredOption("--seed <n>", "world seed", int("--seed"))
     .requiredOption("--scale <s>", "world scale (1 ≈ 1,000 customers)", positiveNumber("--scale"))
     .requiredOption("--out <dir>", "output directory")
+    .addOption(
+      new Option("--crm <system>", "the world's CRM")
+        .choices(["salesforce", "hubspot"])
+        .default("salesforce"),
+    )
     .action(async function (this: Command) {
-      const opts = this.opts<{ seed: number; scale: number; out: string }>();
+      const opts = this.opts<{ seed: number; scale: number; out: string; crm: "salesforce" | "hubspot" }>();
       await runCommand(globals(this), (ctx) => worldGenerateCommand(ctx, opts));
     });
 

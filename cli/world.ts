@@ -4,7 +4,7 @@ import { formatTable } from "./table.js";
 
 export async function worldGenerateCommand(
   ctx: CommandContext,
-  opts: { seed: number; scale: number; out: string },
+  opts: { seed: number; scale: number; out: string; crm?: "salesforce" | "hubspot" },
 ): Promise<number> {
   const started = Date.now();
   const summary = await generateWorld(opts);

@@ -20,6 +20,8 @@ export const SANDBOX_CREDENTIALS = {
     tokenSecret: "sandbox-token-secret-0001",
   },
   zendesk: { email: "sandbox@trueup.example", apiToken: "sandbox-zendesk-api-token" },
+  /** A private-app access token, shaped as HubSpot's (`pat-<region>-<uuid>`). */
+  hubspot: { accessToken: "pat-na1-5a4d1b0e-0000-4000-8000-00000000trup" },
 } as const;
 
 export interface EmulatorOptions {
@@ -33,12 +35,21 @@ export interface EmulatorOptions {
    * 24-hour time).
    */
   netsuiteDateFormat: "M/D/YYYY" | "D/M/YYYY" | "DD.MM.YYYY" | "YYYY-MM-DD";
+  /** HubSpot: requests per rolling ten seconds, search aside (190: Professional/Enterprise private apps; 0 = unlimited). */
+  hubspotRequestsPerTenSeconds: number;
+  /** HubSpot: search requests per second per token (HubSpot allows 5; 0 = unlimited). */
+  hubspotSearchRequestsPerSecond: number;
+  /** HubSpot: requests per (UTC) day, search included (650,000: Professional private apps; 0 = unlimited). */
+  hubspotDailyRequests: number;
 }
 
 export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
   salesforceDailyApiRequests: 1_000_000,
   stripeRequestsPerSecond: 0,
   netsuiteDateFormat: "M/D/YYYY",
+  hubspotRequestsPerTenSeconds: 190,
+  hubspotSearchRequestsPerSecond: 5,
+  hubspotDailyRequests: 650_000,
 };
 
 export interface EmulatorContext {

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 
-export type SystemName = "salesforce" | "stripe" | "netsuite" | "zendesk";
+export type SystemName = "salesforce" | "stripe" | "netsuite" | "zendesk" | "hubspot";
 
 /** A parsed inbound request, body already read (JSON parsed when the content type says so). */
 export interface SandboxRequest {

@@ -16,7 +16,7 @@ import { MemoryWorldStore, NotFound, SYSTEMS } from "./store.js";
 export interface SandboxOptions {
   worldDir?: string;
   store?: MemoryWorldStore;
-  /** First port P: Salesforce P, Stripe P+1, NetSuite P+2, Zendesk P+3; 0 = four free ports. */
+  /** First port P: Salesforce P, Stripe P+1, NetSuite P+2, Zendesk P+3, HubSpot P+4; 0 = free ports. */
   port?: number;
   host?: string;
   faults?: FaultProfile;
@@ -154,7 +154,7 @@ function admin(
 }
 
 /**
- * Serves a world through the four vendor APIs, one port each. Every vendor request is parsed,
+ * Serves a world through the vendor APIs, one port each. Every vendor request is parsed,
  * handed to its emulator, logged, and (per the fault profile) delayed, throttled, failed, cut
  * short or reset — reproducibly for a seed.
  */
@@ -293,6 +293,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ZENDESK_BASE_URL: urls.zendesk,
     ZENDESK_EMAIL: c.zendesk.email,
     ZENDESK_API_TOKEN: c.zendesk.apiToken,
+    HUBSPOT_BASE_URL: urls.hubspot,
+    HUBSPOT_ACCESS_TOKEN: c.hubspot.accessToken,
     // The world's as-of: commands reconcile as of it when not given --as-of, as the demo does.
     TRUEUP_AS_OF: store.asOf.toISOString(),
   };

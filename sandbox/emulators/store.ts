@@ -1,5 +1,5 @@
 /**
- * The world in memory, as the four emulators serve it. Records keep their vendor shape; every
+ * The world in memory, as the emulators serve it. Records keep their vendor shape; every
  * edit (admin PATCH, reverse-ETL write, delete) goes through here so that modification
  * timestamps move the way the vendor moves them and the change is recorded in `changes` (the
  * Stripe emulator derives `/v1/events` from that log).
@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { SystemName, WorldStore } from "./interfaces.js";
 
-export const SYSTEMS: SystemName[] = ["salesforce", "stripe", "netsuite", "zendesk"];
+export const SYSTEMS: SystemName[] = ["salesforce", "stripe", "netsuite", "zendesk", "hubspot"];
 
 /** The id field of each system's records. Zendesk ids are numbers; the store indexes them as strings. */
 export const ID_FIELD: Record<SystemName, string> = {
@@ -16,6 +16,7 @@ export const ID_FIELD: Record<SystemName, string> = {
   stripe: "id",
   netsuite: "id",
   zendesk: "id",
+  hubspot: "id",
 };
 
 export interface WorldChange {
@@ -76,6 +77,16 @@ function touch(system: SystemName, record: Record<string, unknown>, at: Date): v
       // The precise time SuiteQL's TO_CHAR(lastmodifieddate, '… HH24:MI:SS') would show.
       record.__lastmodified_ms = at.getTime();
       break;
+    case "hubspot": {
+      // HubSpot: the object's updatedAt and its hs_lastmodifieddate property, in milliseconds.
+      const iso = at.toISOString();
+      record.updatedAt = iso;
+      record.properties = {
+        ...((record.properties ?? {}) as Record<string, unknown>),
+        hs_lastmodifieddate: iso,
+      };
+      break;
+    }
     case "stripe":
       break; // Stripe objects carry no modification time; the change shows as an event.
   }

@@ -32,6 +32,8 @@ export interface GenerateOptions {
   scale: number;
   out: string;
   asOf?: string;
+  /** The CRM the world has: Salesforce (default) or HubSpot, from the same draws. */
+  crm?: "salesforce" | "hubspot";
 }
 
 export interface WorldSummary {
@@ -64,7 +66,7 @@ export async function generateWorld(options: GenerateOptions): Promise<WorldSumm
   postManualInvoices(world);
   generateErpCustomers(world);
   generateSupport(world);
-  return writeWorld(world, dir, new JsonlWriter(dir));
+  return writeWorld(world, dir, new JsonlWriter(dir), options.crm ?? "salesforce");
 }
 
 /** A short digest of a world's files, for determinism checks and manifests. */

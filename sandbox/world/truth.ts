@@ -11,6 +11,8 @@ export interface TruthDiscrepancy {
 /** One real-world customer: its record id in each system where it exists (duplicates excluded). */
 export interface TruthLink {
   salesforce?: string;
+  /** A HubSpot company id, in a world generated with `--crm hubspot` (instead of `salesforce`). */
+  hubspot?: string;
   stripe?: string;
   netsuite?: string;
   zendesk?: string;
