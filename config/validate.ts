@@ -1,5 +1,5 @@
 import { ConfigError } from "../core/errors.js";
-import { ownershipProblems } from "../reverse/governance/ownership.js";
+import { ownershipProblems } from "./ownership.js";
 import type { Config } from "./schema.js";
 
 /**

@@ -1,3 +1,2 @@
 export { salesforceWriteClient } from "./client.js";
 export { SalesforceDestination } from "./destination.js";
-export { salesforceMeanings } from "./meanings.js";

@@ -1,9 +1,5 @@
-import type { Config, SyncConfig } from "../../config/schema.js";
-import { salesforceMeanings } from "../destinations/salesforce/meanings.js";
-import { zendeskMeanings } from "../destinations/zendesk/meanings.js";
-
-/** Per destination object: destination field → the canonical field it is (`entity.field`). */
-export type FieldMeanings = Record<string, Record<string, { field: string; home?: string }>>;
+import { salesforceMeanings, zendeskMeanings, type FieldMeanings } from "./field-meanings.js";
+import type { Config, SyncConfig } from "./schema.js";
 
 const DESTINATION_MEANINGS: Record<SyncConfig["destination"]["system"], FieldMeanings> = {
   salesforce: salesforceMeanings,
