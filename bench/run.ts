@@ -9,13 +9,14 @@
  *   BENCH_E2E_SCALES (1,3): the worlds of the end-to-end runs (full, nothing changed, 1 % changed)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { benchEndToEnd, E2E_PHASES, STAGES, type PhaseFigures } from "./e2e.js";
 import { benchLoad } from "./load.js";
 import { benchRecon } from "./recon.js";
+import { record, writeResults } from "./figures.js";
 import { startSandbox } from "../sandbox/emulators/server.js";
 import { generateWorld } from "../sandbox/world/generate.js";
 
@@ -37,31 +38,6 @@ const ONLY = new Set(
 for (const g of ONLY)
   if (!(GROUPS as readonly string[]).includes(g))
     throw new Error(`BENCH_ONLY: unknown group ${g} (groups: ${GROUPS.join(", ")})`);
-
-interface Figure {
-  name: string;
-  unit: string;
-  target?: string;
-  values: number[];
-}
-interface FigureResult {
-  name: string;
-  unit: string;
-  target?: string;
-  runs: number;
-  median: number;
-  min: number;
-  max: number;
-  measuredAt?: string;
-}
-const RESULTS = path.join(ROOT, "bench", "results.json");
-const figures = new Map<string, Figure>();
-function record(name: string, unit: string, value: number, target?: string): void {
-  const f = figures.get(name) ?? { name, unit, target, values: [] };
-  f.values.push(value);
-  figures.set(name, f);
-  process.stderr.write(`  ${name}: ${value.toFixed(3)} ${unit}\n`);
-}
 
 async function freshDb(name: string): Promise<string> {
   const c = new pg.Client({ connectionString: ADMIN });
@@ -282,11 +258,6 @@ async function benchE2e(tmp: string): Promise<void> {
   );
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), "trueup-bench-"));
 chmodSync(tmp, 0o755);
 try {
@@ -319,7 +290,7 @@ async function loadFigures(): Promise<void> {
   // Process CPU (every thread) per row: steadier across runs than wall time on a shared machine.
   record("load: trueup CPU per row (all its threads)", "µs", load.trueup_cpu_us_per_row!);
   record("load: psql \\copy rows/s (the limit)", "rows/s", load.psql_copy_rows_per_s!);
-  record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "≥ 0.8");
+  record("load: trueup / psql \\copy", "ratio", load.trueup_vs_copy!, "none: a text table written once");
   record(
     "load: psql \\copy twice (raw + keyed staging) / once",
     "ratio",
@@ -342,7 +313,7 @@ async function loadFigures(): Promise<void> {
     "load: trueup / Postgres doing the contract's work itself",
     "ratio",
     load.trueup_vs_postgres_contract!,
-    "≥ 0.8 (proposed)",
+    "≥ 0.8",
   );
   if (load.pgloader_rows_per_s)
     record(
@@ -353,53 +324,4 @@ async function loadFigures(): Promise<void> {
     );
 }
 
-const results = {
-  generatedAt: new Date().toISOString(),
-  machine: {
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    memGb: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-  },
-  runs: RUNS,
-  figures: [] as FigureResult[],
-};
-const measuredAt = results.generatedAt;
-const fresh: FigureResult[] = [...figures.values()].map((f) => ({
-  name: f.name,
-  unit: f.unit,
-  target: f.target,
-  runs: f.values.length,
-  median: median(f.values),
-  min: Math.min(...f.values),
-  max: Math.max(...f.values),
-  measuredAt,
-}));
-// A partial run (BENCH_ONLY) keeps the figures it did not measure, each with the date it was measured.
-const previous: { generatedAt?: string; figures?: FigureResult[] } =
-  ONLY.size < GROUPS.length && existsSync(RESULTS)
-    ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { generatedAt?: string; figures?: FigureResult[] })
-    : {};
-const groupOf = (name: string): string =>
-  name.startsWith("reconcile")
-    ? "recon"
-    : name.startsWith("incremental")
-      ? "extract"
-      : name.startsWith("reverse")
-        ? "reverse"
-        : name.split(/[\s:]/)[0]!;
-const kept = (previous.figures ?? [])
-  .filter((f) => !ONLY.has(groupOf(f.name)))
-  .map((f) => ({ ...f, measuredAt: f.measuredAt ?? previous.generatedAt }));
-results.figures = [...fresh, ...kept];
-writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
-const w = Math.max(...results.figures.map((f) => f.name.length));
-console.log(
-  `${"figure".padEnd(w)}  ${"median".padStart(12)}  ${"min".padStart(12)}  ${"max".padStart(12)}  unit      target`,
-);
-for (const f of results.figures)
-  console.log(
-    `${f.name.padEnd(w)}  ${f.median.toFixed(3).padStart(12)}  ${f.min.toFixed(3).padStart(12)}  ${f.max.toFixed(3).padStart(12)}  ${f.unit.padEnd(8)}  ${f.target ?? ""}`,
-  );
-console.log("\nwrote bench/results.json");
+writeResults({ runs: RUNS, only: ONLY, groups: GROUPS.length });
