@@ -40,4 +40,4 @@ export type { StreamOutcome } from "./extract/run-extract.js";
 export type { ModelOutcome } from "./models/build.js";
 export type { FamilyResult } from "./reconcile/engine.js";
 export type { SyncRunResult } from "./reverse/sync.js";
-export { demo, type DemoOptions, type DemoResult } from "./api/demo.js";
+export { demo, type DemoOptions, type DemoResult } from "./sandbox/demo.js";

@@ -1,4 +1,4 @@
-import { runDemo } from "../api/demo.js";
+import { runDemo } from "../sandbox/demo.js";
 import { effectiveLogLevel } from "../core/log.js";
 import type { CommandContext } from "./context.js";
 import { printOutcome } from "./run.js";

@@ -5,12 +5,12 @@ import { findConfigFile, loadConfig } from "../config/load.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { runOutcome, writeReport, type RuleNotRunRow } from "../orchestration/report.js";
 import { queueRun, startWorker, waitForRun } from "../orchestration/worker.js";
-import { ensureWorld, startSandbox, type RunningSandbox } from "../sandbox/index.js";
-import { readWorldManifest } from "../sandbox/world/read.js";
+import { ensureWorld, startSandbox, type RunningSandbox } from "./index.js";
+import { readWorldManifest } from "./world/read.js";
 import { migrate } from "../warehouse/migrations/migrate.js";
 import { startEmbedded } from "../warehouse/postgres/embedded.js";
 import { PostgresWarehouse } from "../warehouse/postgres/warehouse.js";
-import { withSession, type Session, type TrueupOptions } from "./session.js";
+import { withSession, type Session, type TrueupOptions } from "../api/session.js";
 
 export interface RunDemoOptions {
   /** World seed; default 7. */
