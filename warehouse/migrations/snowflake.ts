@@ -50,7 +50,7 @@ export const SNOWFLAKE_MIGRATIONS: readonly Migration[] = [
     name: "reverse ETL: sync state, audit, failures, dead letters, plans, sync runs",
     // Postgres migrations 3 and 4 in one: the same tables and columns, in Snowflake types. No CHECK
     // constraints and no indexes exist here (the allowed values are in the column comments), and
-    // primary keys are recorded, not enforced: reverse/sync.ts, reverse/governance/plans.ts MERGE.
+    // primary keys are recorded, not enforced: the reverse statements (snowflake/reverse-statements.ts) MERGE.
     sql: [
       `CREATE SCHEMA IF NOT EXISTS "reverse"`,
       `CREATE TABLE IF NOT EXISTS "reverse"."sync_state" (
