@@ -3,6 +3,7 @@ import { SANDBOX_CREDENTIALS, type EmulatorContext, type SystemEmulatorModule } 
 import type { Emulator, SandboxRequest, SandboxResponse } from "../interfaces.js";
 import { AUTH_MESSAGE, hsError, rateLimited, RollingWindow } from "./errors.js";
 import { HubspotObjects, listParam, OBJECT_TYPES, type ObjectType, type Rec } from "./objects.js";
+import { properties } from "./properties.js";
 import { search, SEARCH_MAX_LIMIT } from "./search.js";
 import { batchUpdate, updateOne } from "./writes.js";
 
@@ -11,7 +12,7 @@ import { batchUpdate, updateOne } from "./writes.js";
  * private-app bearer auth, the daily quota and the rolling ten-second limit (every call but
  * search, with HubSpot's `X-HubSpot-RateLimit-*` headers), search's own per-second limit, and
  * the routes. Objects and their views are in objects.ts, search in search.ts, writes in
- * writes.ts, errors and limits in errors.ts.
+ * writes.ts, property definitions in properties.ts, errors and limits in errors.ts.
  */
 
 const ROLLING_MS = 10_000;
@@ -48,6 +49,8 @@ class HubspotEmulator implements Emulator {
     const rng = this.ctx.rng;
     if (!this.authorized(req)) return hsError(rng, 401, "INVALID_AUTHENTICATION", AUTH_MESSAGE);
     const now = this.ctx.store.now().getTime();
+    const defs = /^\/crm\/v3\/properties\/([\w-]+)\/?$/.exec(req.path);
+    if (defs && req.method === "GET") return this.definitions(defs[1]!, now);
     const m = /^\/crm\/v3\/objects\/([\w-]+)(?:\/([\w-]+)(?:\/([\w-]+))?)?\/?$/.exec(req.path);
     const type: ObjectType | undefined = m ? OBJECT_TYPES[m[1]!.toLowerCase()] : undefined;
     if (!m || !type)
@@ -65,6 +68,18 @@ class HubspotEmulator implements Emulator {
     this.daily.count++;
     const out = this.route(req, type, second, third);
     return { ...out, headers: { ...this.limitHeaders(now), ...(out.headers ?? {}) } };
+  }
+
+  /** The Properties API (`GET /crm/v3/properties/{type}`), limited like every call but search. */
+  private definitions(name: string, now: number): SandboxResponse {
+    const rng = this.ctx.rng;
+    const type = OBJECT_TYPES[name.toLowerCase()];
+    if (!type) return hsError(rng, 404, "OBJECT_NOT_FOUND", `Unable to infer object type from: ${name}`);
+    if (this.dailySpent(now)) return rateLimited(rng, "DAILY", this.limitHeaders(now));
+    if (!this.rolling.take(now)) return rateLimited(rng, "TEN_SECONDLY_ROLLING", this.limitHeaders(now));
+    this.daily.count++;
+    const out = properties(this.objects, type);
+    return { ...out, headers: this.limitHeaders(now) };
   }
 
   /** Whether the day's quota is spent (requests a window refused are not counted against it). */
