@@ -17,6 +17,8 @@ export interface Credentials {
     baseUrl: string;
   };
   zendesk?: { baseUrl: string; email: string; apiToken: string };
+  /** A HubSpot private app's access token (reverse ETL to HubSpot). */
+  hubspot?: { baseUrl: string; accessToken: string };
   erpExportDir?: string;
   fxRatesFile?: string;
 }
@@ -29,6 +31,7 @@ const SECRET_VARS = [
   "NETSUITE_TOKEN_ID",
   "NETSUITE_TOKEN_SECRET",
   "ZENDESK_API_TOKEN",
+  "HUBSPOT_ACCESS_TOKEN",
 ];
 
 /** Any other variable whose name says it holds a credential (a custom source's, a proxy's). */
@@ -42,6 +45,7 @@ const URL_VARS = [
   "STRIPE_API_BASE",
   "NETSUITE_BASE_URL",
   "ZENDESK_BASE_URL",
+  "HUBSPOT_BASE_URL",
 ];
 
 /** API bases: fetch cannot send URL userinfo, and an API's credential has its own variable. */
@@ -50,6 +54,7 @@ const API_BASES: Record<string, string> = {
   STRIPE_API_BASE: "STRIPE_API_KEY",
   NETSUITE_BASE_URL: "the NETSUITE_* token variables",
   ZENDESK_BASE_URL: "ZENDESK_EMAIL and ZENDESK_API_TOKEN",
+  HUBSPOT_BASE_URL: "HUBSPOT_ACCESS_TOKEN",
 };
 
 /**
@@ -88,6 +93,9 @@ export function netsuiteDefaultBaseUrl(accountId: string): string {
   return `https://${accountId.toLowerCase().replace(/_/g, "-")}.suitetalk.api.netsuite.com`;
 }
 
+/** HubSpot's API host, unless HUBSPOT_BASE_URL names another. */
+export const HUBSPOT_API_BASE = "https://api.hubapi.com";
+
 export function readCredentials(env: NodeJS.ProcessEnv = process.env): Credentials {
   registerEnvSecrets(env);
   for (const name of Object.keys(API_BASES)) checkApiBase(env, name);
@@ -119,6 +127,12 @@ export function readCredentials(env: NodeJS.ProcessEnv = process.env): Credentia
       baseUrl: zdBase ?? need(env, "ZENDESK_BASE_URL"),
       email: need(env, "ZENDESK_EMAIL"),
       apiToken: need(env, "ZENDESK_API_TOKEN"),
+    };
+  }
+  if (env.HUBSPOT_BASE_URL || env.HUBSPOT_ACCESS_TOKEN) {
+    c.hubspot = {
+      baseUrl: env.HUBSPOT_BASE_URL || HUBSPOT_API_BASE,
+      accessToken: need(env, "HUBSPOT_ACCESS_TOKEN"),
     };
   }
   if (env.ERP_EXPORT_DIR) c.erpExportDir = env.ERP_EXPORT_DIR;

@@ -36,3 +36,22 @@ export const zendeskMeanings: FieldMeanings = {
     "organization_fields.billing_status": { field: "customer.billing_status" },
   },
 };
+
+/**
+ * What HubSpot's own company and deal properties are, in canonical terms: with HubSpot as the
+ * CRM, the record owner and the deal's amount and stage are HubSpot's own.
+ */
+export const hubspotMeanings: FieldMeanings = {
+  companies: {
+    hubspot_owner_id: { field: "customer.owner", home: "hubspot" },
+    name: { field: "customer.legal_name" },
+    domain: { field: "customer.domain" },
+    trueup_billing_status: { field: "customer.billing_status" },
+  },
+  deals: {
+    hubspot_owner_id: { field: "customer.owner", home: "hubspot" },
+    support_tier: { field: "customer.support_tier", home: "hubspot" },
+    amount: { field: "contract.acv", home: "hubspot" },
+    dealstage: { field: "contract.stage", home: "hubspot" },
+  },
+};

@@ -1,9 +1,15 @@
-import { salesforceMeanings, zendeskMeanings, type FieldMeanings } from "./field-meanings.js";
+import {
+  hubspotMeanings,
+  salesforceMeanings,
+  zendeskMeanings,
+  type FieldMeanings,
+} from "./field-meanings.js";
 import type { Config, SyncConfig } from "./schema.js";
 
 const DESTINATION_MEANINGS: Record<SyncConfig["destination"]["system"], FieldMeanings> = {
   salesforce: salesforceMeanings,
   zendesk: zendeskMeanings,
+  hubspot: hubspotMeanings,
 };
 
 /**

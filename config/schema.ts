@@ -221,7 +221,7 @@ const reconciliation = z
     materiality: 0,
   });
 
-const destinationSystem = z.enum(["salesforce", "zendesk"]);
+const destinationSystem = z.enum(["salesforce", "zendesk", "hubspot"]);
 
 const sync = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, "lower_snake_case"),
@@ -230,8 +230,9 @@ const sync = z.strictObject({
   destination: z.strictObject({ system: destinationSystem, object: z.string().min(1) }),
   /**
    * Model column → destination field it matches. `update`: the destination's record id (`Id`,
-   * `id`). `upsert` / `mirror`: an external-id field (Salesforce `…__c` external id, Zendesk
-   * `external_id`), written on the records the sync creates.
+   * `id`; HubSpot: `id`, the company's or deal's record id). `upsert` / `mirror`: an external-id
+   * field (Salesforce `…__c` external id, Zendesk `external_id`), written on the records the sync
+   * creates.
    */
   matchKey: z.strictObject({ column: z.string(), field: z.string() }),
   /** Destination field → model column. */
@@ -260,8 +261,12 @@ const schedule = z.strictObject({
   select: z.string().default("*"),
 });
 
-/** `entity.field` → system of record. Reverse ETL never writes a field into its own system of record. */
-const ownership = z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/, "entity.field"), systemName).default({});
+/**
+ * `entity.field` → system of record (a source, or a destination such as HubSpot). Reverse ETL
+ * never writes a field into its own system of record.
+ */
+const ownerSystem = z.enum([...systemName.options, "hubspot"]);
+const ownership = z.record(z.string().regex(/^[a-z_]+\.[a-z_]+$/, "entity.field"), ownerSystem).default({});
 
 /** Fields each destination may be written at all (allow-list). */
 const writable = z.partialRecord(destinationSystem, z.record(z.string(), z.array(z.string()))).default({});

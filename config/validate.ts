@@ -21,6 +21,11 @@ export function validateGovernance(config: Config, source: string): void {
       }
     }
     problems.push(...ownershipProblems(config, s));
+    if (s.destination.system === "hubspot" && s.mode !== "update")
+      problems.push(
+        `syncs.${s.name}.mode: the HubSpot destination updates existing records by their id, so its syncs ` +
+          `run in mode update (${s.mode} is not supported)`,
+      );
   }
   for (const s of config.syncs) {
     if (s.mode === "update") continue;

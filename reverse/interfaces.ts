@@ -36,8 +36,11 @@ export interface UpsertOutcome extends WriteOutcome {
  * outbound payload against the destination's field types), index.ts.
  */
 export interface Destination {
-  readonly system: "salesforce" | "zendesk";
-  /** Largest batch one write call takes (Salesforce collections 200, Zendesk update_many 100). */
+  readonly system: SyncConfig["destination"]["system"];
+  /**
+   * Largest batch one write call takes (Salesforce collections 200, Zendesk update_many 100,
+   * HubSpot batch/update 100).
+   */
   readonly maxBatch: number;
   /** Current values of `fields` for `ids` (for the audit's before-values and for read-back). */
   read(object: string, ids: string[], fields: string[]): Promise<Map<string, FieldValues>>;

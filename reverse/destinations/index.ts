@@ -2,6 +2,7 @@ import type { Credentials } from "../../config/credentials.js";
 import type { Config, SyncConfig } from "../../config/schema.js";
 import type { Logger } from "../../core/log.js";
 import type { Destination } from "../interfaces.js";
+import { HubspotDestination, hubspotWriteClient } from "./hubspot/index.js";
 import { SalesforceDestination, salesforceWriteClient } from "./salesforce/index.js";
 import { ZendeskDestination, zendeskWriteClient } from "./zendesk/index.js";
 
@@ -12,16 +13,23 @@ export function destinationFactory(
   options: { runId: string; log: Logger },
 ): (system: SyncConfig["destination"]["system"]) => Destination {
   const made = new Map<string, Destination>();
+  const make = (system: SyncConfig["destination"]["system"]): Destination => {
+    switch (system) {
+      case "salesforce":
+        return new SalesforceDestination(
+          salesforceWriteClient(credentials, options),
+          config.sources.salesforce?.apiVersion ?? "v61.0",
+        );
+      case "zendesk":
+        return new ZendeskDestination(zendeskWriteClient(credentials, options));
+      case "hubspot":
+        return new HubspotDestination(hubspotWriteClient(credentials, options));
+    }
+  };
   return (system) => {
     let d = made.get(system);
     if (!d) {
-      d =
-        system === "salesforce"
-          ? new SalesforceDestination(
-              salesforceWriteClient(credentials, options),
-              config.sources.salesforce?.apiVersion ?? "v61.0",
-            )
-          : new ZendeskDestination(zendeskWriteClient(credentials, options));
+      d = make(system);
       made.set(system, d);
     }
     return d;

@@ -1,0 +1,2 @@
+export { hubspotWriteClient } from "./client.js";
+export { HubspotDestination } from "./destination.js";
