@@ -13,7 +13,7 @@ export const fxRate = defineModel({
     usd_per_unit: { description: "USD per one unit of the currency.", tests: ["not_null"] },
   },
   sql: (ctx) => `
-    SELECT CAST(date AS date) AS rate_date, upper(currency) AS currency, ${ctx.d.cast("usd_per_unit", "numeric")} AS usd_per_unit
-      FROM ${ctx.source("reference", "fx_rates")}
-     WHERE NOT _trueup_deleted`,
+    SELECT CAST(r.date AS date) AS rate_date, upper(r.currency) AS currency, ${ctx.d.cast("r.usd_per_unit", "numeric")} AS usd_per_unit
+      FROM ${ctx.source("reference", "fx_rates")} r
+     WHERE NOT r._trueup_deleted`,
 });
