@@ -112,6 +112,12 @@ const incremental = z
     format: z.enum(["iso", "epoch_seconds", "epoch_ms", "number"]).default("iso"),
     /** Re-read this many seconds before the saved value (time formats). Default: the source's. */
     lookbackSeconds: z.number().nonnegative().optional(),
+    /**
+     * The most results the API serves for one query (HubSpot search: 10,000). Before paging past
+     * it, the pass asks again from the largest cursor value it has seen, so a pass of any size
+     * completes. The records must come sorted by the cursor, ascending.
+     */
+    resultCeiling: positiveInt.optional(),
   })
   .refine((i) => !(i.param && i.bodyPath), { error: "give param or bodyPath, not both" });
 

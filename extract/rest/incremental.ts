@@ -1,4 +1,5 @@
 import type { RestIncrementalConfig } from "../../config/rest-source.js";
+import { TrueupError } from "../../core/errors.js";
 import type { PageRequest } from "./paginators.js";
 
 export type CursorValue = string | number;
@@ -14,7 +15,15 @@ export interface Position {
   /** Keys of the records whose cursor is exactly `value`, which the next pass does not land again. */
   keys?: string[];
   /** A pass under way: its next page, and the largest value (with its records' keys) seen so far. */
-  pass?: { next: PageRequest; start?: CursorValue; high?: CursorValue; highKeys?: string[] };
+  pass?: {
+    next: PageRequest;
+    start?: CursorValue;
+    high?: CursorValue;
+    highKeys?: string[];
+    /** With a result ceiling: the start value of the current query, and the results it served. */
+    window?: CursorValue;
+    read?: number;
+  };
 }
 
 const TIME = new Set(["iso", "epoch_seconds", "epoch_ms"]);
@@ -43,6 +52,10 @@ export class IncrementalPass {
   private high: CursorValue | undefined;
   private highKeys: Set<string>;
   private readonly known: Set<string>;
+  /** The start value of the query under way (it moves when a result ceiling is reached). */
+  private window: CursorValue | undefined;
+  /** Results the query under way has served. */
+  private read: number;
 
   constructor(
     private readonly cfg: RestIncrementalConfig | undefined,
@@ -57,6 +70,32 @@ export class IncrementalPass {
     else if (resumed) this.start = resumed.start;
     else if (saved?.value !== undefined) this.start = minus(saved.value, lookbackSeconds, cfg.format);
     else this.start = cfg.initialValue;
+    this.window = resumed?.window ?? this.start;
+    this.read = resumed?.read ?? 0;
+  }
+
+  /**
+   * Counts a page's results against the resource's result ceiling; when the next page would pass
+   * it, the value the query must start from instead (the largest seen: results come sorted by
+   * the cursor, so all before it were served). The records at that value come again, and land
+   * again (staging keeps one row per key). Fails when the ceiling's worth of results all have one
+   * value: no query on the cursor can get past them.
+   */
+  narrowAt(served: number, where: string): CursorValue | undefined {
+    const ceiling = this.cfg?.resultCeiling;
+    if (!ceiling) return undefined;
+    this.read += served;
+    if (this.read + served <= ceiling) return undefined;
+    const from = this.high;
+    const fmt = this.cfg!.format;
+    const window = numeric(this.window, fmt);
+    if (from === undefined || (window !== undefined && numeric(from, fmt)! <= window))
+      throw new TrueupError(
+        `${where}: the API serves at most ${ceiling} results a query and more than that many records have ${this.cfg!.cursorPath} ${String(from ?? this.window)}; the pass cannot page past them (narrow the resource's filters)`,
+      );
+    this.window = from;
+    this.read = 0;
+    return from;
   }
 
   /** The page to resume at, when a pass was under way. */
@@ -90,7 +129,13 @@ export class IncrementalPass {
     return {
       value: this.saved?.value,
       keys: this.saved?.keys,
-      pass: { next, start: this.start, high: this.high, highKeys: [...this.highKeys] },
+      pass: {
+        next,
+        start: this.start,
+        high: this.high,
+        highKeys: [...this.highKeys],
+        ...(this.cfg.resultCeiling ? { window: this.window, read: this.read } : {}),
+      },
     };
   }
 }

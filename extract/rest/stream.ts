@@ -120,9 +120,23 @@ export async function* readResource(
     cursor as Position | undefined,
     rd.lookbackSeconds,
   );
-  for await (const page of pages(rd, pass.resumeAt ?? firstRequest(rd, pass.start))) {
-    const landed = landing(rd, page, pass);
-    yield { ...landed, cursor: pass.position(page.next) as Cursor };
+  let from: PageRequest | undefined = pass.resumeAt ?? firstRequest(rd, pass.start);
+  while (from) {
+    const query: PageRequest = from;
+    from = undefined;
+    for await (const page of pages(rd, query)) {
+      const landed = landing(rd, page, pass);
+      // At the API's result ceiling, the pass goes on with a query from the largest value seen.
+      const narrowed = page.next
+        ? pass.narrowAt(page.records.length, `sources.${rd.source}.resources.${rd.name}`)
+        : undefined;
+      const next = narrowed === undefined ? page.next : firstRequest(rd, narrowed);
+      yield { ...landed, cursor: pass.position(next) as Cursor };
+      if (narrowed !== undefined) {
+        from = next;
+        break;
+      }
+    }
   }
 }
 

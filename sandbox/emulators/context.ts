@@ -41,6 +41,8 @@ export interface EmulatorOptions {
   hubspotSearchRequestsPerSecond: number;
   /** HubSpot: requests per (UTC) day, search included (650,000: Professional private apps; 0 = unlimited). */
   hubspotDailyRequests: number;
+  /** HubSpot: the most results one search serves (10,000, as HubSpot; smaller to test a client's answer to it). */
+  hubspotSearchCeiling: number;
 }
 
 export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
@@ -50,6 +52,7 @@ export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
   hubspotRequestsPerTenSeconds: 190,
   hubspotSearchRequestsPerSecond: 5,
   hubspotDailyRequests: 650_000,
+  hubspotSearchCeiling: 10_000,
 };
 
 export interface EmulatorContext {

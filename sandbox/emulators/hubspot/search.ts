@@ -113,9 +113,10 @@ export function search(
     return bad(`limit must be between 1 and ${SEARCH_MAX_LIMIT}, got ${String(b.limit)}`);
   const after = b.after === undefined || b.after === null || b.after === "" ? 0 : Number(b.after);
   if (!Number.isInteger(after) || after < 0) return bad(`Invalid input for after: ${String(b.after)}`);
-  if (after >= SEARCH_CEILING)
+  const ceiling = ctx.options.hubspotSearchCeiling || SEARCH_CEILING;
+  if (after >= ceiling)
     return bad(
-      `Search results are limited to ${SEARCH_CEILING.toLocaleString("en-US")}: after ${after} is past the last result a search can return. Narrow the filters (e.g. on hs_lastmodifieddate) instead of paging further.`,
+      `Search results are limited to ${ceiling.toLocaleString("en-US")}: after ${after} is past the last result a search can return. Narrow the filters (e.g. on hs_lastmodifieddate) instead of paging further.`,
     );
   const groups = (Array.isArray(b.filterGroups) ? b.filterGroups : []) as { filters?: Filter[] }[];
   if (groups.length > 5) return bad(`At most 5 filterGroups are allowed, got ${groups.length}`);
@@ -162,7 +163,7 @@ export function search(
       const d = a === undefined ? (c === undefined ? 0 : 1) : c === undefined ? -1 : cmp(a, c);
       return (descending ? -d : d) || byId;
     });
-  const size = Math.min(limit, SEARCH_CEILING - after);
+  const size = Math.min(limit, ceiling - after);
   const page = found.slice(after, after + size);
   const properties = Array.isArray(b.properties) ? (b.properties as string[]) : undefined;
   const out: Rec = {
