@@ -13,6 +13,71 @@ export const config = defineConfig({
     },
     netsuite: { streams: ["customer", "transaction", "transactionline", "currency"], dateFormat: "M/D/YYYY" },
     zendesk: { streams: ["organizations", "tickets"] },
+    // HubSpot as the CRM (instead of Salesforce, or beside it after an acquisition): a declarative
+    // REST source over its CRM v3 API, no TypeScript. Turn it on with `enabled: true` and set
+    // HUBSPOT_ACCESS_TOKEN (a private app's token); docs/sources.md explains each key.
+    hubspot: {
+      type: "rest",
+      enabled: false,
+      baseUrl: "https://api.hubapi.com",
+      baseUrlEnv: "HUBSPOT_BASE_URL",
+      auth: { type: "bearer", tokenEnv: "HUBSPOT_ACCESS_TOKEN" },
+      // Private apps may send 100 requests per 10 s, and search 5 a second.
+      requestsPerSecond: 4,
+      concurrency: 2,
+      resources: {
+        // Search filtered on hs_lastmodifieddate: a run reads only what changed since the last.
+        companies: {
+          path: "/crm/v3/objects/companies/search",
+          method: "POST",
+          body: {
+            limit: 100,
+            filterGroups: [
+              {
+                filters: [
+                  { propertyName: "hs_lastmodifieddate", operator: "GTE", value: "{incremental.start}" },
+                ],
+              },
+            ],
+            sorts: [{ propertyName: "hs_lastmodifieddate", direction: "ASCENDING" }],
+            properties: [
+              "name",
+              "domain",
+              "website",
+              "hs_parent_company_id",
+              "hubspot_owner_id",
+              "industry",
+              "createdate",
+              "hs_lastmodifieddate",
+            ],
+          },
+          records: "results",
+          paginator: { type: "cursor", cursorPath: "paging.next.after", param: "after", location: "body" },
+          // Search serves at most 10,000 results a query: past them the pass searches again from
+          // the latest hs_lastmodifieddate it has seen.
+          incremental: {
+            cursorPath: "updatedAt",
+            initialValue: "2015-01-01T00:00:00Z",
+            lookbackSeconds: 600,
+            resultCeiling: 10000,
+          },
+        },
+        // Deals with their company: search does not return associations, the list does (read in
+        // full each run; only deals changed since the last run land).
+        deals: {
+          path: "/crm/v3/objects/deals",
+          params: {
+            limit: 100,
+            associations: "companies",
+            properties:
+              "dealname,amount,deal_currency_code,dealstage,closedate,contract_start_date,contract_end_date,support_tier,hs_is_closed_won,createdate,hs_lastmodifieddate",
+          },
+          records: "results",
+          paginator: { type: "cursor", cursorPath: "paging.next.after", param: "after" },
+          incremental: { cursorPath: "updatedAt", initialValue: "2015-01-01T00:00:00Z" },
+        },
+      },
+    },
     erp_files: {
       files: [
         {
@@ -95,6 +160,16 @@ export const config = defineConfig({
         "Health_Score__c",
       ],
     },
+    // HubSpot company properties trueup fills (custom properties defined in the portal).
+    hubspot: {
+      companies: [
+        "trueup_billing_status",
+        "trueup_overdue_amount",
+        "trueup_last_payment_date",
+        "trueup_arr",
+        "trueup_health_score",
+      ],
+    },
     zendesk: {
       organizations: [
         "organization_fields.billing_status",
@@ -116,6 +191,21 @@ export const config = defineConfig({
         Last_Payment_Date__c: "last_payment_date",
         ARR__c: "arr_reporting",
         Health_Score__c: "health_score",
+      },
+      mode: "update",
+    },
+    {
+      // Customers whose CRM is HubSpot (none while sources.hubspot is off).
+      name: "hubspot_company_health",
+      model: "canonical.customer_health",
+      destination: { system: "hubspot", object: "companies" },
+      matchKey: { column: "hubspot_company_id", field: "id" },
+      mapping: {
+        trueup_billing_status: "billing_status",
+        trueup_overdue_amount: "overdue_amount_reporting",
+        trueup_last_payment_date: "last_payment_date",
+        trueup_arr: "arr_reporting",
+        trueup_health_score: "health_score",
       },
       mode: "update",
     },

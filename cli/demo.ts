@@ -7,6 +7,7 @@ import { formatTable } from "./table.js";
 export interface DemoOptions {
   seed: number;
   scale: number;
+  crm?: "salesforce" | "hubspot";
   serve?: boolean;
 }
 
@@ -21,6 +22,7 @@ export async function demoCommand(ctx: CommandContext, opts: DemoOptions): Promi
   const r = await runDemo(ctx, {
     seed: opts.seed,
     scale: opts.scale,
+    crm: opts.crm,
     sandboxPort: opts.serve ? 4010 : undefined,
     onProgress: (line) => {
       if (!ctx.json) process.stderr.write(`${line}\n`);

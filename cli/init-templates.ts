@@ -35,6 +35,13 @@ export const ENV_VARIABLES: readonly { group: string; vars: readonly [string, st
     ],
   },
   {
+    group: "HubSpot (CRM, when sources.hubspot is enabled)",
+    vars: [
+      ["HUBSPOT_ACCESS_TOKEN", "private app access token (bearer)"],
+      ["HUBSPOT_BASE_URL", "API base; default https://api.hubapi.com"],
+    ],
+  },
+  {
     group: "Stripe (billing)",
     vars: [
       ["STRIPE_API_KEY", "secret or restricted key (sk_… / rk_…)"],

@@ -96,6 +96,14 @@ export function buildProgram(): Command {
     )
     .option("--seed <n>", "world seed", int("--seed"), 7)
     .option("--scale <s>", "world scale (1 ≈ 1,000 customers)", positiveNumber("--scale"), 1)
+    .addOption(
+      new Option(
+        "--crm <system>",
+        "the world's CRM: salesforce, or hubspot (read by the config's declarative HubSpot source)",
+      )
+        .choices(["salesforce", "hubspot"])
+        .default("salesforce"),
+    )
     .option("--serve", "keep the warehouse and sandbox up and print the connection string")
     .action(async function (this: Command) {
       const opts = this.opts<DemoOptions>();

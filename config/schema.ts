@@ -150,6 +150,24 @@ const models = z
   })
   .default({ paths: [], builtin: true, vars: {} });
 
+const systemId = z.string().regex(/^[a-z][a-z0-9_]*$/, "a system name (lower-case letters, digits, _)");
+
+/**
+ * Which systems fill each role. The conformed layer's relations of a role (conformed.crm_account,
+ * conformed.crm_opportunity) are the union of one mapping model per system named here
+ * (`conformed.crm_account__<system>`): built in for salesforce and hubspot, a SQL model of the
+ * project for any other. A system listed whose source is disabled or not configured reads as empty.
+ */
+const roles = z
+  .strictObject({
+    crm: z
+      .array(systemId)
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, "a system listed twice")
+      .default(["salesforce", "hubspot"]),
+  })
+  .default({ crm: ["salesforce", "hubspot"] });
+
 export const DISCREPANCY_CATEGORIES = [
   "invoice_missing_in_erp",
   "invoice_missing_in_billing",
@@ -318,6 +336,7 @@ export const configSchema = z.strictObject({
     .strictObject({ url: z.string().optional(), concurrency: positiveInt.default(4) })
     .default({ concurrency: 4 }),
   sources,
+  roles,
   fx,
   models,
   reconciliation,

@@ -8,20 +8,22 @@ export type StagingShape = Record<
   "text" | "numeric" | "bigint" | "date" | "timestamptz" | "boolean" | "double"
 >;
 
-const SYSTEMS = ["salesforce", "stripe", "netsuite", "zendesk", "erp_files"];
+/** The systems the built-in models read: each reads as empty when its source is off or not configured. */
+export const BUILT_IN_SYSTEMS = ["salesforce", "hubspot", "stripe", "netsuite", "zendesk", "erp_files"];
 
 /**
- * Why a source system's data is not read, when it is not: switched off (`enabled: false`), or left
- * out of a config that names other sources. Its staging tables then read as empty even if they
- * exist from earlier runs, so no model mixes in data of a system the user turned off, and the
- * rules that compare it do not run. A config naming no source at all reads whatever staging
- * holds (data loaded by other means). Reference data (`reference.*`) is never absent by config.
+ * Why a source system's data is not read, when it is not: switched off (`enabled: false`), or, for
+ * a system the built-in models read, left out of a config that names other sources. Its staging
+ * tables then read as empty even if they exist from earlier runs, so no model mixes in data of a
+ * system the user turned off, and the rules that compare it do not run. A config naming no source
+ * at all reads whatever staging holds (data loaded by other means). Reference data
+ * (`reference.*`) is never absent by config.
  */
 export function sourceAbsence(config: Config, source: string): string | undefined {
-  if (!SYSTEMS.includes(source)) return undefined;
   const sources = config.sources as Record<string, { enabled?: boolean } | undefined>;
   const cfg = sources[source];
   if (cfg) return cfg.enabled === false ? "disabled" : undefined;
+  if (!BUILT_IN_SYSTEMS.includes(source)) return undefined;
   return Object.values(sources).some(Boolean) ? "not configured" : undefined;
 }
 

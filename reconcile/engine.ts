@@ -5,7 +5,7 @@ import { sqlDialect } from "../models/dialects.js";
 import { quoteLiteral } from "../warehouse/identifiers.js";
 import type { Dialect, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily, type RuleNotRun } from "./interfaces.js";
-import { sourceAbsence } from "../models/absent-sources.js";
+import { BUILT_IN_SYSTEMS, sourceAbsence } from "../models/absent-sources.js";
 import { rulesNotRun, unmetNeed } from "./needs.js";
 import { writeRuleStatus } from "./rule-status.js";
 import { runLedgerLifecycle } from "./ledger-lifecycle.js";
@@ -73,8 +73,7 @@ export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
  * cannot see NetSuite has not seen a NetSuite discrepancy go away. Empty when every system is on.
  */
 function absentSystemsKept(config: Config): string {
-  const absent = ["salesforce", "stripe", "netsuite", "zendesk", "erp_files"]
-    .filter((s) => sourceAbsence(config, s))
+  const absent = BUILT_IN_SYSTEMS.filter((s) => sourceAbsence(config, s))
     // Discrepancies name the legacy ERP's records erp_file (as customer_xref does).
     .map((s) => quoteLiteral(s === "erp_files" ? "erp_file" : s));
   if (!absent.length) return "";

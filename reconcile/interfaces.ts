@@ -34,9 +34,10 @@ export interface Rule {
   /**
    * The source systems the rule compares: every entry must be met by one of its systems being
    * present (`[["stripe"], ["netsuite", "erp_files"]]` = Stripe and either ERP). A rule whose need
-   * is not met does not run, and its open discrepancies stay as they were.
+   * is not met does not run, and its open discrepancies stay as they were. `"crm"` stands for
+   * the systems `roles.crm` names (any of them present meets it).
    */
-  needs?: readonly (readonly SourceSystem[])[];
+  needs?: readonly (readonly (SourceSystem | "crm")[])[];
   sql: (ctx: RuleContext) => string;
 }
 

@@ -80,6 +80,10 @@ const STAGING_LOOKUP: Record<string, [source: string, stream: string, idColumn: 
     ["salesforce", "opportunity", "id"],
     ["salesforce", "account", "id"],
   ],
+  hubspot: [
+    ["hubspot", "deals", "id"],
+    ["hubspot", "companies", "id"],
+  ],
   zendesk: [["zendesk", "organizations", "id"]],
 };
 

@@ -7,7 +7,8 @@ import type { Rule, RuleFamily, RuleNotRun } from "./interfaces.js";
  * no present system meets, with each system's absence ("needs netsuite or erp_files: disabled").
  */
 export function unmetNeed(rule: Rule, config: Config): string | undefined {
-  for (const anyOf of rule.needs ?? []) {
+  for (const need of rule.needs ?? []) {
+    const anyOf = need.flatMap((s) => (s === "crm" ? config.roles.crm : [s]));
     const why = anyOf.map((s) => sourceAbsence(config, s));
     if (why.some((w) => w === undefined)) continue;
     const reasons = [...new Set(why)];

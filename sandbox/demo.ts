@@ -1,6 +1,8 @@
 import path from "node:path";
 import pg from "pg";
 import { readCredentials } from "../config/credentials.js";
+import type { Config } from "../config/schema.js";
+import { ConfigError } from "../core/errors.js";
 import { findConfigFile, loadConfig } from "../config/load.js";
 import { loadProject, projectRoot } from "../orchestration/project.js";
 import { runOutcome, writeReport, type RuleNotRunRow } from "../orchestration/report.js";
@@ -17,6 +19,11 @@ export interface RunDemoOptions {
   seed?: number;
   /** World scale (1 ≈ 1,000 customers); default 1. */
   scale?: number;
+  /**
+   * The world's CRM; default salesforce. With hubspot the config's `sources.hubspot` is switched
+   * on and `sources.salesforce` off for the run.
+   */
+  crm?: "salesforce" | "hubspot";
   /** First port of the sandbox's four APIs; default any free ports. */
   sandboxPort?: number;
   /** Progress lines ("world: …", "warehouse: …"), for a terminal. */
@@ -57,6 +64,28 @@ const PACKAGE_ROOT = path.resolve(import.meta.dirname, "..");
 const DEMO_DB = "trueup_demo";
 
 /**
+ * The config with `crm` as the CRM: its source switched on and the other CRM's off, so the run
+ * reads the world's CRM through the conformed layer. The config must declare the source (the
+ * example config declares `sources.hubspot`, off by default).
+ */
+function withCrm(config: Config, crm: "hubspot"): Config {
+  const sources = config.sources as Record<string, { enabled?: boolean } | undefined>;
+  const source = sources[crm];
+  if (!source)
+    throw new ConfigError(
+      `trueup demo --crm ${crm}: the config declares no sources.${crm}; copy the example config's (trueup init writes it)`,
+    );
+  return {
+    ...config,
+    sources: {
+      ...config.sources,
+      [crm]: { ...source, enabled: true },
+      ...(config.sources.salesforce ? { salesforce: { ...config.sources.salesforce, enabled: false } } : {}),
+    },
+  } as Config;
+}
+
+/**
  * `trueup demo` as a function: the embedded Postgres (a fresh `trueup_demo` database), a sandbox
  * world served through the vendor APIs, the whole DAG through graphile-worker, a report. Everything
  * it started is stopped when it returns.
@@ -74,12 +103,14 @@ export async function runDemo(session: Session, opts: RunDemoOptions): Promise<D
   const cwd = process.cwd();
   // The user's config when there is one, else the example shipped with the package, its relative
   // paths taken from here (the embedded Postgres goes in ./.trueup/pg).
-  const { config } = session.loaded.file
-    ? session.loaded
-    : await loadConfig({ configPath: findConfigFile(PACKAGE_ROOT), baseDir: cwd, dotenv: false });
+  const crm = opts.crm ?? "salesforce";
+  const loaded = session.loaded.file
+    ? session.loaded.config
+    : (await loadConfig({ configPath: findConfigFile(PACKAGE_ROOT), baseDir: cwd, dotenv: false })).config;
+  const config = crm === "hubspot" ? withCrm(loaded, "hubspot") : loaded;
 
-  say(`world: seed ${seed}, scale ${scale}`);
-  const worldDir = await ensureWorld(cwd, seed, scale);
+  say(`world: seed ${seed}, scale ${scale}${crm === "salesforce" ? "" : `, CRM ${crm}`}`);
+  const worldDir = await ensureWorld(cwd, seed, scale, crm);
   const world = await readWorldManifest(worldDir);
 
   say(`warehouse: embedded Postgres in ${path.relative(cwd, config.warehouse.embedded.dir) || "."}`);
@@ -99,7 +130,7 @@ export async function runDemo(session: Session, opts: RunDemoOptions): Promise<D
   const sandbox = await startSandbox({ worldDir, port: opts.sandboxPort ?? 0 });
   session.defer(() => sandbox.close());
   say(
-    `sandbox: Salesforce ${sandbox.urls.salesforce}, Stripe ${sandbox.urls.stripe}, NetSuite ${sandbox.urls.netsuite}, Zendesk ${sandbox.urls.zendesk}`,
+    `sandbox: ${crm === "hubspot" ? `HubSpot ${sandbox.urls.hubspot}` : `Salesforce ${sandbox.urls.salesforce}`}, Stripe ${sandbox.urls.stripe}, NetSuite ${sandbox.urls.netsuite}, Zendesk ${sandbox.urls.zendesk}`,
   );
   // The sandbox's variables (API bases, credentials, ERP_EXPORT_DIR, FX_RATES_FILE) are this
   // process's environment for the run, exactly as `trueup sandbox --env-file` + dotenv would make it.

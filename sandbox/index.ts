@@ -20,10 +20,19 @@ export {
 } from "./world/read.js";
 export { SANDBOX_CREDENTIALS, type FaultProfile } from "./emulators/context.js";
 
-/** `.trueup/worlds/seed-N-scale-S`, generated once and reused (generation is deterministic). */
-export async function ensureWorld(root: string, seed: number, scale: number): Promise<string> {
-  const dir = path.join(root, ".trueup", "worlds", `seed-${seed}-scale-${scale}`);
-  if (!existsSync(path.join(dir, "world.json"))) await generateWorld({ seed, scale, out: dir });
+/**
+ * `.trueup/worlds/seed-N-scale-S` (`…-hubspot` for a HubSpot world), generated once and reused
+ * (generation is deterministic).
+ */
+export async function ensureWorld(
+  root: string,
+  seed: number,
+  scale: number,
+  crm: "salesforce" | "hubspot" = "salesforce",
+): Promise<string> {
+  const suffix = crm === "salesforce" ? "" : `-${crm}`;
+  const dir = path.join(root, ".trueup", "worlds", `seed-${seed}-scale-${scale}${suffix}`);
+  if (!existsSync(path.join(dir, "world.json"))) await generateWorld({ seed, scale, out: dir, crm });
   return dir;
 }
 

@@ -1,9 +1,19 @@
 import { defineModel } from "../define.js";
-import { field, fromMinor, fxJoin, live, reportingCurrencyColumn, reportingRate, unix } from "./sql.js";
+import {
+  crmLink,
+  field,
+  fromMinor,
+  fxJoin,
+  live,
+  reportingCurrencyColumn,
+  reportingRate,
+  unix,
+} from "./sql.js";
 
 /**
- * CRM closed-won opportunities with the billing subscription they were sold as: by the
- * subscription's `metadata.salesforce_opportunity_id`, else the same customer with a
+ * CRM closed-won opportunities (conformed.crm_opportunity, of whichever CRMs fill the role) with
+ * the billing subscription they were sold as: by the opportunity the subscription's metadata
+ * names (`salesforce_opportunity_id`, `hubspot_deal_id`), else the same customer with a
  * subscription starting on the contract start date. ACV and the subscription's annualized amount
  * (Σ unit price × quantity × periods a year) side by side, in the original and reporting currency.
  */
@@ -15,8 +25,11 @@ export const contract = defineModel({
   description:
     "One row per closed-won CRM opportunity, with its billing subscription, ACV, annualized subscription amount, term and support tier.",
   columns: {
-    contract_id: { description: "The Salesforce opportunity id.", tests: ["not_null"] },
+    contract_id: { description: "The CRM opportunity (deal) id.", tests: ["not_null"] },
     customer_id: { description: "Canonical customer." },
+    crm_system: { description: "The CRM the opportunity is in (salesforce, hubspot, …)." },
+    crm_account_id: { description: "The opportunity's account in that CRM." },
+    salesforce_account_id: { description: "crm_account_id when the CRM is Salesforce, else NULL." },
     subscription_id: { description: "Stripe subscription, when found." },
     match_method: { description: "opportunity_id, customer_start_date, or NULL." },
     acv: { description: "Opportunity Amount (annual contract value), in currency." },
@@ -31,10 +44,14 @@ export const contract = defineModel({
       description: "Annualized subscription amount in the reporting currency, at the same rate date.",
     },
     reporting_currency: { description: "The reporting currency the *_reporting columns are in." },
-    start_date: { description: "Contract_Start_Date__c." },
-    end_date: { description: "Contract_End_Date__c." },
+    start_date: {
+      description: "Contract start (Salesforce Contract_Start_Date__c, HubSpot contract_start_date).",
+    },
+    end_date: { description: "Contract end (Contract_End_Date__c, contract_end_date)." },
     term_months: { description: "Months between start and end." },
-    support_tier: { description: "Support_Tier__c: none, standard or premium." },
+    support_tier: {
+      description: "Support tier sold (Support_Tier__c, support_tier): none, standard or premium.",
+    },
     is_active: { description: "Started on or before as-of and not ended; subscription not canceled." },
   },
   sql: (ctx) => {
@@ -44,16 +61,14 @@ export const contract = defineModel({
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
     WITH opp AS (
-      SELECT o.id, ${field(ctx, "o", "AccountId")} AS account_id, ${ctx.d.cast(field(ctx, "o", "Amount"), "numeric")} AS acv,
-             upper(coalesce(${field(ctx, "o", "CurrencyIsoCode")}, 'USD')) AS currency,
-             ${ctx.d.cast(field(ctx, "o", "Contract_Start_Date__c"), "date")} AS start_date, ${ctx.d.cast(field(ctx, "o", "Contract_End_Date__c"), "date")} AS end_date,
-             ${field(ctx, "o", "Support_Tier__c")} AS support_tier, ${ctx.d.cast(field(ctx, "o", "CloseDate"), "date")} AS close_date, x.customer_id
-        FROM ${ctx.source("salesforce", "Opportunity")} o
-        LEFT JOIN ${xref} x ON x.system = 'salesforce' AND x.record_id = ${field(ctx, "o", "AccountId")}
-       WHERE ${live("o")} AND coalesce(${field(ctx, "o", "IsDeleted")}, 'false') <> 'true' AND ${field(ctx, "o", "StageName")} = 'Closed Won'
+      SELECT o.opportunity_id AS id, o.system, o.account_id, o.amount AS acv, o.currency, o.start_date, o.end_date,
+             o.support_tier, o.close_date, x.customer_id
+        FROM ${ctx.ref("conformed.crm_opportunity")} o
+        LEFT JOIN ${xref} x ON x.system = o.system AND x.record_id = o.account_id
+       WHERE o.is_won
     ),
     sub AS (
-      SELECT s.id, ${field(ctx, "s", "status")} AS status, NULLIF(${field(ctx, "s", "metadata", "salesforce_opportunity_id")}, '') AS opportunity_id,
+      SELECT s.id, ${field(ctx, "s", "status")} AS status, ${crmLink(ctx, "s", "opportunity")} AS opportunity_id,
              upper(${field(ctx, "s", "currency")}) AS currency,
              CAST(${unix(ctx, `coalesce(${field(ctx, "s", "start_date")}, ${field(ctx, "s", "created")})`)} AS date) AS start_date,
              ${unix(ctx, field(ctx, "s", "canceled_at"))} AS canceled_at, x.customer_id,
@@ -79,7 +94,9 @@ export const contract = defineModel({
                       WHERE NOT EXISTS (SELECT 1 FROM m1 WHERE m1.opp_id = o.id)) z WHERE r = 1 AND r2 = 1
     ),
     matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
-    SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
+    SELECT o.id AS contract_id, o.customer_id,
+           CASE WHEN o.system = 'salesforce' THEN o.account_id END AS salesforce_account_id, o.system AS crm_system,
+           o.account_id AS crm_account_id, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
            round(o.acv * ${reportingRate(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS acv_reporting,
            round(s.annual_amount * ${reportingRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_reporting,

@@ -1,9 +1,10 @@
 import { defineModel } from "../define.js";
 import type { ModelContext } from "../interfaces.js";
-import { FREE_MAIL, field, live, normalizeDomain, normalizeName, unix } from "./sql.js";
+import { FREE_MAIL, crmLink, field, live, normalizeDomain, normalizeName, unix } from "./sql.js";
 
 /**
- * Identity resolution across the five systems. Each record is a node; edges come from, in order
+ * Identity resolution across the systems. Each record is a node; the CRM accounts (of whichever
+ * CRMs fill the role, from conformed.crm_account) anchor the clusters. Edges come from, in order
  * of strength: the configured link fields to the CRM account (Stripe metadata, NetSuite
  * externalid, Zendesk external_id, ERP crm_account_id); a shared normalized domain (web-mail
  * domains excluded; never across a CRM parent/child pair, never joining records that link to
@@ -15,31 +16,29 @@ function nodes(ctx: ModelContext): string {
   const nd = (e: string) => normalizeDomain(ctx, e);
   const nn = (e: string) => normalizeName(ctx, e);
   return `
-    SELECT 'salesforce' AS system, a.id AS record_id, ${field(ctx, "a", "Name")} AS name, ${nn(field(ctx, "a", "Name"))} AS name_key,
-           ${nd(field(ctx, "a", "Website"))} AS domain, a.id AS sf_link, NULLIF(${field(ctx, "a", "ParentId")}, '') AS parent_id,
-           ${ctx.d.cast(field(ctx, "a", "CreatedDate"), "timestamptz")} AS created_at
-      FROM ${ctx.source("salesforce", "Account")} a
-     WHERE ${live("a")} AND coalesce(${field(ctx, "a", "IsDeleted")}, 'false') <> 'true'
+    SELECT a.system, a.account_id AS record_id, a.name, ${nn("a.name")} AS name_key, ${nd("a.website")} AS domain,
+           a.account_id AS crm_link, a.parent_account_id AS parent_id, a.created_at, ${ctx.d.cast("true", "boolean")} AS is_anchor
+      FROM ${ctx.ref("conformed.crm_account")} a
     UNION ALL
     SELECT 'stripe', c.id, ${field(ctx, "c", "name")}, ${nn(field(ctx, "c", "name"))}, ${nd(field(ctx, "c", "email"))},
-           NULLIF(${field(ctx, "c", "metadata", "salesforce_account_id")}, ''), NULL, ${unix(ctx, field(ctx, "c", "created"))}
+           ${crmLink(ctx, "c")}, NULL, ${unix(ctx, field(ctx, "c", "created"))}, false
       FROM ${ctx.source("stripe", "customers")} c
      WHERE ${live("c")} AND coalesce(${field(ctx, "c", "deleted")}, 'false') <> 'true'
     UNION ALL
     SELECT 'netsuite', n.id, coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")}),
            ${nn(`coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")})`)},
            coalesce(${nd(field(ctx, "n", "url"))}, ${nd(field(ctx, "n", "email"))}), NULLIF(${field(ctx, "n", "externalid")}, ''), NULL,
-           ${ctx.d.cast("NULL", "timestamptz")}
+           ${ctx.d.cast("NULL", "timestamptz")}, false
       FROM ${ctx.source("netsuite", "customer")} n
      WHERE ${live("n")}
     UNION ALL
     SELECT 'zendesk', CAST(z.id AS text), ${field(ctx, "z", "name")}, ${nn(field(ctx, "z", "name"))},
            ${nd(ctx.d.jsonPath("z._trueup_payload", ["domain_names", 0]))}, NULLIF(${field(ctx, "z", "external_id")}, ''), NULL,
-           ${ctx.d.cast(field(ctx, "z", "created_at"), "timestamptz")}
+           ${ctx.d.cast(field(ctx, "z", "created_at"), "timestamptz")}, false
       FROM ${ctx.source("zendesk", "organizations")} z
      WHERE ${live("z")}
     UNION ALL
-    SELECT 'erp_file', e.customer_no, e.name, ${nn("e.name")}, ${nd("e.email_domain")}, NULLIF(e.crm_account_id, ''), NULL, NULL
+    SELECT 'erp_file', e.customer_no, e.name, ${nn("e.name")}, ${nd("e.email_domain")}, NULLIF(e.crm_account_id, ''), NULL, NULL, false
       FROM ${ctx.source("erp_files", "customers")} e
      WHERE ${live("e")}`;
 }
@@ -57,8 +56,8 @@ export const customerXref = defineModel({
       tests: ["not_null"],
     },
     system: {
-      description: "salesforce, stripe, netsuite, zendesk or erp_file.",
-      tests: [{ accepted_values: ["salesforce", "stripe", "netsuite", "zendesk", "erp_file"] }],
+      description:
+        "The CRM of the account (salesforce, hubspot, …; see roles.crm), stripe, netsuite, zendesk or erp_file.",
     },
     record_id: { description: "The record's id in its system.", tests: ["not_null"] },
     method: {
@@ -74,19 +73,18 @@ export const customerXref = defineModel({
     WITH RECURSIVE n AS (
       SELECT system || ':' || record_id AS k, * FROM (${nodes(ctx)}) raw
     ),
-    sf AS (SELECT record_id, parent_id FROM n WHERE system = 'salesforce'),
+    crm AS (SELECT k, record_id, parent_id FROM n WHERE is_anchor),
     link_edges AS (
-      SELECT n.k AS a, 'salesforce:' || n.sf_link AS b FROM n
-       WHERE n.system <> 'salesforce' AND n.sf_link IS NOT NULL AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = n.sf_link)
+      SELECT n.k AS a, c.k AS b FROM n JOIN crm c ON c.record_id = n.crm_link WHERE NOT n.is_anchor
     ),
     dom AS (SELECT * FROM n WHERE domain IS NOT NULL AND domain NOT IN (${freeMail})),
     domain_edges AS (
       SELECT x.k AS a, y.k AS b FROM dom x JOIN dom y ON x.domain = y.domain AND x.k < y.k
-       WHERE NOT (x.sf_link IS NOT NULL AND y.sf_link IS NOT NULL AND x.sf_link <> y.sf_link
-                  AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = x.sf_link) AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = y.sf_link)
-                  AND (x.system <> 'salesforce' OR y.system <> 'salesforce'))
-         AND NOT EXISTS (SELECT 1 FROM sf p WHERE (p.record_id = x.record_id AND p.parent_id = y.record_id)
-                                              OR (p.record_id = y.record_id AND p.parent_id = x.record_id))
+       WHERE NOT (x.crm_link IS NOT NULL AND y.crm_link IS NOT NULL AND x.crm_link <> y.crm_link
+                  AND EXISTS (SELECT 1 FROM crm WHERE crm.record_id = x.crm_link) AND EXISTS (SELECT 1 FROM crm WHERE crm.record_id = y.crm_link)
+                  AND (NOT x.is_anchor OR NOT y.is_anchor))
+         AND NOT EXISTS (SELECT 1 FROM crm p WHERE (p.k = x.k AND p.parent_id = y.record_id)
+                                               OR (p.k = y.k AND p.parent_id = x.record_id))
     ),
     edges AS (
       SELECT a, b FROM link_edges UNION SELECT b, a FROM link_edges
@@ -102,7 +100,7 @@ export const customerXref = defineModel({
     -- A record with no link and no domain joins by name only if exactly one multi-record cluster has that name.
     lonely AS (
       SELECT n.k, n.name_key FROM n JOIN comp c ON c.k = n.k JOIN sizes s ON s.cluster = c.cluster
-       WHERE s.size = 1 AND n.sf_link IS NULL AND (n.domain IS NULL OR n.domain IN (${freeMail})) AND n.name_key IS NOT NULL
+       WHERE s.size = 1 AND n.crm_link IS NULL AND (n.domain IS NULL OR n.domain IN (${freeMail})) AND n.name_key IS NOT NULL
     ),
     name_hits AS (
       SELECT l.k, min(c.cluster) AS cluster FROM lonely l
@@ -116,9 +114,9 @@ export const customerXref = defineModel({
     )
     SELECT 'cus_' || substr(md5(x.cluster), 1, 16) AS customer_id,
            x.system, x.record_id, x.name, x.domain, x.created_at,
-           CASE WHEN x.system = 'salesforce' THEN 'anchor' WHEN x.by_name THEN 'name' WHEN x.linked THEN 'link'
+           CASE WHEN x.is_anchor THEN 'anchor' WHEN x.by_name THEN 'name' WHEN x.linked THEN 'link'
                 WHEN x.cluster_size > 1 THEN 'domain' ELSE 'self' END AS method,
-           CASE WHEN x.by_name THEN 0.6 WHEN x.system <> 'salesforce' AND NOT x.linked AND x.cluster_size > 1 THEN 0.9
+           CASE WHEN x.by_name THEN 0.6 WHEN NOT x.is_anchor AND NOT x.linked AND x.cluster_size > 1 THEN 0.9
                 ELSE 1.0 END AS confidence,
            row_number() OVER (PARTITION BY x.cluster, x.system ORDER BY x.created_at NULLS LAST, length(x.record_id), x.record_id) > 1
              AS is_duplicate

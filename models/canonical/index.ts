@@ -1,4 +1,5 @@
 import type { ModelDefinition } from "../interfaces.js";
+import { conformedModels } from "../conformed/crm.js";
 import { contract } from "./contract.js";
 import { creditNote, refund } from "./credits.js";
 import { customer } from "./customer.js";
@@ -8,8 +9,12 @@ import { fxRate } from "./fx-rate.js";
 import { invoice } from "./invoice.js";
 import { payment } from "./payment.js";
 
-/** The built-in canonical models; their DAG comes from their ref()/source() calls. */
+/**
+ * The built-in models: the conformed layer (one shape per role, whichever system fills it) and
+ * the canonical models built on it; their DAG comes from their ref()/source() calls.
+ */
 export const canonicalModels: ModelDefinition[] = [
+  ...conformedModels,
   fxRate,
   customerXref,
   customer,

@@ -175,3 +175,23 @@ export function mutualBestRounds(cand: string, out: string, method: string, roun
   parts.push(`${out} AS (SELECT id, system, erp_id, '${method}' AS method FROM (${union}) u)`);
   return parts.join(",\n    ") + ",";
 }
+
+/**
+ * The metadata keys in which billing records name their CRM record: Stripe integrations write the
+ * Salesforce id under `salesforce_account_id` / `salesforce_opportunity_id`, HubSpot's under
+ * `hubspot_company_id` / `hubspot_deal_id`. The first one set wins.
+ */
+const CRM_LINK_KEYS = {
+  account: ["salesforce_account_id", "hubspot_company_id"],
+  opportunity: ["salesforce_opportunity_id", "hubspot_deal_id"],
+} as const;
+
+/** The CRM record a billing record's metadata names (empty values ignored), or NULL. */
+export function crmLink(
+  ctx: Pick<ModelContext, "d">,
+  alias: string,
+  kind: keyof typeof CRM_LINK_KEYS = "account",
+): string {
+  const keys = CRM_LINK_KEYS[kind].map((k) => `NULLIF(${field(ctx, alias, "metadata", k)}, '')`);
+  return `coalesce(${keys.join(", ")})`;
+}

@@ -31,9 +31,10 @@ export async function sandboxWorld(
   seed: number,
   scale: number,
   options: Omit<SandboxOptions, "worldDir" | "store"> = {},
+  world: { crm?: "salesforce" | "hubspot" } = {},
 ): Promise<SandboxWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), "trueup-sbw-"));
-  await generateWorld({ seed, scale, out: dir });
+  await generateWorld({ seed, scale, out: dir, crm: world.crm });
   const sandbox = await startSandbox({ worldDir: dir, port: 0, ...options });
   const { config: base } = await loadConfig({
     cwd: path.resolve(import.meta.dirname, "../.."),
@@ -41,11 +42,23 @@ export async function sandboxWorld(
   });
   const raw = JSON.parse(JSON.stringify(base)) as {
     fx?: Record<string, unknown>;
-    sources: { erp_files?: Record<string, unknown> };
+    sources: {
+      erp_files?: Record<string, unknown>;
+      hubspot?: Record<string, unknown>;
+      salesforce?: Record<string, unknown>;
+    };
   };
   // The file sources read the world's exports, as the sandbox's env file would point them.
   raw.fx = { ...raw.fx, ratesFile: sandbox.env.FX_RATES_FILE };
   if (raw.sources.erp_files) raw.sources.erp_files.dir = sandbox.env.ERP_EXPORT_DIR;
+  // A HubSpot world: the example config's HubSpot source on, Salesforce off. REST sources read
+  // their endpoint and token from the environment, as the CLI's env file would set them.
+  if (world.crm === "hubspot") {
+    process.env.HUBSPOT_BASE_URL = sandbox.env.HUBSPOT_BASE_URL;
+    process.env.HUBSPOT_ACCESS_TOKEN = sandbox.env.HUBSPOT_ACCESS_TOKEN;
+    raw.sources.hubspot = { ...raw.sources.hubspot, enabled: true };
+    raw.sources.salesforce = { ...raw.sources.salesforce, enabled: false };
+  }
   const config = parseConfig(raw);
   const credentials = readCredentials({ ...sandbox.env });
   return {

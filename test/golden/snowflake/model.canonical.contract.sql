@@ -1,16 +1,14 @@
 -- canonical.contract (table): One row per closed-won CRM opportunity, with its billing subscription, ACV, annualized subscription amount, term and support tier.
 CREATE OR REPLACE TABLE "canonical"."contract" AS
 WITH opp AS (
-      SELECT o.id, (o._trueup_payload:"AccountId"::string) AS account_id, CAST((o._trueup_payload:"Amount"::string) AS number(38,10)) AS acv,
-             upper(coalesce((o._trueup_payload:"CurrencyIsoCode"::string), 'USD')) AS currency,
-             CAST((o._trueup_payload:"Contract_Start_Date__c"::string) AS date) AS start_date, CAST((o._trueup_payload:"Contract_End_Date__c"::string) AS date) AS end_date,
-             (o._trueup_payload:"Support_Tier__c"::string) AS support_tier, CAST((o._trueup_payload:"CloseDate"::string) AS date) AS close_date, x.customer_id
-        FROM "staging"."salesforce__opportunity" o
-        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'salesforce' AND x.record_id = (o._trueup_payload:"AccountId"::string)
-       WHERE NOT coalesce(o._trueup_deleted, false) AND coalesce((o._trueup_payload:"IsDeleted"::string), 'false') <> 'true' AND (o._trueup_payload:"StageName"::string) = 'Closed Won'
+      SELECT o.opportunity_id AS id, o.system, o.account_id, o.amount AS acv, o.currency, o.start_date, o.end_date,
+             o.support_tier, o.close_date, x.customer_id
+        FROM "conformed"."crm_opportunity" o
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = o.system AND x.record_id = o.account_id
+       WHERE o.is_won
     ),
     sub AS (
-      SELECT s.id, (s._trueup_payload:"status"::string) AS status, NULLIF((s._trueup_payload:"metadata":"salesforce_opportunity_id"::string), '') AS opportunity_id,
+      SELECT s.id, (s._trueup_payload:"status"::string) AS status, coalesce(NULLIF((s._trueup_payload:"metadata":"salesforce_opportunity_id"::string), ''), NULLIF((s._trueup_payload:"metadata":"hubspot_deal_id"::string), '')) AS opportunity_id,
              upper((s._trueup_payload:"currency"::string)) AS currency,
              CAST(CASE WHEN coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST(coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) AS number(38,0))) END AS date) AS start_date,
              CASE WHEN (s._trueup_payload:"canceled_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"canceled_at"::string) AS number(38,0))) END AS canceled_at, x.customer_id,
@@ -38,7 +36,9 @@ WITH opp AS (
                       WHERE NOT EXISTS (SELECT 1 FROM m1 WHERE m1.opp_id = o.id)) z WHERE r = 1 AND r2 = 1
     ),
     matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
-    SELECT o.id AS contract_id, o.customer_id, o.account_id AS salesforce_account_id, s.id AS subscription_id, m.method AS match_method,
+    SELECT o.id AS contract_id, o.customer_id,
+           CASE WHEN o.system = 'salesforce' THEN o.account_id END AS salesforce_account_id, o.system AS crm_system,
+           o.account_id AS crm_account_id, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
            round(o.acv * CASE WHEN upper(o.currency) = 'USD' THEN 1 ELSE COALESCE(fa.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
             WHERE r.currency = upper(o.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS acv_reporting,

@@ -22,7 +22,8 @@ WITH overdue AS (
        GROUP BY c.customer_id
     ),
     base AS (
-      SELECT c.customer_id, c.salesforce_account_id, c.zendesk_organization_id, c.stripe_customer_id, c.entity,
+      SELECT c.customer_id, c.salesforce_account_id, c.hubspot_company_id, c.crm_system, c.crm_account_id,
+             c.zendesk_organization_id, c.stripe_customer_id, c.entity,
              CASE WHEN c.stripe_customer_id IS NULL THEN 'no_billing'
                   WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
                   WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'

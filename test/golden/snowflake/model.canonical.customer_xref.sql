@@ -2,47 +2,44 @@
 CREATE OR REPLACE TABLE "canonical"."customer_xref" AS
 WITH RECURSIVE n AS (
       SELECT system || ':' || record_id AS k, * FROM (
-    SELECT 'salesforce' AS system, a.id AS record_id, (a._trueup_payload:"Name"::string) AS name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower((a._trueup_payload:"Name"::string)), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), '') AS name_key,
-           NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (a._trueup_payload:"Website"::string) LIKE '%@%' THEN substr((a._trueup_payload:"Website"::string), position('@' IN (a._trueup_payload:"Website"::string)) + 1) ELSE (a._trueup_payload:"Website"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), '') AS domain, a.id AS sf_link, NULLIF((a._trueup_payload:"ParentId"::string), '') AS parent_id,
-           CAST((a._trueup_payload:"CreatedDate"::string) AS timestamp_tz) AS created_at
-      FROM "staging"."salesforce__account" a
-     WHERE NOT coalesce(a._trueup_deleted, false) AND coalesce((a._trueup_payload:"IsDeleted"::string), 'false') <> 'true'
+    SELECT a.system, a.account_id AS record_id, a.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(a.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), '') AS name_key, NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN a.website LIKE '%@%' THEN substr(a.website, position('@' IN a.website) + 1) ELSE a.website END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), '') AS domain,
+           a.account_id AS crm_link, a.parent_account_id AS parent_id, a.created_at, CAST(true AS boolean) AS is_anchor
+      FROM "conformed"."crm_account" a
     UNION ALL
     SELECT 'stripe', c.id, (c._trueup_payload:"name"::string), NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower((c._trueup_payload:"name"::string)), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (c._trueup_payload:"email"::string) LIKE '%@%' THEN substr((c._trueup_payload:"email"::string), position('@' IN (c._trueup_payload:"email"::string)) + 1) ELSE (c._trueup_payload:"email"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''),
-           NULLIF((c._trueup_payload:"metadata":"salesforce_account_id"::string), ''), NULL, CASE WHEN (c._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((c._trueup_payload:"created"::string) AS number(38,0))) END
+           coalesce(NULLIF((c._trueup_payload:"metadata":"salesforce_account_id"::string), ''), NULLIF((c._trueup_payload:"metadata":"hubspot_company_id"::string), '')), NULL, CASE WHEN (c._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((c._trueup_payload:"created"::string) AS number(38,0))) END, false
       FROM "staging"."stripe__customers" c
      WHERE NOT coalesce(c._trueup_deleted, false) AND coalesce((c._trueup_payload:"deleted"::string), 'false') <> 'true'
     UNION ALL
     SELECT 'netsuite', n.id, coalesce((n._trueup_payload:"companyname"::string), (n._trueup_payload:"entityid"::string)),
            NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(coalesce((n._trueup_payload:"companyname"::string), (n._trueup_payload:"entityid"::string))), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''),
            coalesce(NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (n._trueup_payload:"url"::string) LIKE '%@%' THEN substr((n._trueup_payload:"url"::string), position('@' IN (n._trueup_payload:"url"::string)) + 1) ELSE (n._trueup_payload:"url"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (n._trueup_payload:"email"::string) LIKE '%@%' THEN substr((n._trueup_payload:"email"::string), position('@' IN (n._trueup_payload:"email"::string)) + 1) ELSE (n._trueup_payload:"email"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), '')), NULLIF((n._trueup_payload:"externalid"::string), ''), NULL,
-           CAST(NULL AS timestamp_tz)
+           CAST(NULL AS timestamp_tz), false
       FROM "staging"."netsuite__customer" n
      WHERE NOT coalesce(n._trueup_deleted, false)
     UNION ALL
     SELECT 'zendesk', CAST(z.id AS text), (z._trueup_payload:"name"::string), NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower((z._trueup_payload:"name"::string)), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''),
            NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (z._trueup_payload:"domain_names"[0]::string) LIKE '%@%' THEN substr((z._trueup_payload:"domain_names"[0]::string), position('@' IN (z._trueup_payload:"domain_names"[0]::string)) + 1) ELSE (z._trueup_payload:"domain_names"[0]::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF((z._trueup_payload:"external_id"::string), ''), NULL,
-           CAST((z._trueup_payload:"created_at"::string) AS timestamp_tz)
+           CAST((z._trueup_payload:"created_at"::string) AS timestamp_tz), false
       FROM "staging"."zendesk__organizations" z
      WHERE NOT coalesce(z._trueup_deleted, false)
     UNION ALL
-    SELECT 'erp_file', e.customer_no, e.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(e.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.email_domain LIKE '%@%' THEN substr(e.email_domain, position('@' IN e.email_domain) + 1) ELSE e.email_domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(e.crm_account_id, ''), NULL, NULL
+    SELECT 'erp_file', e.customer_no, e.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(e.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.email_domain LIKE '%@%' THEN substr(e.email_domain, position('@' IN e.email_domain) + 1) ELSE e.email_domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(e.crm_account_id, ''), NULL, NULL, false
       FROM "staging"."erp_files__customers" e
      WHERE NOT coalesce(e._trueup_deleted, false)) raw
     ),
-    sf AS (SELECT record_id, parent_id FROM n WHERE system = 'salesforce'),
+    crm AS (SELECT k, record_id, parent_id FROM n WHERE is_anchor),
     link_edges AS (
-      SELECT n.k AS a, 'salesforce:' || n.sf_link AS b FROM n
-       WHERE n.system <> 'salesforce' AND n.sf_link IS NOT NULL AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = n.sf_link)
+      SELECT n.k AS a, c.k AS b FROM n JOIN crm c ON c.record_id = n.crm_link WHERE NOT n.is_anchor
     ),
     dom AS (SELECT * FROM n WHERE domain IS NOT NULL AND domain NOT IN ('gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'mail.com', 'yandex.ru', 'qq.com')),
     domain_edges AS (
       SELECT x.k AS a, y.k AS b FROM dom x JOIN dom y ON x.domain = y.domain AND x.k < y.k
-       WHERE NOT (x.sf_link IS NOT NULL AND y.sf_link IS NOT NULL AND x.sf_link <> y.sf_link
-                  AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = x.sf_link) AND EXISTS (SELECT 1 FROM sf WHERE sf.record_id = y.sf_link)
-                  AND (x.system <> 'salesforce' OR y.system <> 'salesforce'))
-         AND NOT EXISTS (SELECT 1 FROM sf p WHERE (p.record_id = x.record_id AND p.parent_id = y.record_id)
-                                              OR (p.record_id = y.record_id AND p.parent_id = x.record_id))
+       WHERE NOT (x.crm_link IS NOT NULL AND y.crm_link IS NOT NULL AND x.crm_link <> y.crm_link
+                  AND EXISTS (SELECT 1 FROM crm WHERE crm.record_id = x.crm_link) AND EXISTS (SELECT 1 FROM crm WHERE crm.record_id = y.crm_link)
+                  AND (NOT x.is_anchor OR NOT y.is_anchor))
+         AND NOT EXISTS (SELECT 1 FROM crm p WHERE (p.k = x.k AND p.parent_id = y.record_id)
+                                               OR (p.k = y.k AND p.parent_id = x.record_id))
     ),
     edges AS (
       SELECT a, b FROM link_edges UNION SELECT b, a FROM link_edges
@@ -58,7 +55,7 @@ WITH RECURSIVE n AS (
     -- A record with no link and no domain joins by name only if exactly one multi-record cluster has that name.
     lonely AS (
       SELECT n.k, n.name_key FROM n JOIN comp c ON c.k = n.k JOIN sizes s ON s.cluster = c.cluster
-       WHERE s.size = 1 AND n.sf_link IS NULL AND (n.domain IS NULL OR n.domain IN ('gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'mail.com', 'yandex.ru', 'qq.com')) AND n.name_key IS NOT NULL
+       WHERE s.size = 1 AND n.crm_link IS NULL AND (n.domain IS NULL OR n.domain IN ('gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'mail.com', 'yandex.ru', 'qq.com')) AND n.name_key IS NOT NULL
     ),
     name_hits AS (
       SELECT l.k, min(c.cluster) AS cluster FROM lonely l
@@ -72,9 +69,9 @@ WITH RECURSIVE n AS (
     )
     SELECT 'cus_' || substr(md5(x.cluster), 1, 16) AS customer_id,
            x.system, x.record_id, x.name, x.domain, x.created_at,
-           CASE WHEN x.system = 'salesforce' THEN 'anchor' WHEN x.by_name THEN 'name' WHEN x.linked THEN 'link'
+           CASE WHEN x.is_anchor THEN 'anchor' WHEN x.by_name THEN 'name' WHEN x.linked THEN 'link'
                 WHEN x.cluster_size > 1 THEN 'domain' ELSE 'self' END AS method,
-           CASE WHEN x.by_name THEN 0.6 WHEN x.system <> 'salesforce' AND NOT x.linked AND x.cluster_size > 1 THEN 0.9
+           CASE WHEN x.by_name THEN 0.6 WHEN NOT x.is_anchor AND NOT x.linked AND x.cluster_size > 1 THEN 0.9
                 ELSE 1.0 END AS confidence,
            row_number() OVER (PARTITION BY x.cluster, x.system ORDER BY x.created_at NULLS LAST, length(x.record_id), x.record_id) > 1
              AS is_duplicate
