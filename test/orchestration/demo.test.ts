@@ -73,6 +73,38 @@ describe("trueup demo", () => {
 });
 
 describe("trueup sandbox", () => {
+  it("--crm hubspot: the same company on HubSpot, read by the declarative source and written back to its companies", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "trueup-demo-hs-"));
+    dirs.push(cwd);
+    chmodSync(cwd, 0o755);
+    const { WAREHOUSE_URL: _ignored, ...env } = process.env;
+    const r = await runCli(["--json", "demo", "--seed", "7", "--scale", "0.2", "--crm", "hubspot"], {
+      cwd,
+      env,
+      timeoutMs: 240_000,
+    });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      status: string;
+      world: string;
+      categories: { category: string; open: string }[];
+      syncs: { sync: string; written: number; verified: number; write_calls: number; status: string }[];
+    };
+    expect(out.status).toBe("succeeded");
+    expect(out.world).toMatch(/seed-7-scale-0\.2-hubspot$/);
+    // The HubSpot world plants every category too: the contract and entitlement rules read the CRM
+    // through the conformed layer.
+    expect(out.categories.map((c) => c.category).sort()).toEqual([...DISCREPANCY_CATEGORIES].sort());
+    const bySync = Object.fromEntries(out.syncs.map((s) => [s.sync, s]));
+    const hs = bySync.hubspot_company_health!;
+    expect(hs.status).toBe("succeeded");
+    expect(hs.written).toBeGreaterThan(100);
+    expect(hs.verified).toBe(hs.written);
+    // batch/update takes 100 companies a call.
+    expect(hs.write_calls).toBe(Math.ceil(hs.written / 100));
+    expect(bySync.salesforce_account_health!.written).toBe(0);
+  }, 300_000);
+
   it("serves the four APIs, writes --env-file, and stops on SIGTERM", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "trueup-sbcli-"));
     dirs.push(cwd);

@@ -59,7 +59,8 @@ describe("reverse ETL into the sandbox", () => {
   let t: TestDatabase;
   beforeAll(async () => {
     ({ w, t } = await prepare(21, "none"));
-  });
+    // A world's extract and build, on a machine running other suites beside this one.
+  }, 600_000);
   afterAll(async () => {
     await t?.drop();
     await w?.close();
@@ -191,5 +192,6 @@ describe("reverse ETL under the hostile profile", () => {
       await t.drop();
       await w.close();
     }
-  });
+    // Extract and build under the hostile profile, then four sync runs: minutes on a loaded machine.
+  }, 600_000);
 });
