@@ -154,19 +154,20 @@ const systemId = z.string().regex(/^[a-z][a-z0-9_]*$/, "a system name (lower-cas
 
 /**
  * Which systems fill each role. The conformed layer's relations of a role (conformed.crm_account,
- * conformed.crm_opportunity) are the union of one mapping model per system named here
+ * conformed.crm_opportunity; conformed.support_organization, conformed.support_ticket) are the union of one mapping model per system named here
  * (`conformed.crm_account__<system>`): built in for salesforce and hubspot, a SQL model of the
  * project for any other. A system listed whose source is disabled or not configured reads as empty.
  */
+const roleSystems = (systems: string[]) =>
+  z
+    .array(systemId)
+    .min(1)
+    .refine((a) => new Set(a).size === a.length, "a system listed twice")
+    .default(systems);
+
 const roles = z
-  .strictObject({
-    crm: z
-      .array(systemId)
-      .min(1)
-      .refine((a) => new Set(a).size === a.length, "a system listed twice")
-      .default(["salesforce", "hubspot"]),
-  })
-  .default({ crm: ["salesforce", "hubspot"] });
+  .strictObject({ crm: roleSystems(["salesforce", "hubspot"]), support: roleSystems(["zendesk"]) })
+  .default({ crm: ["salesforce", "hubspot"], support: ["zendesk"] });
 
 export const DISCREPANCY_CATEGORIES = [
   "invoice_missing_in_erp",

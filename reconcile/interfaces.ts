@@ -34,10 +34,10 @@ export interface Rule {
   /**
    * The source systems the rule compares: every entry must be met by one of its systems being
    * present (`[["stripe"], ["netsuite", "erp_files"]]` = Stripe and either ERP). A rule whose need
-   * is not met does not run, and its open discrepancies stay as they were. `"crm"` stands for
-   * the systems `roles.crm` names (any of them present meets it).
+   * is not met does not run, and its open discrepancies stay as they were. `"crm"` and
+   * `"support"` stand for the systems `roles.crm` and `roles.support` name (any one present meets it).
    */
-  needs?: readonly (readonly (SourceSystem | "crm")[])[];
+  needs?: readonly (readonly (SourceSystem | "crm" | "support")[])[];
   sql: (ctx: RuleContext) => string;
 }
 

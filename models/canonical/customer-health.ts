@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { field, live, reportingCurrencyColumn } from "./sql.js";
+import { reportingCurrencyColumn } from "./sql.js";
 
 /**
  * What customer success sees on the CRM account and the support organization.
@@ -59,13 +59,13 @@ export const customerHealth = defineModel({
         FROM ${ctx.ref("contract")} GROUP BY customer_id
     ),
     tickets AS (
-      SELECT c.customer_id,
-             count(CASE WHEN ${field(ctx, "t", "status")} IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
-             count(CASE WHEN ${field(ctx, "t", "status")} IN ('new', 'open', 'pending', 'hold') AND ${field(ctx, "t", "priority")} = 'urgent' THEN 1 END) AS urgent
-        FROM ${ctx.source("zendesk", "tickets")} t
-        JOIN ${ctx.ref("customer")} c ON c.zendesk_organization_id = ${field(ctx, "t", "organization_id")}
-       WHERE ${live("t")}
-       GROUP BY c.customer_id
+      -- Tickets of the customer's organization in each support system (not of its duplicates).
+      SELECT x.customer_id,
+             count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
+             count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') AND t.priority = 'urgent' THEN 1 END) AS urgent
+        FROM ${ctx.ref("conformed.support_ticket")} t
+        JOIN ${ctx.ref("customer_xref")} x ON x.system = t.system AND x.record_id = t.organization_id AND NOT x.is_duplicate
+       GROUP BY x.customer_id
     ),
     base AS (
       SELECT c.customer_id, c.salesforce_account_id, c.hubspot_company_id, c.crm_system, c.crm_account_id,
@@ -106,8 +106,13 @@ export const supportTierCorrections = defineModel({
   description:
     "Support organizations whose support tier differs from the tier of the customer's active contract ('none' without one).",
   columns: {
-    zendesk_organization_id: { description: "Zendesk organization to correct." },
-    current_support_tier: { description: "Tier in Zendesk (organization_fields.support_tier)." },
+    zendesk_organization_id: { description: "Support organization to correct (its id in support_system)." },
+    support_system: {
+      description: "The support system of the organization (zendesk, …; see roles.support).",
+    },
+    current_support_tier: {
+      description: "Tier in the support system (Zendesk organization_fields.support_tier).",
+    },
     contract_support_tier: { description: "Tier of the active contract (latest start), or none." },
   },
   sql: (ctx) => `
@@ -117,12 +122,12 @@ export const supportTierCorrections = defineModel({
         FROM ${ctx.ref("contract")} WHERE is_active
     )
     SELECT c.customer_id, x.record_id AS zendesk_organization_id,
-           ${field(ctx, "z", "organization_fields", "support_tier")} AS current_support_tier,
-           coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id
+           o.support_tier AS current_support_tier,
+           coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id, o.system AS support_system
       FROM ${ctx.ref("customer_xref")} x
       JOIN ${ctx.ref("customer")} c ON c.customer_id = x.customer_id
-      JOIN ${ctx.source("zendesk", "organizations")} z ON CAST(z.id AS text) = x.record_id AND ${live("z")}
+      JOIN ${ctx.ref("conformed.support_organization")} o ON o.system = x.system AND o.organization_id = x.record_id
       LEFT JOIN active a ON a.customer_id = c.customer_id AND a.r = 1
-     WHERE x.system = 'zendesk' AND NOT x.is_duplicate
-       AND coalesce(${field(ctx, "z", "organization_fields", "support_tier")}, 'none') <> coalesce(a.support_tier, 'none')`,
+     WHERE NOT x.is_duplicate
+       AND coalesce(o.support_tier, 'none') <> coalesce(a.support_tier, 'none')`,
 });

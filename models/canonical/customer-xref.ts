@@ -4,7 +4,8 @@ import { FREE_MAIL, crmLink, field, live, normalizeDomain, normalizeName, unix }
 
 /**
  * Identity resolution across the systems. Each record is a node; the CRM accounts (of whichever
- * CRMs fill the role, from conformed.crm_account) anchor the clusters. Edges come from, in order
+ * CRMs fill the role, from conformed.crm_account; support organizations from
+ * conformed.support_organization) anchor the clusters. Edges come from, in order
  * of strength: the configured link fields to the CRM account (Stripe metadata, NetSuite
  * externalid, Zendesk external_id, ERP crm_account_id); a shared normalized domain (web-mail
  * domains excluded; never across a CRM parent/child pair, never joining records that link to
@@ -32,11 +33,9 @@ function nodes(ctx: ModelContext): string {
       FROM ${ctx.source("netsuite", "customer")} n
      WHERE ${live("n")}
     UNION ALL
-    SELECT 'zendesk', CAST(z.id AS text), ${field(ctx, "z", "name")}, ${nn(field(ctx, "z", "name"))},
-           ${nd(ctx.d.jsonPath("z._trueup_payload", ["domain_names", 0]))}, NULLIF(${field(ctx, "z", "external_id")}, ''), NULL,
-           ${ctx.d.cast(field(ctx, "z", "created_at"), "timestamptz")}, false
-      FROM ${ctx.source("zendesk", "organizations")} z
-     WHERE ${live("z")}
+    SELECT o.system, o.organization_id, o.name, ${nn("o.name")}, ${nd("o.domain")}, NULLIF(o.crm_account_id, ''), NULL,
+           o.created_at, false
+      FROM ${ctx.ref("conformed.support_organization")} o
     UNION ALL
     SELECT 'erp_file', e.customer_no, e.name, ${nn("e.name")}, ${nd("e.email_domain")}, NULLIF(e.crm_account_id, ''), NULL, NULL, false
       FROM ${ctx.source("erp_files", "customers")} e

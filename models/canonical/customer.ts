@@ -16,7 +16,7 @@ function priority(ctx: ModelContext, fieldName: string, alias: string): string {
     "netsuite",
     "erp_file",
     "stripe",
-    "zendesk",
+    ...ctx.config.roles.support,
   ].filter((s, i, a): s is string => !!s && a.indexOf(s) === i);
   return `CASE ${alias}.system ${order.map((s, i) => `WHEN '${s}' THEN ${i}`).join(" ")} ELSE 99 END`;
 }

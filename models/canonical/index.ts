@@ -1,5 +1,6 @@
 import type { ModelDefinition } from "../interfaces.js";
-import { conformedModels } from "../conformed/crm.js";
+import { crmModels } from "../conformed/crm.js";
+import { supportModels } from "../conformed/support.js";
 import { contract } from "./contract.js";
 import { creditNote, refund } from "./credits.js";
 import { customer } from "./customer.js";
@@ -14,7 +15,8 @@ import { payment } from "./payment.js";
  * the canonical models built on it; their DAG comes from their ref()/source() calls.
  */
 export const canonicalModels: ModelDefinition[] = [
-  ...conformedModels,
+  ...crmModels,
+  ...supportModels,
   fxRate,
   customerXref,
   customer,

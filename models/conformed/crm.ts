@@ -1,15 +1,13 @@
-import { ConfigError } from "../../core/errors.js";
-import { defineModel } from "../define.js";
-import type { ColumnDoc, ModelContext, ModelDefinition } from "../interfaces.js";
+import type { ColumnDoc, ModelDefinition } from "../interfaces.js";
 import { field, live } from "../canonical/sql.js";
+import { blank, date, isoDate, mapping, systemColumn, ts, union, type RelationSpec } from "./role.js";
 
 /**
  * The CRM role of the conformed layer: `conformed.crm_account` and `conformed.crm_opportunity`,
- * one documented shape whichever CRM fills the role. Each is the union of one mapping model per
- * system named in `roles.crm` (`conformed.crm_account__<system>`): Salesforce's and HubSpot's
- * are built in, and a user's own CRM joins by adding `models/conformed/crm_account__<name>.sql`
- * with the same columns. The canonical models read only these relations, never a CRM's staging.
- * Mapping models are views: the planner reads through them, so the layer costs no copy.
+ * one documented shape whichever CRM fills the role (see role.ts). Salesforce's and HubSpot's
+ * mappings are built in; a user's own CRM joins by adding
+ * `models/conformed/crm_account__<name>.sql` with the same columns. The canonical models read
+ * only these relations, never a CRM's staging.
  */
 
 const ACCOUNT_COLUMNS: Record<string, ColumnDoc> = {
@@ -39,45 +37,22 @@ const OPPORTUNITY_COLUMNS: Record<string, ColumnDoc> = {
   support_tier: { description: "Support tier sold: none, standard or premium." },
 };
 
-const SCHEMA = "conformed";
+const ACCOUNT: RelationSpec = { role: "crm", name: "crm_account", columns: ACCOUNT_COLUMNS };
+const OPPORTUNITY: RelationSpec = { role: "crm", name: "crm_opportunity", columns: OPPORTUNITY_COLUMNS };
 
-/** A mapping model: one system's records in the role's shape, live ones only. */
-function mapping(
-  relation: "crm_account" | "crm_opportunity",
-  system: string,
-  sql: (ctx: ModelContext) => string,
-): ModelDefinition {
-  return defineModel({
-    name: `${relation}__${system}`,
-    schema: SCHEMA,
-    materialized: "view",
-    tags: ["conformed", "crm"],
-    description: `${system} records in the shape of conformed.${relation}.`,
-    columns: relation === "crm_account" ? ACCOUNT_COLUMNS : OPPORTUNITY_COLUMNS,
-    sql,
-  });
-}
-
-const ts = (ctx: ModelContext, expr: string) => ctx.d.cast(expr, "timestamptz");
-const date = (ctx: ModelContext, expr: string) => ctx.d.cast(expr, "date");
-/** NULL for an empty text (HubSpot sends "" for a cleared property). */
-const blank = (expr: string) => `NULLIF(${expr}, '')`;
-/** A date of an ISO date or datetime text, read as the calendar date written (no time zone shift). */
-const isoDate = (ctx: ModelContext, expr: string) => date(ctx, `substr(${expr}, 1, 10)`);
-
-export const crmAccountSalesforce = mapping("crm_account", "salesforce", (ctx) => {
+export const crmAccountSalesforce = mapping(ACCOUNT, "salesforce", (ctx) => {
   const f = (k: string) => field(ctx, "a", k);
   return `
-    SELECT ${ctx.d.cast("'salesforce'", "text")} AS system, a.id AS account_id, ${f("Name")} AS name, ${f("Website")} AS website,
+    SELECT ${systemColumn(ctx, "salesforce")}, a.id AS account_id, ${f("Name")} AS name, ${f("Website")} AS website,
            NULLIF(${f("ParentId")}, '') AS parent_account_id, ${f("OwnerId")} AS owner_id, ${ts(ctx, f("CreatedDate"))} AS created_at
       FROM ${ctx.source("salesforce", "Account")} a
      WHERE ${live("a")} AND coalesce(${f("IsDeleted")}, 'false') <> 'true'`;
 });
 
-export const crmAccountHubspot = mapping("crm_account", "hubspot", (ctx) => {
+export const crmAccountHubspot = mapping(ACCOUNT, "hubspot", (ctx) => {
   const p = (k: string) => field(ctx, "c", "properties", k);
   return `
-    SELECT ${ctx.d.cast("'hubspot'", "text")} AS system, ${field(ctx, "c", "id")} AS account_id, ${p("name")} AS name,
+    SELECT ${systemColumn(ctx, "hubspot")}, ${field(ctx, "c", "id")} AS account_id, ${p("name")} AS name,
            coalesce(NULLIF(${p("website")}, ''), ${p("domain")}) AS website,
            NULLIF(${p("hs_parent_company_id")}, '') AS parent_account_id, ${p("hubspot_owner_id")} AS owner_id,
            ${ts(ctx, p("createdate"))} AS created_at
@@ -85,10 +60,10 @@ export const crmAccountHubspot = mapping("crm_account", "hubspot", (ctx) => {
      WHERE ${live("c")} AND coalesce(${field(ctx, "c", "archived")}, 'false') <> 'true'`;
 });
 
-export const crmOpportunitySalesforce = mapping("crm_opportunity", "salesforce", (ctx) => {
+export const crmOpportunitySalesforce = mapping(OPPORTUNITY, "salesforce", (ctx) => {
   const f = (k: string) => field(ctx, "o", k);
   return `
-    SELECT ${ctx.d.cast("'salesforce'", "text")} AS system, o.id AS opportunity_id, ${f("AccountId")} AS account_id, ${f("Name")} AS name,
+    SELECT ${systemColumn(ctx, "salesforce")}, o.id AS opportunity_id, ${f("AccountId")} AS account_id, ${f("Name")} AS name,
            ${ctx.d.cast(f("Amount"), "numeric")} AS amount, upper(coalesce(${f("CurrencyIsoCode")}, 'USD')) AS currency,
            (coalesce(${f("StageName")}, '') = 'Closed Won') AS is_won, ${date(ctx, f("CloseDate"))} AS close_date,
            ${date(ctx, f("Contract_Start_Date__c"))} AS start_date, ${date(ctx, f("Contract_End_Date__c"))} AS end_date,
@@ -97,10 +72,10 @@ export const crmOpportunitySalesforce = mapping("crm_opportunity", "salesforce",
      WHERE ${live("o")} AND coalesce(${f("IsDeleted")}, 'false') <> 'true'`;
 });
 
-export const crmOpportunityHubspot = mapping("crm_opportunity", "hubspot", (ctx) => {
+export const crmOpportunityHubspot = mapping(OPPORTUNITY, "hubspot", (ctx) => {
   const p = (k: string) => field(ctx, "d", "properties", k);
   return `
-    SELECT ${ctx.d.cast("'hubspot'", "text")} AS system, ${field(ctx, "d", "id")} AS opportunity_id,
+    SELECT ${systemColumn(ctx, "hubspot")}, ${field(ctx, "d", "id")} AS opportunity_id,
            ${ctx.d.jsonPath("d._trueup_payload", ["associations", "companies", "results", 0, "id"])} AS account_id,
            ${p("dealname")} AS name, ${ctx.d.cast(blank(p("amount")), "numeric")} AS amount,
            upper(coalesce(NULLIF(${p("deal_currency_code")}, ''), 'USD')) AS currency,
@@ -111,47 +86,16 @@ export const crmOpportunityHubspot = mapping("crm_opportunity", "hubspot", (ctx)
      WHERE ${live("d")} AND coalesce(${field(ctx, "d", "archived")}, 'false') <> 'true'`;
 });
 
-/** The mapping model of `system` for `relation`, or an error saying which file would add it. */
-function mappingOf(ctx: ModelContext, relation: string, system: string, columns: string): string {
-  try {
-    return ctx.ref(`${SCHEMA}.${relation}__${system}`);
-  } catch (err) {
-    throw new ConfigError(
-      `roles.crm names ${system}, but no model builds ${SCHEMA}.${relation}__${system}: add ${SCHEMA}/${relation}__${system}.sql under a folder of models.paths, selecting ${columns} from your source (see docs/conformed.md)`,
-      { cause: err },
-    );
-  }
-}
-
-/** A role relation: the union of the mapping models of the systems `roles.crm` names. */
-function union(relation: "crm_account" | "crm_opportunity", description: string): ModelDefinition {
-  const columns = relation === "crm_account" ? ACCOUNT_COLUMNS : OPPORTUNITY_COLUMNS;
-  return defineModel({
-    name: relation,
-    schema: SCHEMA,
-    materialized: "view",
-    tags: ["conformed", "crm"],
-    description,
-    columns,
-    sql: (ctx) => {
-      const list = Object.keys(columns).join(", ");
-      return ctx.config.roles.crm
-        .map((system) => `SELECT ${list} FROM ${mappingOf(ctx, relation, system, list)}`)
-        .join("\n    UNION ALL\n    ");
-    },
-  });
-}
-
 export const crmAccount = union(
-  "crm_account",
+  ACCOUNT,
   "Every live CRM account of every CRM in roles.crm, in one shape: what identity resolution anchors customers on.",
 );
 export const crmOpportunity = union(
-  "crm_opportunity",
+  OPPORTUNITY,
   "Every live CRM opportunity (deal) of every CRM in roles.crm, in one shape: what canonical.contract is built from.",
 );
 
-export const conformedModels: ModelDefinition[] = [
+export const crmModels: ModelDefinition[] = [
   crmAccountSalesforce,
   crmAccountHubspot,
   crmAccount,

@@ -8,9 +8,9 @@ export const entitlementRules: RuleFamily = {
     {
       category: "entitlement_mismatch",
       description: "The Zendesk support tier differs from the active contract's (none without one).",
-      needs: [["zendesk"], ["crm"]],
+      needs: [["support"], ["crm"]],
       sql: (ctx) => `
-        SELECT 'zendesk:' || s.zendesk_organization_id AS key, s.customer_id, cu.entity, 'zendesk' AS left_system,
+        SELECT s.support_system || ':' || s.zendesk_organization_id AS key, s.customer_id, cu.entity, s.support_system AS left_system,
                s.current_support_tier AS left_value, coalesce(cu.crm_system, ${ctx.d.literal(ctx.config.roles.crm[0]!)}) AS right_system, s.contract_support_tier AS right_value,
                ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_reporting,
                ${ctx.d.jsonObject([["contract_id", "s.contract_id"]])} AS detail

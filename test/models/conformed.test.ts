@@ -31,7 +31,23 @@ SELECT CAST('mycrm' AS text) AS system, id AS opportunity_id, account AS account
 `,
 };
 
-const config = parseConfig({ models: { paths: ["models"] }, roles: { crm: ["salesforce", "mycrm"] } });
+const DESK_FILES = {
+  "models/conformed/support_organization__desk.sql": `
+SELECT CAST('desk' AS text) AS system, id AS organization_id, name, domain, crm_id AS crm_account_id,
+       tier AS support_tier, CAST(NULL AS timestamptz) AS created_at
+  FROM {{ source('desk', 'orgs') }}
+`,
+  "models/conformed/support_ticket__desk.sql": `
+SELECT CAST('desk' AS text) AS system, id AS ticket_id, org AS organization_id, status, priority,
+       CAST(NULL AS timestamptz) AS created_at
+  FROM {{ source('desk', 'tickets') }}
+`,
+};
+
+const config = parseConfig({
+  models: { paths: ["models"] },
+  roles: { crm: ["salesforce", "mycrm"], support: ["zendesk", "desk"] },
+});
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -52,6 +68,15 @@ beforeAll(async () => {
        ('D2', 'A2', 'Globex pilot', '500', 'eur', 'open', '2025-03-01', NULL, NULL, NULL)
      ) v(id, account, title, value, ccy, stage, closed, starts, ends, tier)`,
   );
+  // A help desk of the user's own: an organization naming the CRM account, and its tickets.
+  await t.warehouse.query(
+    `CREATE TABLE staging.desk__orgs AS SELECT 'O1' AS id, 'Acme support' AS name, NULL AS domain, 'A1' AS crm_id, 'standard' AS tier`,
+  );
+  await t.warehouse.query(
+    `CREATE TABLE staging.desk__tickets AS
+     SELECT * FROM (VALUES ('T1', 'O1', 'open', 'urgent'), ('T2', 'O1', 'pending', 'normal'), ('T3', 'O1', 'solved', 'urgent'))
+       v(id, org, status, priority)`,
+  );
   // A billing customer whose metadata names the CRM account, as integrations write it.
   await t.warehouse.query(
     `CREATE TABLE staging.stripe__customers AS
@@ -66,10 +91,10 @@ afterAll(async () => {
 });
 
 describe("the conformed CRM role", () => {
-  it("a CRM of the user's own, mapped by two SQL files, anchors customers and makes contracts", async () => {
-    const dir = projectWith(FILES, "trueup-conformed-");
+  it("a CRM and a help desk of the user's own, mapped by SQL files, anchor customers, make contracts, count tickets and compare tiers", async () => {
+    const dir = projectWith({ ...FILES, ...DESK_FILES }, "trueup-conformed-");
     const models = await loadModelDefinitions(config, dir);
-    const dag = modelDag(models, { dialect: "postgres", config, asOf: "2026-01-01T00:00:00Z" });
+    const dag = modelDag(models, { dialect: "postgres", config, asOf: "2025-06-01T00:00:00Z" });
     // The lineage `trueup build --list` prints: the user's mapping feeds the role relation.
     expect(dag.get("conformed.crm_account").upstream).toEqual([
       "conformed.crm_account__mycrm",
@@ -83,7 +108,7 @@ describe("the conformed CRM role", () => {
       config,
       log,
       models,
-      asOf: "2026-01-01T00:00:00Z",
+      asOf: "2025-06-01T00:00:00Z",
     });
     expect(out.filter((o) => o.status !== "succeeded").map((o) => [o.model, o.error])).toEqual([]);
 
@@ -103,11 +128,30 @@ describe("the conformed CRM role", () => {
       `SELECT system, record_id, method, customer_id FROM canonical.customer_xref ORDER BY system, record_id`,
     );
     expect(xref.map((x) => [x.system, x.record_id, x.method])).toEqual([
+      ["desk", "O1", "link"],
       ["mycrm", "A1", "anchor"],
       ["mycrm", "A2", "anchor"],
       ["stripe", "cus_1", "link"],
     ]);
-    expect(xref[2]!.customer_id).toBe(xref[0]!.customer_id);
+    expect(new Set([xref[0]!.customer_id, xref[3]!.customer_id])).toEqual(new Set([xref[1]!.customer_id]));
+    // The help desk's tickets count in health; its tier is compared with the contract's.
+    const [health] = await t.warehouse.query<{ open_tickets: number; urgent_tickets: number }>(
+      `SELECT open_tickets::int AS open_tickets, urgent_tickets::int AS urgent_tickets FROM canonical.customer_health WHERE customer_id = $1`,
+      [xref[1]!.customer_id],
+    );
+    expect(health).toEqual({ open_tickets: 2, urgent_tickets: 1 });
+    const tiers = await t.warehouse.query(
+      `SELECT support_system, zendesk_organization_id, current_support_tier, contract_support_tier
+         FROM canonical.support_tier_corrections`,
+    );
+    expect(tiers).toEqual([
+      {
+        support_system: "desk",
+        zendesk_organization_id: "O1",
+        current_support_tier: "standard",
+        contract_support_tier: "premium",
+      },
+    ]);
     const customers = await t.warehouse.query(
       `SELECT crm_system, crm_account_id, salesforce_account_id, stripe_customer_id, owner_id
          FROM canonical.customer ORDER BY crm_account_id`,

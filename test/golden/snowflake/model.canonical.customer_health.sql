@@ -13,13 +13,13 @@ WITH overdue AS (
         FROM "canonical"."contract" GROUP BY customer_id
     ),
     tickets AS (
-      SELECT c.customer_id,
-             count(CASE WHEN (t._trueup_payload:"status"::string) IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
-             count(CASE WHEN (t._trueup_payload:"status"::string) IN ('new', 'open', 'pending', 'hold') AND (t._trueup_payload:"priority"::string) = 'urgent' THEN 1 END) AS urgent
-        FROM "staging"."zendesk__tickets" t
-        JOIN "canonical"."customer" c ON c.zendesk_organization_id = (t._trueup_payload:"organization_id"::string)
-       WHERE NOT coalesce(t._trueup_deleted, false)
-       GROUP BY c.customer_id
+      -- Tickets of the customer's organization in each support system (not of its duplicates).
+      SELECT x.customer_id,
+             count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
+             count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') AND t.priority = 'urgent' THEN 1 END) AS urgent
+        FROM "conformed"."support_ticket" t
+        JOIN "canonical"."customer_xref" x ON x.system = t.system AND x.record_id = t.organization_id AND NOT x.is_duplicate
+       GROUP BY x.customer_id
     ),
     base AS (
       SELECT c.customer_id, c.salesforce_account_id, c.hubspot_company_id, c.crm_system, c.crm_account_id,

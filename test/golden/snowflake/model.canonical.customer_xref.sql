@@ -18,11 +18,9 @@ WITH RECURSIVE n AS (
       FROM "staging"."netsuite__customer" n
      WHERE NOT coalesce(n._trueup_deleted, false)
     UNION ALL
-    SELECT 'zendesk', CAST(z.id AS text), (z._trueup_payload:"name"::string), NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower((z._trueup_payload:"name"::string)), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''),
-           NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (z._trueup_payload:"domain_names"[0]::string) LIKE '%@%' THEN substr((z._trueup_payload:"domain_names"[0]::string), position('@' IN (z._trueup_payload:"domain_names"[0]::string)) + 1) ELSE (z._trueup_payload:"domain_names"[0]::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF((z._trueup_payload:"external_id"::string), ''), NULL,
-           CAST((z._trueup_payload:"created_at"::string) AS timestamp_tz), false
-      FROM "staging"."zendesk__organizations" z
-     WHERE NOT coalesce(z._trueup_deleted, false)
+    SELECT o.system, o.organization_id, o.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(o.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN o.domain LIKE '%@%' THEN substr(o.domain, position('@' IN o.domain) + 1) ELSE o.domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(o.crm_account_id, ''), NULL,
+           o.created_at, false
+      FROM "conformed"."support_organization" o
     UNION ALL
     SELECT 'erp_file', e.customer_no, e.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(e.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.email_domain LIKE '%@%' THEN substr(e.email_domain, position('@' IN e.email_domain) + 1) ELSE e.email_domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(e.crm_account_id, ''), NULL, NULL, false
       FROM "staging"."erp_files__customers" e

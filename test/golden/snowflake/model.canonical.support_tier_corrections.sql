@@ -6,11 +6,11 @@ WITH active AS (
         FROM "canonical"."contract" WHERE is_active
     )
     SELECT c.customer_id, x.record_id AS zendesk_organization_id,
-           (z._trueup_payload:"organization_fields":"support_tier"::string) AS current_support_tier,
-           coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id
+           o.support_tier AS current_support_tier,
+           coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id, o.system AS support_system
       FROM "canonical"."customer_xref" x
       JOIN "canonical"."customer" c ON c.customer_id = x.customer_id
-      JOIN "staging"."zendesk__organizations" z ON CAST(z.id AS text) = x.record_id AND NOT coalesce(z._trueup_deleted, false)
+      JOIN "conformed"."support_organization" o ON o.system = x.system AND o.organization_id = x.record_id
       LEFT JOIN active a ON a.customer_id = c.customer_id AND a.r = 1
-     WHERE x.system = 'zendesk' AND NOT x.is_duplicate
-       AND coalesce((z._trueup_payload:"organization_fields":"support_tier"::string), 'none') <> coalesce(a.support_tier, 'none');
+     WHERE NOT x.is_duplicate
+       AND coalesce(o.support_tier, 'none') <> coalesce(a.support_tier, 'none');
