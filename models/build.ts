@@ -18,6 +18,7 @@ import {
   newOutputKey,
   checkNodeState,
   writeNodeState,
+  viewContentKey,
 } from "./state.js";
 
 export interface TestOutcome {
@@ -174,8 +175,14 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
           : undefined,
       };
       if (!failing.length) {
-        // A view stores nothing: what it returns follows from its definition and inputs alone.
-        const outputKey = def.materialized === "view" ? hashOf({ definitionHash, inputs }) : newOutputKey();
+        // A view stores nothing: what it returns follows from its definition and inputs alone. A
+        // view over staging is keyed by what it returns, so loads it does not see stop there.
+        const outputKey =
+          def.materialized !== "view"
+            ? newOutputKey()
+            : node.model.sources.length
+              ? await viewContentKey(wh, node.model.relation, definitionHash)
+              : hashOf({ definitionHash, inputs });
         await writeNodeState(
           wh,
           { node: id, definitionHash, inputs, outputKey, outcome: { result, tests: outcomesOfTests } },

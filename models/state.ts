@@ -188,6 +188,24 @@ export async function stagingFingerprint(
 }
 
 /**
+ * The output key of a view over staging: its definition and a checksum of the rows it returns.
+ * A load that changes nothing the view selects (a sync's write-back to a field it does not read,
+ * a re-read of unchanged records) then leaves the key as it was, and nothing downstream rebuilds.
+ * One read of the view, only when its inputs moved (a skipped view keeps its key).
+ */
+export async function viewContentKey(
+  db: Warehouse,
+  relation: { schema: string; name: string },
+  definitionHash: string,
+): Promise<string> {
+  const columns = (await db.columns(relation)).map((c) => db.quoteIdent(c.name));
+  const [sum] = await db.query<{ n: string | number; checksum: string }>(
+    modelStatements(db).contentChecksum(db.quoteTable(relation), columns),
+  );
+  return hashOf({ definitionHash, rows: String(sum!.n), checksum: sum!.checksum });
+}
+
+/**
  * The inputs' fingerprints: staging tables read, and upstream models' output keys. `recorded`
  * (the node's last state) spares the checksum of a table nothing was loaded into since.
  */
