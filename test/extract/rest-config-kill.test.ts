@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCursor } from "../../load/state.js";
@@ -8,7 +7,7 @@ import { REPO_ROOT } from "../helpers/cli.js";
 import { faultEnv, runTrueup } from "../helpers/faults.js";
 import { startRestApi, type RestApi } from "../helpers/rest-api.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/warehouse.js";
-import { itemsResource } from "../helpers/rest-styles.js";
+import { itemsResource, restConfigFile } from "../helpers/rest-styles.js";
 
 /**
  * `trueup extract` of a REST source declared in a config file, SIGKILLed while the API holds a
@@ -22,34 +21,22 @@ describe("a REST source's extract killed mid-stream, then resumed", () => {
   let api: RestApi;
   let t: TestDatabase;
   let dir: string;
+  let file: string;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     api = await startRestApi();
     t = await createTestDatabase();
-    dir = mkdtempSync(path.join(tmpdir(), "trueup-rest-kill-"));
-    const config = {
-      sources: {
-        killme: {
-          type: "rest",
-          baseUrlEnv: "KILLME_BASE_URL",
-          auth: { type: "bearer", tokenEnv: "KILLME_TOKEN" },
-          maxRetries: 0,
-          resources: {
-            items: {
-              ...itemsResource("post_cursor"),
-              // The start value as a placeholder in the body, rather than by bodyPath.
-              body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
-              incremental: { cursorPath: "updated_at", initialValue: "2025-01-01T00:00:00.000Z" },
-            },
-          },
-        },
+    const cfg = restConfigFile("killme", {
+      items: {
+        ...itemsResource("post_cursor"),
+        // The start value as a placeholder in the body, rather than by bodyPath.
+        body: { limit: 10, filter: { updated_after: "{incremental.start}" } },
+        incremental: { cursorPath: "updated_at", initialValue: "2025-01-01T00:00:00.000Z" },
       },
-    };
-    writeFileSync(
-      path.join(dir, "trueup.config.mjs"),
-      `export default ${JSON.stringify(config, null, 2)};\n`,
-    );
-    env = faultEnv(t.url, { KILLME_BASE_URL: api.url, KILLME_TOKEN: api.token });
+    });
+    dir = cfg.dir;
+    file = cfg.file;
+    env = faultEnv(t.url, cfg.env(api));
   });
   afterAll(async () => {
     await t?.drop();
@@ -57,7 +44,7 @@ describe("a REST source's extract killed mid-stream, then resumed", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const args = () => ["extract", "killme", "--config", path.join(dir, "trueup.config.mjs")];
+  const args = () => ["extract", "killme", "--config", file];
 
   it("lands every record once", async () => {
     const killed = await new Promise<{ signal: string | null; stderr: string }>((resolve, reject) => {

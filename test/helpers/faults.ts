@@ -24,13 +24,15 @@ export interface KilledRun {
 
 /**
  * Runs the real `trueup` binary; with `killAfterMs`, SIGKILLs it then (if still running);
- * `onStderr` sees what it printed on stderr so far, as it prints.
+ * `onStderr` sees what it printed on stderr so far, as it prints; `onSpawn` gets a function that
+ * SIGKILLs it (for a kill on an event rather than at a time).
  */
 export function runTrueup(
   args: string[],
   env: NodeJS.ProcessEnv,
   killAfterMs?: number,
   onStderr?: (text: string) => void,
+  onSpawn?: (kill: () => void) => void,
 ): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -45,6 +47,7 @@ export function runTrueup(
       onStderr?.(stderr);
     });
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    onSpawn?.(() => child.kill("SIGKILL"));
     const timer =
       killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     const guard = setTimeout(() => child.kill("SIGKILL"), 300_000);

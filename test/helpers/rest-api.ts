@@ -76,9 +76,16 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
   return s;
 }
 
-export async function startRestApi(
-  options: { auth: "bearer" | "oauth2" | "api_key_query" | "api_key_header" | "basic" } = { auth: "bearer" },
-): Promise<RestApi> {
+export interface RestApiOptions {
+  auth?: "bearer" | "oauth2" | "api_key_query" | "api_key_header" | "basic";
+  /** `/post_cursor/search`: the most results one query serves; a page past them answers 400, as HubSpot's search. */
+  searchCeiling?: number;
+  /** `/post_cursor/search`: how long each page takes to answer (ms). */
+  searchDelayMs?: number;
+}
+
+export async function startRestApi(options: RestApiOptions = {}): Promise<RestApi> {
+  const authMode = options.auth ?? "bearer";
   let fail: { page: number; status: number; path?: string } | undefined;
   let hold: { page: number; onHeld: () => void } | undefined;
   let revoked = new Set<string>();
@@ -146,7 +153,7 @@ export async function startRestApi(
         basic: () => auth === `Basic ${Buffer.from(`svc:${api.token}`).toString("base64")}`,
         oauth2: () => api.issued.some((t) => auth === `Bearer ${t}` && !revoked.has(t)),
       };
-      const ok = expected[options.auth]!();
+      const ok = expected[authMode]!();
       if (!ok) {
         entry.status = 401;
         res.writeHead(401, { "content-type": "application/json" });
@@ -213,6 +220,15 @@ export async function startRestApi(
           const after = Number(body?.after ?? 0);
           const limit = Number(body?.limit ?? 10);
           const next = after + limit < all.length ? { next: { after: String(after + limit) } } : {};
+          if (options.searchCeiling !== undefined && after >= options.searchCeiling) {
+            entry.status = 400;
+            res.writeHead(400, { "content-type": "application/json" });
+            res.end(
+              JSON.stringify({ error: { message: `results are limited to ${options.searchCeiling}` } }),
+            );
+            return;
+          }
+          if (options.searchDelayMs) await new Promise((r) => setTimeout(r, options.searchDelayMs));
           page(res, after / limit + 1, () =>
             json(res, { results: all.slice(after, after + limit), paging: next }),
           );

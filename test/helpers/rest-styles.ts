@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import type { RestApi, Style } from "./rest-api.js";
@@ -80,4 +83,35 @@ export function restConfig(api: RestApi, styles: readonly Style[]): Config {
       ]),
     ),
   });
+}
+
+/**
+ * A config file, in a new temporary folder, declaring one REST source `name` with `resources`
+ * against the test API, for the CLI: its base URL and token come from `<NAME>_BASE_URL` and
+ * `<NAME>_TOKEN`, which `env` gives.
+ */
+export function restConfigFile(
+  name: string,
+  resources: Record<string, unknown>,
+): { dir: string; file: string; env(api: RestApi): Record<string, string> } {
+  const NAME = name.toUpperCase();
+  const config = {
+    sources: {
+      [name]: {
+        type: "rest",
+        baseUrlEnv: `${NAME}_BASE_URL`,
+        auth: { type: "bearer", tokenEnv: `${NAME}_TOKEN` },
+        maxRetries: 0,
+        resources,
+      },
+    },
+  };
+  const dir = mkdtempSync(path.join(tmpdir(), `trueup-rest-${name}-`));
+  const file = path.join(dir, "trueup.config.mjs");
+  writeFileSync(file, `export default ${JSON.stringify(config, null, 2)};\n`);
+  return {
+    dir,
+    file,
+    env: (api) => ({ [`${NAME}_BASE_URL`]: api.url, [`${NAME}_TOKEN`]: api.token }),
+  };
 }
