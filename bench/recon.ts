@@ -20,7 +20,9 @@ export async function benchRecon(url: string, pairs: number): Promise<{ rules_s:
     await wh.query(`
       CREATE TABLE canonical.invoice AS
       SELECT 'stripe:in_' || g AS invoice_key, 'cus_' || (g % 50000) AS customer_id, CASE WHEN g % 2 = 0 THEN 'us' ELSE 'eu' END AS entity,
-             CASE WHEN g % 400 = 7 THEN NULL ELSE 'in_' || g END AS stripe_invoice_id, 'N-' || g AS stripe_invoice_number,
+             CASE WHEN g % 400 = 7 THEN NULL ELSE 'stripe' END AS billing_system,
+             CASE WHEN g % 400 = 7 THEN NULL ELSE 'in_' || g END AS billing_invoice_id, 'N-' || g AS billing_invoice_number,
+             CASE WHEN g % 2 = 0 THEN 'netsuite' ELSE 'erp_file' END AS erp_expected_system,
              CASE WHEN g % 300 = 5 THEN 'open' ELSE 'paid' END AS billing_status, 'USD' AS billing_currency,
              (100 + g % 997)::numeric AS billing_amount, timestamptz '2026-01-01' + (g % 300) * interval '1 day' AS billing_finalized_at,
              timestamptz '2026-01-02' + (g % 300) * interval '1 day' AS billing_paid_at,
@@ -30,7 +32,7 @@ export async function benchRecon(url: string, pairs: number): Promise<{ rules_s:
              date '2026-01-01' + (g % 300) AS erp_date, 'external_id' AS match_method, (100 + g % 997)::numeric AS amount_reporting
         FROM generate_series(1, ${pairs}) g`);
     await wh.query(
-      `CREATE TABLE bench_billing AS SELECT stripe_invoice_id AS id, billing_amount AS amount, billing_currency AS currency, billing_status AS status FROM canonical.invoice WHERE stripe_invoice_id IS NOT NULL`,
+      `CREATE TABLE bench_billing AS SELECT billing_invoice_id AS id, billing_amount AS amount, billing_currency AS currency, billing_status AS status FROM canonical.invoice WHERE billing_invoice_id IS NOT NULL`,
     );
     await wh.query(
       `CREATE TABLE bench_erp AS SELECT erp_invoice_id AS id, 'in_' || erp_invoice_id AS external_id, erp_amount AS amount, erp_currency AS currency, erp_status AS status FROM canonical.invoice WHERE erp_invoice_id IS NOT NULL`,

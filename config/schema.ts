@@ -153,9 +153,10 @@ const models = z
 const systemId = z.string().regex(/^[a-z][a-z0-9_]*$/, "a system name (lower-case letters, digits, _)");
 
 /**
- * Which systems fill each role. The conformed layer's relations of a role (conformed.crm_account,
- * conformed.crm_opportunity; conformed.support_organization, conformed.support_ticket) are the union of one mapping model per system named here
- * (`conformed.crm_account__<system>`): built in for salesforce and hubspot, a SQL model of the
+ * Which systems fill each role (crm, billing, erp, support), by source name. The conformed layer's
+ * relations of a role (conformed.crm_account, conformed.billing_invoice, conformed.erp_payment, …)
+ * are the union of one mapping model per system named here (`conformed.<relation>__<system>`):
+ * built in for salesforce, hubspot, stripe, netsuite, erp_files and zendesk, a SQL model of the
  * project for any other. A system listed whose source is disabled or not configured reads as empty.
  */
 const roleSystems = (systems: string[]) =>
@@ -165,9 +166,20 @@ const roleSystems = (systems: string[]) =>
     .refine((a) => new Set(a).size === a.length, "a system listed twice")
     .default(systems);
 
+const ROLE_DEFAULTS = {
+  crm: ["salesforce", "hubspot"],
+  billing: ["stripe"],
+  erp: ["netsuite", "erp_files"],
+  support: ["zendesk"],
+};
 const roles = z
-  .strictObject({ crm: roleSystems(["salesforce", "hubspot"]), support: roleSystems(["zendesk"]) })
-  .default({ crm: ["salesforce", "hubspot"], support: ["zendesk"] });
+  .strictObject({
+    crm: roleSystems(ROLE_DEFAULTS.crm),
+    billing: roleSystems(ROLE_DEFAULTS.billing),
+    erp: roleSystems(ROLE_DEFAULTS.erp),
+    support: roleSystems(ROLE_DEFAULTS.support),
+  })
+  .default(ROLE_DEFAULTS);
 
 export const DISCREPANCY_CATEGORIES = [
   "invoice_missing_in_erp",

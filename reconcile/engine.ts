@@ -5,6 +5,7 @@ import { sqlDialect } from "../models/dialects.js";
 import { quoteLiteral } from "../warehouse/identifiers.js";
 import type { Dialect, Warehouse, WarehouseSession } from "../warehouse/interfaces.js";
 import { DISCREPANCY_COLUMNS, type RuleContext, type RuleFamily, type RuleNotRun } from "./interfaces.js";
+import { recordSystem } from "../models/conformed/role.js";
 import { BUILT_IN_SYSTEMS, sourceAbsence } from "../models/absent-sources.js";
 import { rulesNotRun, unmetNeed } from "./needs.js";
 import { writeRuleStatus } from "./rule-status.js";
@@ -73,9 +74,11 @@ export function compileFamily(family: RuleFamily, ctx: RuleContext): string {
  * cannot see NetSuite has not seen a NetSuite discrepancy go away. Empty when every system is on.
  */
 function absentSystemsKept(config: Config): string {
-  const absent = BUILT_IN_SYSTEMS.filter((s) => sourceAbsence(config, s))
-    // Discrepancies name the legacy ERP's records erp_file (as customer_xref does).
-    .map((s) => quoteLiteral(s === "erp_files" ? "erp_file" : s));
+  const systems = new Set([...BUILT_IN_SYSTEMS, ...Object.values(config.roles).flat()]);
+  const absent = [...systems]
+    .filter((s) => sourceAbsence(config, s))
+    // Discrepancies name a system as its records do (the legacy ERP's erp_file, as customer_xref does).
+    .map((s) => quoteLiteral(recordSystem(s)));
   if (!absent.length) return "";
   const list = absent.join(", ");
   return ` AND coalesce(d.left_system, '') NOT IN (${list}) AND coalesce(d.right_system, '') NOT IN (${list})`;

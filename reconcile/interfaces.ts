@@ -26,6 +26,9 @@ export interface RuleContext {
   readonly settings: Config["reconciliation"];
 }
 
+/** A role of the conformed layer, as a rule's need. */
+export type RoleName = "crm" | "billing" | "erp" | "support";
+
 export interface Rule {
   category: DiscrepancyCategory;
   description: string;
@@ -33,11 +36,11 @@ export interface Rule {
   ownerTeam?: string;
   /**
    * The source systems the rule compares: every entry must be met by one of its systems being
-   * present (`[["stripe"], ["netsuite", "erp_files"]]` = Stripe and either ERP). A rule whose need
-   * is not met does not run, and its open discrepancies stay as they were. `"crm"` and
-   * `"support"` stand for the systems `roles.crm` and `roles.support` name (any one present meets it).
+   * present (`[["billing"], ["erp"]]` = a billing system and an ERP). A rule whose need is not
+   * met does not run, and its open discrepancies stay as they were. A role (`"crm"`, `"billing"`,
+   * `"erp"`, `"support"`) stands for the systems `roles.<role>` names (any one present meets it).
    */
-  needs?: readonly (readonly (SourceSystem | "crm" | "support")[])[];
+  needs?: readonly (readonly (SourceSystem | RoleName)[])[];
   sql: (ctx: RuleContext) => string;
 }
 

@@ -8,7 +8,7 @@ import type { Rule, RuleFamily, RuleNotRun } from "./interfaces.js";
  */
 export function unmetNeed(rule: Rule, config: Config): string | undefined {
   for (const need of rule.needs ?? []) {
-    const anyOf = need.flatMap((s) => (s === "crm" || s === "support" ? config.roles[s] : [s]));
+    const anyOf = need.flatMap((s) => (s in config.roles ? config.roles[s as keyof Config["roles"]] : [s]));
     const why = anyOf.map((s) => sourceAbsence(config, s));
     if (why.some((w) => w === undefined)) continue;
     const reasons = [...new Set(why)];

@@ -1,18 +1,9 @@
 import { defineModel } from "../define.js";
-import {
-  crmLink,
-  field,
-  fromMinor,
-  fxJoin,
-  live,
-  reportingCurrencyColumn,
-  reportingRate,
-  unix,
-} from "./sql.js";
+import { fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
 
 /**
  * CRM closed-won opportunities (conformed.crm_opportunity, of whichever CRMs fill the role) with
- * the billing subscription they were sold as: by the opportunity the subscription's metadata
+ * the billing subscription (conformed.billing_subscription) they were sold as: by the opportunity the subscription's metadata
  * names (`salesforce_opportunity_id`, `hubspot_deal_id`), else the same customer with a
  * subscription starting on the contract start date. ACV and the subscription's annualized amount
  * (Σ unit price × quantity × periods a year) side by side, in the original and reporting currency.
@@ -30,7 +21,8 @@ export const contract = defineModel({
     crm_system: { description: "The CRM the opportunity is in (salesforce, hubspot, …)." },
     crm_account_id: { description: "The opportunity's account in that CRM." },
     salesforce_account_id: { description: "crm_account_id when the CRM is Salesforce, else NULL." },
-    subscription_id: { description: "Stripe subscription, when found." },
+    billing_system: { description: "The billing system of the subscription (stripe, …; see roles.billing)." },
+    subscription_id: { description: "The billing subscription it was sold as, when found." },
     match_method: { description: "opportunity_id, customer_start_date, or NULL." },
     acv: { description: "Opportunity Amount (annual contract value), in currency." },
     currency: { description: "Opportunity currency." },
@@ -55,8 +47,6 @@ export const contract = defineModel({
     is_active: { description: "Started on or before as-of and not ended; subscription not canceled." },
   },
   sql: (ctx) => {
-    // A subscription item's text at `path` (items unnested below as `it`).
-    const it = (path: string[]) => ctx.d.jsonPath("it.value", path);
     const xref = ctx.ref("customer_xref");
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
@@ -68,18 +58,10 @@ export const contract = defineModel({
        WHERE o.is_won
     ),
     sub AS (
-      SELECT s.id, ${field(ctx, "s", "status")} AS status, ${crmLink(ctx, "s", "opportunity")} AS opportunity_id,
-             upper(${field(ctx, "s", "currency")}) AS currency,
-             CAST(${unix(ctx, `coalesce(${field(ctx, "s", "start_date")}, ${field(ctx, "s", "created")})`)} AS date) AS start_date,
-             ${unix(ctx, field(ctx, "s", "canceled_at"))} AS canceled_at, x.customer_id,
-             (SELECT sum(${fromMinor(ctx, it(["price", "unit_amount"]), field(ctx, "s", "currency"))}
-                         * coalesce(${ctx.d.cast(it(["quantity"]), "numeric")}, 1)
-                         * CASE ${it(["price", "recurring", "interval"])} WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
-                         / coalesce(${ctx.d.cast(it(["price", "recurring", "interval_count"]), "numeric")}, 1))
-                FROM ${ctx.d.jsonArrayElements(ctx.d.jsonGet("s._trueup_payload", ["items", "data"]), "it")}) AS annual_amount
-        FROM ${ctx.source("stripe", "subscriptions")} s
-        LEFT JOIN ${xref} x ON x.system = 'stripe' AND x.record_id = ${field(ctx, "s", "customer")}
-       WHERE ${live("s")}
+      SELECT s.system, s.subscription_id AS id, s.status, s.opportunity_id, s.currency, s.start_date, s.canceled_at,
+             s.annual_amount, x.customer_id
+        FROM ${ctx.ref("conformed.billing_subscription")} s
+        LEFT JOIN ${xref} x ON x.system = s.system AND x.record_id = s.customer_id
     ),
     m1 AS (
       SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'opportunity_id' AS method,
@@ -96,7 +78,7 @@ export const contract = defineModel({
     matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
     SELECT o.id AS contract_id, o.customer_id,
            CASE WHEN o.system = 'salesforce' THEN o.account_id END AS salesforce_account_id, o.system AS crm_system,
-           o.account_id AS crm_account_id, s.id AS subscription_id, m.method AS match_method,
+           o.account_id AS crm_account_id, s.system AS billing_system, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
            round(o.acv * ${reportingRate(ctx, "fa", "o.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS acv_reporting,
            round(s.annual_amount * ${reportingRate(ctx, "fs", "s.currency", "coalesce(o.start_date, o.close_date)")}, 2) AS subscription_annual_reporting,

@@ -31,7 +31,7 @@ export const customerHealth = defineModel({
       description: "Open billing invoices past their due date, in the reporting currency.",
     },
     days_past_due: { description: "Days since the oldest unpaid due date (0 when none)." },
-    last_payment_date: { description: "Date of the latest succeeded charge." },
+    last_payment_date: { description: "Date of the latest succeeded billing payment (charge)." },
     arr_reporting: {
       description:
         "Annual recurring revenue in the reporting currency: active contracts' annualized subscription (ACV when no subscription).",
@@ -52,7 +52,7 @@ export const customerHealth = defineModel({
        WHERE billing_status = 'open' AND billing_due_at IS NOT NULL AND billing_due_at < ${asOf}
        GROUP BY customer_id
     ),
-    pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM ${ctx.ref("payment")} WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
+    pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM ${ctx.ref("payment")} WHERE billing_payment_id IS NOT NULL GROUP BY customer_id),
     arr AS (
       SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_reporting, acv_reporting) END) AS arr,
              count(CASE WHEN is_active THEN 1 END) AS active, count(*) AS contracts
@@ -70,7 +70,7 @@ export const customerHealth = defineModel({
     base AS (
       SELECT c.customer_id, c.salesforce_account_id, c.hubspot_company_id, c.crm_system, c.crm_account_id,
              c.zendesk_organization_id, c.stripe_customer_id, c.entity,
-             CASE WHEN c.stripe_customer_id IS NULL THEN 'no_billing'
+             CASE WHEN c.billing_customer_id IS NULL THEN 'no_billing'
                   WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
                   WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'
                   ELSE 'current' END AS billing_status,

@@ -1,13 +1,13 @@
 import { defineModel } from "../define.js";
 import type { ModelContext } from "../interfaces.js";
-import { FREE_MAIL, crmLink, field, live, normalizeDomain, normalizeName, unix } from "./sql.js";
+import { FREE_MAIL, normalizeDomain, normalizeName } from "./sql.js";
 
 /**
- * Identity resolution across the systems. Each record is a node; the CRM accounts (of whichever
- * CRMs fill the role, from conformed.crm_account; support organizations from
- * conformed.support_organization) anchor the clusters. Edges come from, in order
- * of strength: the configured link fields to the CRM account (Stripe metadata, NetSuite
- * externalid, Zendesk external_id, ERP crm_account_id); a shared normalized domain (web-mail
+ * Identity resolution across the systems. Each record is a node: the customers of every role's
+ * systems (conformed.crm_account, billing_customer, erp_customer, support_organization); the CRM
+ * accounts anchor the clusters. Edges come from, in order of strength: the link each record
+ * holds to its CRM account (crm_account_id: Stripe metadata, NetSuite externalid, Zendesk
+ * external_id, the ERP export's crm_account_id); a shared normalized domain (web-mail
  * domains excluded; never across a CRM parent/child pair, never joining records that link to
  * different CRM accounts); and, only for a record with no link and no domain, a normalized name
  * matching exactly one cluster. Clusters are connected components; two customers are never
@@ -21,25 +21,17 @@ function nodes(ctx: ModelContext): string {
            a.account_id AS crm_link, a.parent_account_id AS parent_id, a.created_at, ${ctx.d.cast("true", "boolean")} AS is_anchor
       FROM ${ctx.ref("conformed.crm_account")} a
     UNION ALL
-    SELECT 'stripe', c.id, ${field(ctx, "c", "name")}, ${nn(field(ctx, "c", "name"))}, ${nd(field(ctx, "c", "email"))},
-           ${crmLink(ctx, "c")}, NULL, ${unix(ctx, field(ctx, "c", "created"))}, false
-      FROM ${ctx.source("stripe", "customers")} c
-     WHERE ${live("c")} AND coalesce(${field(ctx, "c", "deleted")}, 'false') <> 'true'
+    SELECT b.system, b.customer_id, b.name, ${nn("b.name")}, ${nd("b.email")}, b.crm_account_id, NULL, b.created_at, false
+      FROM ${ctx.ref("conformed.billing_customer")} b
     UNION ALL
-    SELECT 'netsuite', n.id, coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")}),
-           ${nn(`coalesce(${field(ctx, "n", "companyname")}, ${field(ctx, "n", "entityid")})`)},
-           coalesce(${nd(field(ctx, "n", "url"))}, ${nd(field(ctx, "n", "email"))}), NULLIF(${field(ctx, "n", "externalid")}, ''), NULL,
+    SELECT e.system, e.customer_id, e.name, ${nn("e.name")}, coalesce(${nd("e.website")}, ${nd("e.email")}), e.crm_account_id, NULL,
            ${ctx.d.cast("NULL", "timestamptz")}, false
-      FROM ${ctx.source("netsuite", "customer")} n
-     WHERE ${live("n")}
+      FROM ${ctx.ref("conformed.erp_customer")} e
     UNION ALL
     SELECT o.system, o.organization_id, o.name, ${nn("o.name")}, ${nd("o.domain")}, NULLIF(o.crm_account_id, ''), NULL,
            o.created_at, false
       FROM ${ctx.ref("conformed.support_organization")} o
-    UNION ALL
-    SELECT 'erp_file', e.customer_no, e.name, ${nn("e.name")}, ${nd("e.email_domain")}, NULLIF(e.crm_account_id, ''), NULL, NULL, false
-      FROM ${ctx.source("erp_files", "customers")} e
-     WHERE ${live("e")}`;
+`;
 }
 
 export const customerXref = defineModel({

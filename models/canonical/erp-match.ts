@@ -46,3 +46,16 @@ export function erpMatches(ctx: ModelContext, billing: string, erp: string): str
     ${mutualBestRounds("m3cand", "m3", "customer_amount_date")}
     matches AS (SELECT id, system, erp_id, method FROM m12 UNION ALL SELECT id, system, erp_id, method FROM m3)`;
 }
+
+/**
+ * `erp_ledger(entity, system)`: which ERP keeps each legal entity's books, read off the ERPs'
+ * own customers (conformed.erp_customer.entity). A billing document is expected in the ledger of
+ * its customer's entity: the system a "missing in the ERP" discrepancy names, and none when that
+ * ERP is switched off (its customers then read as empty) or the customer has no entity, so
+ * nothing is said missing from a ledger trueup cannot see.
+ */
+export function erpLedger(ctx: ModelContext): string {
+  return `erp_ledger AS (
+      SELECT entity, min(system) AS system FROM ${ctx.ref("conformed.erp_customer")} WHERE entity IS NOT NULL GROUP BY entity
+    )`;
+}

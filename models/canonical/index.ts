@@ -1,5 +1,7 @@
 import type { ModelDefinition } from "../interfaces.js";
+import { billingModels } from "../conformed/billing.js";
 import { crmModels } from "../conformed/crm.js";
+import { erpModels } from "../conformed/erp.js";
 import { supportModels } from "../conformed/support.js";
 import { contract } from "./contract.js";
 import { creditNote, refund } from "./credits.js";
@@ -16,6 +18,8 @@ import { payment } from "./payment.js";
  */
 export const canonicalModels: ModelDefinition[] = [
   ...crmModels,
+  ...billingModels,
+  ...erpModels,
   ...supportModels,
   fxRate,
   customerXref,

@@ -78,3 +78,10 @@ export const isoDate = (ctx: ModelContext, expr: string) => date(ctx, `substr(${
 /** The system's name as a text column. */
 export const systemColumn = (ctx: ModelContext, system: string) =>
   `${ctx.d.cast(ctx.d.literal(system), "text")} AS system`;
+
+/**
+ * The `system` a role system's records carry: its source name, except the legacy ERP, whose
+ * source is `erp_files` and whose records have always been keyed `erp_file` (customer_xref,
+ * discrepancy keys).
+ */
+export const recordSystem = (system: string) => (system === "erp_files" ? "erp_file" : system);

@@ -1,18 +1,12 @@
-import type { SourceSystem } from "../../config/schema.js";
-import { sourceAbsence } from "../../models/absent-sources.js";
-import type { RuleContext } from "../interfaces.js";
+import type { Rule, RuleContext } from "../interfaces.js";
 
-/** Billing against either ERP: the US entity books in NetSuite, the EU entity in the legacy ERP files. */
-export const BILLING_AND_ERP: readonly (readonly SourceSystem[])[] = [["stripe"], ["netsuite", "erp_files"]];
+/** A billing system against an ERP: any of roles.billing, any of roles.erp. */
+export const BILLING_AND_ERP: Rule["needs"] = [["billing"], ["erp"]];
 
 /**
- * ` AND <condition>` keeping only records whose entity's ERP is present (empty when both are):
- * with NetSuite switched off, a US invoice is not "missing in the ERP", trueup simply cannot see
- * that ledger.
+ * The billing system a record with no billing side is missing from: `known` (a column naming it,
+ * NULL when unknown), else the first of roles.billing.
  */
-export function andEntityErpPresent(ctx: RuleContext, entity: string): string {
-  const conditions: string[] = [];
-  if (sourceAbsence(ctx.config, "netsuite")) conditions.push(`coalesce(${entity}, 'us') = 'eu'`);
-  if (sourceAbsence(ctx.config, "erp_files")) conditions.push(`coalesce(${entity}, 'us') <> 'eu'`);
-  return conditions.map((c) => ` AND ${c}`).join("");
+export function expectedBilling(ctx: RuleContext, known = "NULL"): string {
+  return `coalesce(${known}, ${ctx.d.literal(ctx.config.roles.billing[0] ?? "billing")})`;
 }

@@ -1,5 +1,5 @@
 import type { RuleFamily } from "../interfaces.js";
-import { BILLING_AND_ERP, andEntityErpPresent } from "./erp-side.js";
+import { BILLING_AND_ERP, expectedBilling } from "./erp-side.js";
 
 /**
  * Billing vs ERP invoices, on canonical.invoice (which already paired them: external id, memo
@@ -8,23 +8,23 @@ import { BILLING_AND_ERP, andEntityErpPresent } from "./erp-side.js";
  */
 export const invoiceRules: RuleFamily = {
   name: "invoices",
-  description: "Billing (Stripe) invoices against ERP invoices (NetSuite, legacy ERP files).",
+  description: "Billing invoices against ERP invoices (conformed.billing_invoice, conformed.erp_invoice).",
   rules: [
     {
       category: "invoice_missing_in_erp",
       description: "A finalized billing invoice, older than the posting window, that neither ERP holds.",
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
-        SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
-               CASE WHEN i.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
+        SELECT i.invoice_key AS key, i.customer_id, i.entity, i.billing_system AS left_system, CAST(i.billing_amount AS text) AS left_value,
+               i.erp_expected_system AS right_system, NULL AS right_value,
                ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency, i.amount_reporting,
                ${ctx.d.jsonObject([
-                 ["number", "i.stripe_invoice_number"],
+                 ["number", "i.billing_invoice_number"],
                  ["status", "i.billing_status"],
                  ["finalized_at", "i.billing_finalized_at"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NULL${andEntityErpPresent(ctx, "i.entity")}
+         WHERE i.billing_invoice_id IS NOT NULL AND i.erp_invoice_id IS NULL AND i.erp_expected_system IS NOT NULL
            AND i.billing_finalized_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
@@ -33,21 +33,21 @@ export const invoiceRules: RuleFamily = {
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
         SELECT i.invoice_key AS key, i.customer_id, i.entity, i.erp_system AS left_system, CAST(i.erp_amount AS text) AS left_value,
-               'stripe' AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_reporting,
+               ${expectedBilling(ctx)} AS right_system, NULL AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.erp_currency AS currency, i.amount_reporting,
                ${ctx.d.jsonObject([
                  ["erp_number", "i.erp_number"],
                  ["erp_date", "i.erp_date"],
                  ["erp_status", "i.erp_status"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NULL AND i.erp_invoice_id IS NOT NULL`,
+         WHERE i.billing_invoice_id IS NULL AND i.erp_invoice_id IS NOT NULL`,
     },
     {
       category: "invoice_amount_mismatch",
       description: "Matched invoices whose totals differ by more than the tolerance (same currency).",
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
-        SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, CAST(i.billing_amount AS text) AS left_value,
+        SELECT i.invoice_key AS key, i.customer_id, i.entity, i.billing_system AS left_system, CAST(i.billing_amount AS text) AS left_value,
                i.erp_system AS right_system, CAST(i.erp_amount AS text) AS right_value, i.billing_amount - i.erp_amount AS delta,
                i.billing_currency AS currency, abs(i.billing_amount - i.erp_amount) * (i.amount_reporting / nullif(i.billing_amount, 0)) AS amount_reporting,
                ${ctx.d.jsonObject([
@@ -55,7 +55,7 @@ export const invoiceRules: RuleFamily = {
                  ["erp_invoice_id", "i.erp_invoice_id"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency = i.erp_currency
+         WHERE i.billing_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency = i.erp_currency
            AND abs(i.billing_amount - i.erp_amount) > ${ctx.settings.amountTolerance}`,
     },
     {
@@ -63,7 +63,7 @@ export const invoiceRules: RuleFamily = {
       description: "Matched invoices in different currencies.",
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
-        SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_currency AS left_value,
+        SELECT i.invoice_key AS key, i.customer_id, i.entity, i.billing_system AS left_system, i.billing_currency AS left_value,
                i.erp_system AS right_system, i.erp_currency AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
                i.amount_reporting, ${ctx.d.jsonObject([
                  ["billing_amount", "i.billing_amount"],
@@ -71,7 +71,7 @@ export const invoiceRules: RuleFamily = {
                  ["erp_invoice_id", "i.erp_invoice_id"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency <> i.erp_currency`,
+         WHERE i.billing_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL AND i.billing_currency <> i.erp_currency`,
     },
     {
       category: "invoice_status_mismatch",
@@ -80,14 +80,14 @@ export const invoiceRules: RuleFamily = {
       sql: (ctx) => {
         const cutoff = `${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`;
         return `
-        SELECT i.invoice_key AS key, i.customer_id, i.entity, 'stripe' AS left_system, i.billing_status AS left_value,
+        SELECT i.invoice_key AS key, i.customer_id, i.entity, i.billing_system AS left_system, i.billing_status AS left_value,
                i.erp_system AS right_system, i.erp_status AS right_value, ${ctx.d.cast("NULL", "numeric")} AS delta, i.billing_currency AS currency,
                i.amount_reporting, ${ctx.d.jsonObject([
                  ["paid_at", "i.billing_paid_at"],
                  ["erp_invoice_id", "i.erp_invoice_id"],
                ])} AS detail
           FROM ${ctx.ref("invoice")} i
-         WHERE i.stripe_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL
+         WHERE i.billing_invoice_id IS NOT NULL AND i.erp_invoice_id IS NOT NULL
            AND ((i.billing_status = 'paid' AND i.erp_status = 'open' AND i.billing_paid_at < ${cutoff})
              OR (i.billing_status = 'open' AND i.erp_status = 'paid' AND i.billing_finalized_at < ${cutoff}))`;
       },

@@ -1,5 +1,5 @@
 import type { RuleFamily } from "../interfaces.js";
-import { BILLING_AND_ERP, andEntityErpPresent } from "./erp-side.js";
+import { BILLING_AND_ERP } from "./erp-side.js";
 
 /** Billing charges against ERP customer payments, on canonical.payment. */
 export const paymentRules: RuleFamily = {
@@ -11,15 +11,15 @@ export const paymentRules: RuleFamily = {
       description: "A succeeded charge, older than the posting window, with no ERP payment.",
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
-        SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
-               CASE WHEN p.entity = 'eu' THEN 'erp_file' ELSE 'netsuite' END AS right_system, NULL AS right_value,
+        SELECT p.payment_key AS key, p.customer_id, p.entity, p.billing_system AS left_system, CAST(p.billing_amount AS text) AS left_value,
+               p.erp_expected_system AS right_system, NULL AS right_value,
                ${ctx.d.cast("NULL", "numeric")} AS delta, p.billing_currency AS currency, p.amount_reporting,
                ${ctx.d.jsonObject([
                  ["paid_at", "p.billing_paid_at"],
-                 ["stripe_invoice_id", "p.stripe_invoice_id"],
+                 ["billing_invoice_id", "p.billing_invoice_id"],
                ])} AS detail
           FROM ${ctx.ref("payment")} p
-         WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NULL${andEntityErpPresent(ctx, "p.entity")}
+         WHERE p.billing_payment_id IS NOT NULL AND p.erp_payment_id IS NULL AND p.erp_expected_system IS NOT NULL
            AND p.billing_paid_at < ${ctx.d.minusDays(ctx.d.timestamp(ctx.asOf), ctx.settings.windowDays)}`,
     },
     {
@@ -27,7 +27,7 @@ export const paymentRules: RuleFamily = {
       description: "Matched payments whose amounts differ by more than the tolerance.",
       needs: BILLING_AND_ERP,
       sql: (ctx) => `
-        SELECT p.payment_key AS key, p.customer_id, p.entity, 'stripe' AS left_system, CAST(p.billing_amount AS text) AS left_value,
+        SELECT p.payment_key AS key, p.customer_id, p.entity, p.billing_system AS left_system, CAST(p.billing_amount AS text) AS left_value,
                p.erp_system AS right_system, CAST(p.erp_amount AS text) AS right_value, p.billing_amount - p.erp_amount AS delta,
                p.billing_currency AS currency, abs(p.billing_amount - p.erp_amount) * (p.amount_reporting / nullif(p.billing_amount, 0)) AS amount_reporting,
                ${ctx.d.jsonObject([
@@ -35,7 +35,7 @@ export const paymentRules: RuleFamily = {
                  ["erp_payment_id", "p.erp_payment_id"],
                ])} AS detail
           FROM ${ctx.ref("payment")} p
-         WHERE p.stripe_charge_id IS NOT NULL AND p.erp_payment_id IS NOT NULL AND p.billing_currency = p.erp_currency
+         WHERE p.billing_payment_id IS NOT NULL AND p.erp_payment_id IS NOT NULL AND p.billing_currency = p.erp_currency
            AND abs(p.billing_amount - p.erp_amount) > ${ctx.settings.amountTolerance}`,
     },
   ],

@@ -27,7 +27,9 @@ export function killStepSuite(step: "build" | "reconcile"): void {
       w = await sandboxWorld(31, 0.05);
       const asOf = (JSON.parse(readFileSync(path.join(w.dir, "world.json"), "utf8")) as { as_of: string })
         .as_of;
-      args = step === "build" ? ["build"] : ["reconcile", "--as-of", asOf];
+      // build --full-refresh: every killed run rebuilds every model (a plain build skips the models
+      // whose inputs did not change, so after the first run there would be little left to kill).
+      args = step === "build" ? ["build", "--full-refresh"] : ["reconcile", "--as-of", asOf];
       const before = step === "build" ? [["extract"]] : [["extract"], ["build"]];
       [ref, t] = await Promise.all([createTestDatabase(), createTestDatabase()]);
       // Both warehouses at once: the reference and the one to kill get the same commands.

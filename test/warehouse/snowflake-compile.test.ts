@@ -46,6 +46,31 @@ describe("trueup compile --dialect snowflake", () => {
     expect(problems).toEqual([]);
   });
 
+  it("only the conformed layer's mapping models read a vendor's staging: no canonical model, no rule", async () => {
+    const compiled = await nodes();
+    const reads = (sql: string) => [...sql.matchAll(/"staging"\."([a-z0-9_]+)"/g)].map((m) => m[1]!);
+    const above = compiled.filter(
+      (n) => n.node.startsWith("model.canonical.") || n.node.startsWith("recon."),
+    );
+    expect(above.length).toBeGreaterThan(10);
+    const vendor = above.flatMap((n) =>
+      reads(n.sql)
+        .filter((t) => !t.startsWith("reference__"))
+        .map((t) => `${n.node}: staging.${t}`),
+    );
+    expect(vendor).toEqual([]);
+    // The mappings do read them: the check would see a vendor table where one is read.
+    const mappings = compiled.filter((n) => /^model\.conformed\.[a-z_]+__/.test(n.node));
+    expect(mappings.flatMap((n) => reads(n.sql))).toEqual(
+      expect.arrayContaining([
+        "stripe__invoices",
+        "netsuite__transaction",
+        "erp_files__payments",
+        "salesforce__account",
+      ]),
+    );
+  });
+
   it("the construct check finds what it looks for, outside comments and strings", () => {
     const pg = `-- ON CONFLICT in a comment is fine
       INSERT INTO t SELECT DISTINCT ON (id) id, p->>'k', CAST(x AS numeric), now(), string_agg(a, ','), 'a::jsonb in a string'

@@ -8,20 +8,10 @@ WITH opp AS (
        WHERE o.is_won
     ),
     sub AS (
-      SELECT s.id, (s._trueup_payload:"status"::string) AS status, coalesce(NULLIF((s._trueup_payload:"metadata":"salesforce_opportunity_id"::string), ''), NULLIF((s._trueup_payload:"metadata":"hubspot_deal_id"::string), '')) AS opportunity_id,
-             upper((s._trueup_payload:"currency"::string)) AS currency,
-             CAST(CASE WHEN coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST(coalesce((s._trueup_payload:"start_date"::string), (s._trueup_payload:"created"::string)) AS number(38,0))) END AS date) AS start_date,
-             CASE WHEN (s._trueup_payload:"canceled_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"canceled_at"::string) AS number(38,0))) END AS canceled_at, x.customer_id,
-             (SELECT sum((CASE WHEN upper((s._trueup_payload:"currency"::string)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN CAST((it.value:"price":"unit_amount"::string) AS number(38,10))
-    WHEN upper((s._trueup_payload:"currency"::string)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST((it.value:"price":"unit_amount"::string) AS number(38,10)) / 1000
-    ELSE CAST((it.value:"price":"unit_amount"::string) AS number(38,10)) / 100 END)
-                         * coalesce(CAST((it.value:"quantity"::string) AS number(38,10)), 1)
-                         * CASE (it.value:"price":"recurring":"interval"::string) WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
-                         / coalesce(CAST((it.value:"price":"recurring":"interval_count"::string) AS number(38,10)), 1))
-                FROM TABLE(FLATTEN(input => s._trueup_payload:"items":"data", outer => false)) it) AS annual_amount
-        FROM "staging"."stripe__subscriptions" s
-        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = (s._trueup_payload:"customer"::string)
-       WHERE NOT coalesce(s._trueup_deleted, false)
+      SELECT s.system, s.subscription_id AS id, s.status, s.opportunity_id, s.currency, s.start_date, s.canceled_at,
+             s.annual_amount, x.customer_id
+        FROM "conformed"."billing_subscription" s
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = s.system AND x.record_id = s.customer_id
     ),
     m1 AS (
       SELECT * FROM (SELECT o.id AS opp_id, s.id AS sub_id, 'opportunity_id' AS method,
@@ -38,7 +28,7 @@ WITH opp AS (
     matches AS (SELECT opp_id, sub_id, method FROM m1 UNION ALL SELECT opp_id, sub_id, method FROM m2)
     SELECT o.id AS contract_id, o.customer_id,
            CASE WHEN o.system = 'salesforce' THEN o.account_id END AS salesforce_account_id, o.system AS crm_system,
-           o.account_id AS crm_account_id, s.id AS subscription_id, m.method AS match_method,
+           o.account_id AS crm_account_id, s.system AS billing_system, s.id AS subscription_id, m.method AS match_method,
            o.acv, o.currency, s.annual_amount AS subscription_annual_amount, s.currency AS subscription_currency, s.status AS subscription_status,
            round(o.acv * CASE WHEN upper(o.currency) = 'USD' THEN 1 ELSE COALESCE(fa.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
             WHERE r.currency = upper(o.currency) AND r.rate_date <= CAST(coalesce(o.start_date, o.close_date) AS date))) END, 2) AS acv_reporting,

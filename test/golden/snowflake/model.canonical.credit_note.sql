@@ -1,31 +1,20 @@
--- canonical.credit_note (table): Stripe credit notes and ERP credit memos side by side, one row per issued credit note and per unmatched ERP credit memo, with how they were matched.
+-- canonical.credit_note (table): Billing credit notes and ERP credit memos side by side, one row per issued credit note and per unmatched ERP credit memo, with how they were matched.
 CREATE OR REPLACE TABLE "canonical"."credit_note" AS
 WITH billing AS (
-      SELECT s.id, (s._trueup_payload:"number"::string) AS number, upper((s._trueup_payload:"currency"::string)) AS currency,
-             (CASE WHEN upper((s._trueup_payload:"currency"::string)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN CAST((s._trueup_payload:"amount"::string) AS number(38,10))
-    WHEN upper((s._trueup_payload:"currency"::string)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST((s._trueup_payload:"amount"::string) AS number(38,10)) / 1000
-    ELSE CAST((s._trueup_payload:"amount"::string) AS number(38,10)) / 100 END) AS amount,
-             CASE WHEN (s._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((s._trueup_payload:"created"::string) AS number(38,0))) END AS billed_at, (s._trueup_payload:"invoice"::string) AS parent_id, x.customer_id
-        FROM "staging"."stripe__credit_notes" s
-        
-        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = (s._trueup_payload:"customer"::string)
-       WHERE NOT coalesce(s._trueup_deleted, false) AND (s._trueup_payload:"status"::string) = 'issued'
+      SELECT s.system, s.credit_note_id AS id, s.number, s.currency, s.amount, s.created_at AS billed_at,
+             s.invoice_id AS parent_id, x.customer_id
+        FROM "conformed"."billing_credit_note" s
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = s.system AND x.record_id = s.customer_id
+       WHERE s.status = 'issued'
     ),
-    ns_cur AS (SELECT c.id, upper((c._trueup_payload:"symbol"::string)) AS code FROM "staging"."netsuite__currency" c WHERE NOT coalesce(c._trueup_deleted, false)),
     erp AS (
-      SELECT 'netsuite' AS system, t.id AS erp_id, NULLIF((t._trueup_payload:"externalid"::string), '') AS external_id,
-             (t._trueup_payload:"memo"::string) AS memo, x.customer_id, coalesce(cur.code, upper((t._trueup_payload:"currency"::string))) AS currency,
-             abs(CAST(t.foreigntotal AS number(38,10))) AS amount, CAST(t.trandate AS date) AS erp_date
-        FROM "staging"."netsuite__transaction" t
-        LEFT JOIN ns_cur cur ON cur.id = (t._trueup_payload:"currency"::string)
-        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'netsuite' AND x.record_id = (t._trueup_payload:"entity"::string)
-       WHERE NOT coalesce(t._trueup_deleted, false) AND (t._trueup_payload:"type"::string) = 'CustCred'
-      UNION ALL
-      SELECT 'erp_file', e.credit_no, NULLIF(e.billing_ref, ''), CAST(NULL AS varchar), x.customer_id, upper(e.currency),
-             abs(CAST(e.gross_amount AS number(38,10))), CAST(e.credit_date AS date)
-        FROM "staging"."erp_files__credits" e
-        LEFT JOIN "canonical"."customer_xref" x ON x.system = 'erp_file' AND x.record_id = e.customer_no
-       WHERE NOT coalesce(e._trueup_deleted, false) AND lower(e.type) = 'credit_note'
+      SELECT e.system, e.credit_id AS erp_id, e.external_id, e.memo, x.customer_id, e.currency, e.amount, e.credit_date AS erp_date
+        FROM "conformed"."erp_credit" e
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = e.system AND x.record_id = e.customer_id
+       WHERE e.kind = 'credit_note'
+    ),
+    erp_ledger AS (
+      SELECT entity, min(system) AS system FROM "conformed"."erp_customer" WHERE entity IS NOT NULL GROUP BY entity
     ),
     m1 AS (
       SELECT b.id, e.system, e.erp_id, 'external_id' AS method, 1 AS prio FROM billing b JOIN erp e ON e.external_id = b.id
@@ -88,21 +77,25 @@ WITH billing AS (
     m3 AS (SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (SELECT id, system, erp_id FROM m3_r1 UNION ALL SELECT id, system, erp_id FROM m3_r2 UNION ALL SELECT id, system, erp_id FROM m3_r3 UNION ALL SELECT id, system, erp_id FROM m3_r4) u),
     matches AS (SELECT id, system, erp_id, method FROM m12 UNION ALL SELECT id, system, erp_id, method FROM m3),
     paired AS (
-      SELECT 'stripe:' || b.id AS credit_note_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
-             b.id AS stripe_credit_note_id, b.number AS stripe_credit_note_number, b.parent_id AS stripe_invoice_id,
+      SELECT b.system || ':' || b.id AS credit_note_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
+             b.system AS billing_system, b.id AS billing_credit_note_id, b.number AS billing_credit_note_number, b.parent_id AS billing_invoice_id,
              b.currency AS billing_currency, b.amount AS billing_amount, b.billed_at AS billing_created_at,
              e.system AS erp_system, e.erp_id AS erp_credit_note_id, e.currency AS erp_currency, e.amount AS erp_amount, e.erp_date,
              m.method AS match_method, coalesce(b.currency, e.currency) AS currency,
              coalesce(CAST(b.billed_at AS date), e.erp_date) AS doc_date, coalesce(b.amount, e.amount) AS amount
         FROM billing b LEFT JOIN matches m ON m.id = b.id LEFT JOIN erp e ON e.system = m.system AND e.erp_id = m.erp_id
       UNION ALL
-      SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, e.system, e.erp_id, e.currency,
+      SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, e.system, e.erp_id, e.currency,
              e.amount, e.erp_date, NULL, e.currency, e.erp_date, e.amount
         FROM erp e WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
+    SELECT p.*, CASE WHEN p.billing_system = 'stripe' THEN p.billing_credit_note_id END AS stripe_credit_note_id,
+           CASE WHEN p.billing_system = 'stripe' THEN p.billing_credit_note_number END AS stripe_credit_note_number,
+           CASE WHEN p.billing_system = 'stripe' THEN p.billing_invoice_id END AS stripe_invoice_id,
+           c.entity, l.system AS erp_expected_system, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
             WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.doc_date AS date))) END, 2) AS amount_reporting,
            CAST('USD' AS varchar) AS reporting_currency
       FROM paired p
       LEFT JOIN "canonical"."customer" c ON c.customer_id = p.customer_id
+      LEFT JOIN erp_ledger l ON l.entity = c.entity
       LEFT JOIN "canonical"."fx_rate" fx ON fx.currency = upper(p.currency) AND fx.rate_date = CAST(p.doc_date AS date);

@@ -6,7 +6,7 @@ WITH overdue AS (
        WHERE billing_status = 'open' AND billing_due_at IS NOT NULL AND billing_due_at < TO_TIMESTAMP_TZ('2026-11-22T00:00:00Z')
        GROUP BY customer_id
     ),
-    pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM "canonical"."payment" WHERE stripe_charge_id IS NOT NULL GROUP BY customer_id),
+    pay AS (SELECT customer_id, max(CAST(billing_paid_at AS date)) AS last_payment FROM "canonical"."payment" WHERE billing_payment_id IS NOT NULL GROUP BY customer_id),
     arr AS (
       SELECT customer_id, sum(CASE WHEN is_active THEN coalesce(subscription_annual_reporting, acv_reporting) END) AS arr,
              count(CASE WHEN is_active THEN 1 END) AS active, count(*) AS contracts
@@ -24,7 +24,7 @@ WITH overdue AS (
     base AS (
       SELECT c.customer_id, c.salesforce_account_id, c.hubspot_company_id, c.crm_system, c.crm_account_id,
              c.zendesk_organization_id, c.stripe_customer_id, c.entity,
-             CASE WHEN c.stripe_customer_id IS NULL THEN 'no_billing'
+             CASE WHEN c.billing_customer_id IS NULL THEN 'no_billing'
                   WHEN coalesce(o.amount, 0) > 0 THEN 'overdue'
                   WHEN coalesce(a.contracts, 0) > 0 AND coalesce(a.active, 0) = 0 THEN 'churned'
                   ELSE 'current' END AS billing_status,

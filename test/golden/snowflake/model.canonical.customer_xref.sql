@@ -6,25 +6,17 @@ WITH RECURSIVE n AS (
            a.account_id AS crm_link, a.parent_account_id AS parent_id, a.created_at, CAST(true AS boolean) AS is_anchor
       FROM "conformed"."crm_account" a
     UNION ALL
-    SELECT 'stripe', c.id, (c._trueup_payload:"name"::string), NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower((c._trueup_payload:"name"::string)), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (c._trueup_payload:"email"::string) LIKE '%@%' THEN substr((c._trueup_payload:"email"::string), position('@' IN (c._trueup_payload:"email"::string)) + 1) ELSE (c._trueup_payload:"email"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''),
-           coalesce(NULLIF((c._trueup_payload:"metadata":"salesforce_account_id"::string), ''), NULLIF((c._trueup_payload:"metadata":"hubspot_company_id"::string), '')), NULL, CASE WHEN (c._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((c._trueup_payload:"created"::string) AS number(38,0))) END, false
-      FROM "staging"."stripe__customers" c
-     WHERE NOT coalesce(c._trueup_deleted, false) AND coalesce((c._trueup_payload:"deleted"::string), 'false') <> 'true'
+    SELECT b.system, b.customer_id, b.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(b.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN b.email LIKE '%@%' THEN substr(b.email, position('@' IN b.email) + 1) ELSE b.email END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), b.crm_account_id, NULL, b.created_at, false
+      FROM "conformed"."billing_customer" b
     UNION ALL
-    SELECT 'netsuite', n.id, coalesce((n._trueup_payload:"companyname"::string), (n._trueup_payload:"entityid"::string)),
-           NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(coalesce((n._trueup_payload:"companyname"::string), (n._trueup_payload:"entityid"::string))), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''),
-           coalesce(NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (n._trueup_payload:"url"::string) LIKE '%@%' THEN substr((n._trueup_payload:"url"::string), position('@' IN (n._trueup_payload:"url"::string)) + 1) ELSE (n._trueup_payload:"url"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN (n._trueup_payload:"email"::string) LIKE '%@%' THEN substr((n._trueup_payload:"email"::string), position('@' IN (n._trueup_payload:"email"::string)) + 1) ELSE (n._trueup_payload:"email"::string) END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), '')), NULLIF((n._trueup_payload:"externalid"::string), ''), NULL,
+    SELECT e.system, e.customer_id, e.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(e.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), coalesce(NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.website LIKE '%@%' THEN substr(e.website, position('@' IN e.website) + 1) ELSE e.website END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.email LIKE '%@%' THEN substr(e.email, position('@' IN e.email) + 1) ELSE e.email END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), '')), e.crm_account_id, NULL,
            CAST(NULL AS timestamp_tz), false
-      FROM "staging"."netsuite__customer" n
-     WHERE NOT coalesce(n._trueup_deleted, false)
+      FROM "conformed"."erp_customer" e
     UNION ALL
     SELECT o.system, o.organization_id, o.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(o.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN o.domain LIKE '%@%' THEN substr(o.domain, position('@' IN o.domain) + 1) ELSE o.domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(o.crm_account_id, ''), NULL,
            o.created_at, false
       FROM "conformed"."support_organization" o
-    UNION ALL
-    SELECT 'erp_file', e.customer_no, e.name, NULLIF(trim(REGEXP_REPLACE(REGEXP_REPLACE( REGEXP_REPLACE(lower(e.name), '[^a-z0-9 ]+', ' ', 1, 0, 'i') , ' (incorporated|inc|corporation|corp|company|co|limited|ltd|llc|gmbh|ag|sa|sas|bv|nv|plc|kk|group|the) ', ' ', 1, 0, 'i'), ' +', ' ', 1, 0, 'i')), ''), NULLIF(REGEXP_REPLACE(REGEXP_REPLACE(lower(trim(CASE WHEN e.email_domain LIKE '%@%' THEN substr(e.email_domain, position('@' IN e.email_domain) + 1) ELSE e.email_domain END)), '^(https?://)?(www\\.)?', '', 1, 0, 'i'), '[/:?#].*$', '', 1, 0, 'i'), ''), NULLIF(e.crm_account_id, ''), NULL, NULL, false
-      FROM "staging"."erp_files__customers" e
-     WHERE NOT coalesce(e._trueup_deleted, false)) raw
+) raw
     ),
     crm AS (SELECT k, record_id, parent_id FROM n WHERE is_anchor),
     link_edges AS (

@@ -1,41 +1,20 @@
 -- canonical.invoice (table): Billing and ERP invoices side by side, one row per billing invoice and per unmatched ERP invoice, with how they were matched.
 CREATE OR REPLACE TABLE "canonical"."invoice" AS
-WITH billing AS (
-      SELECT i.id, (i._trueup_payload:"number"::string) AS number, (i._trueup_payload:"status"::string) AS status, upper((i._trueup_payload:"currency"::string)) AS currency,
-             (CASE WHEN upper((i._trueup_payload:"currency"::string)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN CAST((i._trueup_payload:"total"::string) AS number(38,10))
-    WHEN upper((i._trueup_payload:"currency"::string)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST((i._trueup_payload:"total"::string) AS number(38,10)) / 1000
-    ELSE CAST((i._trueup_payload:"total"::string) AS number(38,10)) / 100 END) AS amount,
-             CASE WHEN (i._trueup_payload:"status_transitions":"finalized_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"status_transitions":"finalized_at"::string) AS number(38,0))) END AS finalized_at,
-             CASE WHEN (i._trueup_payload:"status_transitions":"paid_at"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"status_transitions":"paid_at"::string) AS number(38,0))) END AS paid_at,
-             CASE WHEN (i._trueup_payload:"due_date"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"due_date"::string) AS number(38,0))) END AS due_at,
-             CASE WHEN (i._trueup_payload:"created"::string) IS NULL THEN NULL ELSE TO_TIMESTAMP_TZ(CAST((i._trueup_payload:"created"::string) AS number(38,0))) END AS created_at,
-             (i._trueup_payload:"customer"::string) AS stripe_customer,
-             coalesce((i._trueup_payload:"subscription"::string), (i._trueup_payload:"parent":"subscription_details":"subscription"::string)) AS subscription_id
-        FROM "staging"."stripe__invoices" i
-       WHERE NOT coalesce(i._trueup_deleted, false) AND (i._trueup_payload:"status_transitions":"finalized_at"::string) IS NOT NULL
-    ),
-    billing_c AS (
-      SELECT b.*, b.finalized_at AS billed_at, x.customer_id FROM billing b LEFT JOIN "canonical"."customer_xref" x ON x.system = 'stripe' AND x.record_id = b.stripe_customer
-    ),
-    ns_cur AS (SELECT c.id, upper((c._trueup_payload:"symbol"::string)) AS code FROM "staging"."netsuite__currency" c WHERE NOT coalesce(c._trueup_deleted, false)),
-    erp AS (
-      SELECT 'netsuite' AS system, t.id AS erp_id, (t._trueup_payload:"tranid"::string) AS number,
-             CASE (t._trueup_payload:"status"::string) WHEN 'A' THEN 'open' WHEN 'B' THEN 'paid' WHEN 'V' THEN 'void' ELSE lower((t._trueup_payload:"status"::string)) END AS status,
-             coalesce(cur.code, upper((t._trueup_payload:"currency"::string))) AS currency, CAST(t.foreigntotal AS number(38,10)) AS amount,
-             CAST(t.trandate AS date) AS erp_date, CAST(t.duedate AS date) AS due_date,
-             NULLIF((t._trueup_payload:"externalid"::string), '') AS external_id, (t._trueup_payload:"memo"::string) AS memo,
-             (t._trueup_payload:"entity"::string) AS erp_customer, 'netsuite' AS xsystem
-        FROM "staging"."netsuite__transaction" t
-        LEFT JOIN ns_cur cur ON cur.id = (t._trueup_payload:"currency"::string)
-       WHERE NOT coalesce(t._trueup_deleted, false) AND (t._trueup_payload:"type"::string) = 'CustInvc'
-      UNION ALL
-      SELECT 'erp_file', e.invoice_no, e.invoice_no, lower(e.status), upper(e.currency), CAST(e.gross_amount AS number(38,10)),
-             CAST(e.invoice_date AS date), CAST(e.due_date AS date), NULLIF(e.billing_ref, ''), NULL, e.customer_no, 'erp_file'
-        FROM "staging"."erp_files__invoices" e
-       WHERE NOT coalesce(e._trueup_deleted, false)
+WITH billing_c AS (
+      SELECT b.system, b.invoice_id AS id, b.number, b.status, b.currency, b.amount, b.finalized_at, b.paid_at, b.due_at,
+             b.created_at, b.subscription_id, b.finalized_at AS billed_at, x.customer_id
+        FROM "conformed"."billing_invoice" b
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = b.system AND x.record_id = b.customer_id
+       WHERE b.finalized_at IS NOT NULL
     ),
     erp_c AS (
-      SELECT e.*, x.customer_id FROM erp e LEFT JOIN "canonical"."customer_xref" x ON x.system = e.xsystem AND x.record_id = e.erp_customer
+      SELECT e.system, e.invoice_id AS erp_id, e.number, e.status, e.currency, e.amount, e.invoice_date AS erp_date,
+             e.due_date, e.external_id, e.memo, x.customer_id
+        FROM "conformed"."erp_invoice" e
+        LEFT JOIN "canonical"."customer_xref" x ON x.system = e.system AND x.record_id = e.customer_id
+    ),
+    erp_ledger AS (
+      SELECT entity, min(system) AS system FROM "conformed"."erp_customer" WHERE entity IS NOT NULL GROUP BY entity
     ),
     m1 AS (
       SELECT b.id, e.system, e.erp_id, 'external_id' AS method, 1 AS prio FROM billing_c b JOIN erp_c e ON e.external_id = b.id
@@ -98,8 +77,8 @@ WITH billing AS (
     m3 AS (SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (SELECT id, system, erp_id FROM m3_r1 UNION ALL SELECT id, system, erp_id FROM m3_r2 UNION ALL SELECT id, system, erp_id FROM m3_r3 UNION ALL SELECT id, system, erp_id FROM m3_r4) u),
     matches AS (SELECT id, system, erp_id, method FROM m12 UNION ALL SELECT id, system, erp_id, method FROM m3),
     paired AS (
-      SELECT 'stripe:' || b.id AS invoice_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
-             b.id AS stripe_invoice_id, b.number AS stripe_invoice_number, b.status AS billing_status, b.currency AS billing_currency,
+      SELECT b.system || ':' || b.id AS invoice_key, coalesce(b.customer_id, e.customer_id) AS customer_id,
+             b.system AS billing_system, b.id AS billing_invoice_id, b.number AS billing_invoice_number, b.status AS billing_status, b.currency AS billing_currency,
              b.amount AS billing_amount, b.finalized_at AS billing_finalized_at, b.paid_at AS billing_paid_at, b.due_at AS billing_due_at,
              b.subscription_id,
              e.system AS erp_system, e.erp_id AS erp_invoice_id, e.number AS erp_number, e.status AS erp_status,
@@ -110,15 +89,18 @@ WITH billing AS (
         LEFT JOIN matches m ON m.id = b.id
         LEFT JOIN erp_c e ON e.system = m.system AND e.erp_id = m.erp_id
       UNION ALL
-      SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+      SELECT e.system || ':' || e.erp_id, e.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
              e.system, e.erp_id, e.number, e.status, e.currency, e.amount, e.erp_date, e.due_date, NULL,
              e.currency, e.erp_date, e.amount
         FROM erp_c e
        WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.system = e.system AND m.erp_id = e.erp_id)
     )
-    SELECT p.*, c.entity, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
+    SELECT p.*, CASE WHEN p.billing_system = 'stripe' THEN p.billing_invoice_id END AS stripe_invoice_id,
+           CASE WHEN p.billing_system = 'stripe' THEN p.billing_invoice_number END AS stripe_invoice_number,
+           c.entity, l.system AS erp_expected_system, round(p.amount * CASE WHEN upper(p.currency) = 'USD' THEN 1 ELSE COALESCE(fx.usd_per_unit, (SELECT MAX_BY(r.usd_per_unit, r.rate_date) FROM "canonical"."fx_rate" r
             WHERE r.currency = upper(p.currency) AND r.rate_date <= CAST(p.invoice_date AS date))) END, 2) AS amount_reporting,
            CAST('USD' AS varchar) AS reporting_currency
       FROM paired p
       LEFT JOIN "canonical"."customer" c ON c.customer_id = p.customer_id
+      LEFT JOIN erp_ledger l ON l.entity = c.entity
       LEFT JOIN "canonical"."fx_rate" fx ON fx.currency = upper(p.currency) AND fx.rate_date = CAST(p.invoice_date AS date);
