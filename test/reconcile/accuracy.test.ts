@@ -43,6 +43,8 @@ describe.each([
   // HubSpot as the CRM: the same customers and hazards, read through the example config's
   // declarative HubSpot source and the conformed layer; truth keyed by HubSpot ids.
   { seed: 11, scale: 0.3, crm: "hubspot" as const },
+  { seed: 23, scale: 0.15, crm: "hubspot" as const },
+  { seed: 41, scale: 0.15, crm: "hubspot" as const },
 ])("accuracy against truth.json (seed $seed, scale $scale, $crm)", ({ seed, scale, crm }) => {
   let w: SandboxWorld;
   let t: TestDatabase;
