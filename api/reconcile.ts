@@ -7,6 +7,8 @@ import { lockRun, withSession, type Session, type TrueupOptions } from "./sessio
 export interface ReconcileProjectOptions {
   /** Reconcile as of this instant (ISO 8601); default now. */
   asOf?: string;
+  /** Evaluate every rule family, up to date or not (`trueup reconcile --full-refresh`). */
+  fullRefresh?: boolean;
 }
 
 export type ReconcileOptions = TrueupOptions & ReconcileProjectOptions;
@@ -35,6 +37,7 @@ export async function reconcileProject(
     asOf: opts.asOf,
     runId: session.runId,
     log: session.log,
+    fullRefresh: opts.fullRefresh,
   });
   return { runId: session.runId, families };
 }

@@ -19,6 +19,13 @@ interface ListRow {
   file: string | null;
 }
 
+/** The note column: why a model was not rebuilt, or what its periodic verification found. */
+const NOTES: Record<string, string> = {
+  "inputs unchanged": "up to date",
+  equal: "verified: equal to a full rebuild",
+  differs: "VERIFICATION FAILED: differed from a full rebuild (a defect; rebuilt in full)",
+};
+
 export async function buildCommand(
   ctx: CommandContext,
   opts: { select?: string; list?: boolean; fullRefresh?: boolean },
@@ -75,7 +82,7 @@ export async function buildCommand(
   else {
     ctx.print(
       formatTable(
-        ["model", "status", "rows", "touched", "tests", "seconds", "error"],
+        ["model", "status", "rows", "touched", "tests", "seconds", "error", "note"],
         outcomes.map((o) => [
           o.model,
           o.status,
@@ -84,9 +91,12 @@ export async function buildCommand(
           `${o.tests.filter((t) => t.failures === 0).length}/${o.tests.length}`,
           Number(o.seconds.toFixed(2)),
           o.error ?? "",
+          NOTES[o.verified ?? o.skipped ?? ""] ?? "",
         ]),
       ),
     );
   }
-  return outcomes.some((o) => o.status !== "succeeded") ? 1 : 0;
+  // A verification that found a difference is a defect worth a failed exit, though the full
+  // rebuild already replaced what was wrong.
+  return outcomes.some((o) => o.status !== "succeeded" || o.verified === "differs") ? 1 : 0;
 }

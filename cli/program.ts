@@ -181,8 +181,9 @@ export function buildProgram(): Command {
     .command("reconcile")
     .description("run reconciliation rules")
     .option("--as-of <iso>", "reconcile as of this time", isoDate)
+    .option("--full-refresh", "evaluate every rule family, also those whose inputs did not change")
     .action(async function (this: Command) {
-      const opts = this.opts<{ asOf?: string }>();
+      const opts = this.opts<{ asOf?: string; fullRefresh?: boolean }>();
       await runCommand(globals(this), (ctx) => reconcileCommand(ctx, opts));
     });
 

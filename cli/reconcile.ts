@@ -3,7 +3,10 @@ import { reconcileProject } from "../api/reconcile.js";
 import type { CommandContext } from "./context.js";
 import { formatTable } from "./table.js";
 
-export async function reconcileCommand(ctx: CommandContext, opts: { asOf?: string }): Promise<number> {
+export async function reconcileCommand(
+  ctx: CommandContext,
+  opts: { asOf?: string; fullRefresh?: boolean },
+): Promise<number> {
   const { families: results } = await reconcileProject(ctx, opts);
   const { warehouse } = await ctx.warehouse();
   // Open discrepancies per category, one statement for every warehouse (CASE in the aggregates).

@@ -34,7 +34,11 @@ export async function printRuns(ctx: CommandContext, limit: number): Promise<num
           ["node", "status", "duration", "working", "wait lock", "wait slot", "rows", "attempts", "error"],
           r.nodes.map((n) => [
             n.node,
-            n.skipped ? `${n.status}, skipped: ${n.skipped}` : n.status,
+            n.skipped
+              ? `${n.status}, skipped: ${n.skipped}`
+              : n.verified
+                ? `${n.status}, verified: ${n.verified === "differs" ? "DIFFERED from a full rebuild (defect)" : "equal to a full rebuild"}`
+                : n.status,
             seconds(n.started_at, n.finished_at),
             secs(n.work_seconds),
             secs(n.wait_lock_seconds),

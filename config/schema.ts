@@ -150,6 +150,15 @@ const models = z
   })
   .default({ paths: [], builtin: true, vars: {} });
 
+/**
+ * The periodic full verification of what runs skip: a model or rule family whose inputs did not
+ * change is not rebuilt, except once every `everyHours` (0: on every run), when it is rebuilt in
+ * full and compared with what it held; a difference is a trueup defect, reported and repaired.
+ */
+const verification = z
+  .strictObject({ everyHours: z.number().min(0).default(24) })
+  .default({ everyHours: 24 });
+
 const systemId = z.string().regex(/^[a-z][a-z0-9_]*$/, "a system name (lower-case letters, digits, _)");
 
 /**
@@ -350,6 +359,7 @@ export const configSchema = z.strictObject({
     .default({ concurrency: 4 }),
   sources,
   roles,
+  verification,
   fx,
   models,
   reconciliation,

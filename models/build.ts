@@ -17,8 +17,13 @@ import {
   inputFingerprints,
   newOutputKey,
   checkNodeState,
+  clearNodeState,
+  contentChecksum,
+  readNodeStates,
+  verificationDue,
   writeNodeState,
   viewContentKey,
+  type Verified,
 } from "./state.js";
 
 export interface TestOutcome {
@@ -39,6 +44,11 @@ export interface ModelOutcome {
    * models) are as they were at its last successful build. `result` and `tests` are that build's.
    */
   skipped?: "inputs unchanged";
+  /**
+   * Set when the build was the periodic full verification (`verification.everyHours`): `equal`
+   * when the model held what a full rebuild makes, `differs` when it did not (a defect, logged).
+   */
+  verified?: "equal" | "differs";
 }
 
 export interface BuildOptions {
@@ -120,6 +130,11 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         incremental,
         tests,
       });
+      // Read before the check, which forgets the state of a node that must be rebuilt.
+      const recorded = (await readNodeStates(wh, [id])).get(id);
+      const due =
+        def.materialized !== "view" &&
+        (!recorded || verificationDue(recorded, options.config.verification.everyHours));
       const { inputs, previous } = await checkNodeState(
         wh,
         { node: id, definitionHash },
@@ -141,7 +156,13 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
           runId: options.runId,
         },
       );
-      if (previous) {
+      // Due for verification: a model that could be skipped is rebuilt in full and compared with
+      // what it held; an incremental model merged this run is then rebuilt in full and compared
+      // with the merge. Either way the full rebuild is what stays.
+      const verifySkip = !!previous && !!recorded && due;
+      const verifyMerge =
+        !previous && !!recorded && due && def.materialized === "incremental" && !options.fullRefresh;
+      if (previous && !verifySkip) {
         const before = previous.outcome as Pick<ModelOutcome, "result" | "tests">;
         const o: ModelOutcome = {
           model: id,
@@ -155,7 +176,19 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         options.onModel?.(o);
         continue;
       }
-      const result = await materialize(wh, def, { full, incremental }, { fullRefresh: options.fullRefresh });
+      const held = verifySkip ? await contentChecksum(wh, node.model.relation) : undefined;
+      let result = await materialize(
+        wh,
+        def,
+        { full, incremental },
+        { fullRefresh: options.fullRefresh || verifySkip },
+      );
+      const merged = verifyMerge ? await contentChecksum(wh, node.model.relation) : undefined;
+      if (verifyMerge) result = await materialize(wh, def, { full, incremental }, { fullRefresh: true });
+      const expected = held ?? merged;
+      const verified = expected
+        ? await compareWithFull(wh, node.model.relation, expected, { model: id, log: options.log })
+        : undefined;
       const outcomesOfTests = await runTests(wh, tests);
       const failing = outcomesOfTests.filter((t) => t.failures > 0 && t.severity === "error");
       for (const t of outcomesOfTests.filter((t) => t.failures > 0)) {
@@ -173,23 +206,41 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
         error: failing.length
           ? `data tests failed: ${failing.map((t) => `${t.name} (${t.failures})`).join(", ")}`
           : undefined,
+        verified,
       };
       if (!failing.length) {
         // A view stores nothing: what it returns follows from its definition and inputs alone. A
         // view over staging is keyed by what it returns, so loads it does not see stop there.
+        // A verified model that held what a full rebuild makes keeps its key: nothing downstream
+        // saw a change, so each model is verified against its own inputs, not rebuilt as changed.
         const outputKey =
-          def.materialized !== "view"
-            ? newOutputKey()
-            : node.model.sources.length
-              ? await viewContentKey(wh, node.model.relation, definitionHash)
-              : hashOf({ definitionHash, inputs });
+          verified === "equal" && previous
+            ? previous.outputKey
+            : def.materialized !== "view"
+              ? newOutputKey()
+              : node.model.sources.length
+                ? await viewContentKey(wh, node.model.relation, definitionHash)
+                : hashOf({ definitionHash, inputs });
+        // A merge is not a full build: an incremental model keeps the time of its last one.
+        const merge = result.mode === "incremental-merge";
+        const verifiedAt = merge
+          ? (recorded?.outcome as Verified | undefined)?.verifiedAt
+          : new Date().toISOString();
         await writeNodeState(
           wh,
-          { node: id, definitionHash, inputs, outputKey, outcome: { result, tests: outcomesOfTests } },
+          {
+            node: id,
+            definitionHash,
+            inputs,
+            outputKey,
+            outcome: { result, tests: outcomesOfTests, verifiedAt },
+          },
           options.runId,
         );
       }
       if (failing.length) failed.add(id);
+      // A verification's rebuild replaced the table its kept state describes: forget that state.
+      if (failing.length && verifySkip) await clearNodeState(wh, id);
       outcomes.push(o);
       options.onModel?.(o);
     } catch (err) {
@@ -207,6 +258,26 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
     }
   }
   return outcomes;
+}
+
+/**
+ * The periodic verification's comparison: the relation (just rebuilt in full) against what it
+ * held before (`expected`). A difference means a run skipped or merged what it should not have:
+ * a trueup defect, logged as an error with both checksums; the full rebuild replaces it.
+ */
+async function compareWithFull(
+  wh: Warehouse,
+  relation: { schema: string; name: string },
+  expected: { rows: string; checksum: string },
+  at: { model: string; log: Logger },
+): Promise<"equal" | "differs"> {
+  const full = await contentChecksum(wh, relation);
+  if (full.rows === expected.rows && full.checksum === expected.checksum) return "equal";
+  at.log.error(
+    { model: at.model, held: expected, fullRebuild: full },
+    `verification: ${at.model} differed from a full rebuild of the same inputs (a trueup defect; the full rebuild now stands)`,
+  );
+  return "differs";
 }
 
 /** Bumped when what a build writes changes, so every model's recorded state is out of date. */

@@ -198,11 +198,41 @@ export async function viewContentKey(
   relation: { schema: string; name: string },
   definitionHash: string,
 ): Promise<string> {
-  const columns = (await db.columns(relation)).map((c) => db.quoteIdent(c.name));
+  const { rows, checksum } = await contentChecksum(db, relation);
+  return hashOf({ definitionHash, rows, checksum });
+}
+
+/**
+ * The row count and an order-independent checksum of every row of `relation` (columns named in
+ * `exclude` left out): equal for two relations holding the same rows, value for value.
+ */
+export async function contentChecksum(
+  db: Warehouse,
+  relation: { schema: string; name: string },
+  exclude: readonly string[] = [],
+): Promise<{ rows: string; checksum: string }> {
+  const columns = (await db.columns(relation))
+    .filter((c) => !exclude.includes(c.name))
+    .map((c) => db.quoteIdent(c.name));
   const [sum] = await db.query<{ n: string | number; checksum: string }>(
     modelStatements(db).contentChecksum(db.quoteTable(relation), columns),
   );
-  return hashOf({ definitionHash, rows: String(sum!.n), checksum: sum!.checksum });
+  return { rows: String(sum!.n), checksum: String(sum!.checksum) };
+}
+
+/** What a node's outcome records of its last full build or verification. */
+export interface Verified {
+  /** When the node was last built in full or verified against a full rebuild (ISO time). */
+  verifiedAt?: string;
+}
+
+/**
+ * True when a node that could be skipped is due for its periodic full verification: it was
+ * last built in full or verified `everyHours` ago or more (or never, as far as its state says).
+ */
+export function verificationDue(previous: NodeState, everyHours: number, now = Date.now()): boolean {
+  const at = (previous.outcome as Verified | null)?.verifiedAt;
+  return !at || now - Date.parse(at) >= everyHours * 3_600_000;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface NodeRunRecord {
   work_seconds: number | null;
   /** Why a succeeded node did no work (`inputs unchanged`: up to date since its last build), else null. */
   skipped: string | null;
+  /** What the node's periodic full verification found (`equal`, or `differs`: a defect), else null. */
+  verified: string | null;
 }
 
 const seconds = (v: unknown): number | null => (v == null ? null : Number(v));
@@ -43,7 +45,8 @@ export async function listRuns(db: WarehouseSession, limit = 10): Promise<RunRec
   if (runs.length === 0) return [];
   const nodes = await db.query<NodeRunRecord & { run_id: string }>(
     `SELECT run_id, node, kind, status, started_at, finished_at, attempts, rows, error,
-            wait_slot_seconds, wait_lock_seconds, work_seconds, details->>'skipped' AS skipped
+            wait_slot_seconds, wait_lock_seconds, work_seconds, details->>'skipped' AS skipped,
+            details->>'verified' AS verified
        FROM trueup.node_runs WHERE run_id = ANY($1) ORDER BY started_at NULLS LAST, node`,
     [runs.map((r) => r.run_id)],
   );

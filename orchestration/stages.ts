@@ -23,6 +23,7 @@ export const reconcileStage: PipelineStage = {
         asOf: ctx.asOf,
         runId: ctx.runId,
         log: ctx.log,
+        skipUnchanged: !ctx.fullRefresh,
       });
       return { rows: Object.values(r.open).reduce<number>((a, b) => a + (b ?? 0), 0), details: r };
     } catch (err) {

@@ -25,6 +25,8 @@ export interface FamilyResult {
   notRun: RuleNotRun[];
   /** Set when the family was not re-evaluated (rules, settings, as-of and inputs as at its last run). */
   skipped?: "inputs unchanged";
+  /** Set when the evaluation was the periodic full verification: `differs` is a defect (logged). */
+  verified?: "equal" | "differs";
 }
 
 export function ruleContext(wh: Warehouse, config: Config, asOf: string): RuleContext {
@@ -127,7 +129,11 @@ export async function runFamily(
       models: recording.models,
       sources: recording.sources.values(),
     },
-    { ...options, skipUnchanged: options.skipUnchanged !== false },
+    {
+      ...options,
+      skipUnchanged: options.skipUnchanged !== false,
+      verifyEveryHours: options.config.verification.everyHours,
+    },
     (previous: FamilyResult) => ({
       ...previous,
       opened: 0,

@@ -46,11 +46,11 @@ interface CompiledFamily {
  * depends on changed since; else the recorded state is forgotten (this run changes what it
  * describes), the family is evaluated, and what it saw is recorded with its outcome.
  */
-export async function skipOrEvaluate<T>(
+export async function skipOrEvaluate<T extends LifecycleMoves>(
   wh: Warehouse,
   family: RuleFamily,
   compiled: CompiledFamily,
-  options: { skipUnchanged: boolean; log: Logger; runId: string },
+  options: { skipUnchanged: boolean; log: Logger; runId: string; verifyEveryHours: number },
   skipped: (previous: T) => T,
   evaluate: () => Promise<T>,
 ): Promise<T> {
@@ -77,15 +77,56 @@ export async function skipOrEvaluate<T>(
     (recorded) => state.inputFingerprints(wh, { sources, models }, recorded),
     { skip: options.skipUnchanged, runId: options.runId },
   );
-  if (previous) {
+  const verify = !!previous && state.verificationDue(previous, options.verifyEveryHours);
+  if (previous && !verify) {
     options.log.info({ family: node }, "reconciliation up to date: inputs unchanged");
     return skipped(previous.outcome as T);
   }
-  const result = await evaluate();
+  // The periodic verification of a family that could be skipped: evaluated in full, it must move
+  // no discrepancy and find the rows its detail table held.
+  const detail = { schema: "recon", name: `${family.name}_detail` };
+  const held = verify ? await state.contentChecksum(wh, detail) : undefined;
+  const evaluated = await evaluate();
+  let result: T = evaluated;
+  if (held) {
+    const now = await state.contentChecksum(wh, detail);
+    const moved = evaluated.opened + evaluated.reopened + evaluated.resolved;
+    const same = !moved && now.rows === held.rows && now.checksum === held.checksum;
+    if (!same)
+      options.log.error(
+        {
+          family: node,
+          held,
+          fullEvaluation: now,
+          opened: evaluated.opened,
+          reopened: evaluated.reopened,
+          resolved: evaluated.resolved,
+        },
+        `verification: ${node} differed from a full evaluation of the same inputs (a trueup defect; the full evaluation now stands)`,
+      );
+    result = { ...evaluated, verified: same ? "equal" : "differs" };
+  }
+  // Rules are always evaluated in full: any evaluation is as good as a verification.
   await state.writeNodeState(
     wh,
-    { node, definitionHash, inputs, outputKey: state.newOutputKey(), outcome: result },
+    {
+      node,
+      definitionHash,
+      inputs,
+      // Equal to what was skipped: downstream saw no change.
+      outputKey: result.verified === "equal" ? previous!.outputKey : state.newOutputKey(),
+      outcome: { ...result, verified: undefined, verifiedAt: new Date().toISOString() },
+    },
     options.runId,
   );
   return result;
+}
+
+/** What a family's evaluation moved in the lifecycle, and whether it was a verification. */
+export interface LifecycleMoves {
+  opened: number;
+  reopened: number;
+  resolved: number;
+  /** Set when the evaluation was the periodic full verification (see `verification.everyHours`). */
+  verified?: "equal" | "differs";
 }

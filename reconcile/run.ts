@@ -14,6 +14,8 @@ export async function reconcile(options: {
   runId: string;
   log: Logger;
   families?: RuleFamily[];
+  /** Evaluate every family, even one whose rules, settings and inputs are as at its last run. */
+  fullRefresh?: boolean;
 }): Promise<FamilyResult[]> {
   const asOf = options.asOf ?? defaultAsOf();
   const out: FamilyResult[] = [];
@@ -24,6 +26,7 @@ export async function reconcile(options: {
         asOf,
         runId: options.runId,
         log: options.log,
+        skipUnchanged: !options.fullRefresh,
       }),
     );
   }
