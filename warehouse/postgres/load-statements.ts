@@ -6,6 +6,8 @@ import { POSTGRES_TYPES } from "./types.js";
 
 /** Bookkeeping columns a tombstone's values replace outright (see `mergeBatchTable`). */
 const REPLACED = new Set(["_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position"]);
+/** Where and when a version was read: not part of the row's content. */
+const STAMPS = new Set(["_trueup_run_id", "_trueup_loaded_at", "_trueup_position"]);
 
 /**
  * The COPY route: rows go over the connection in COPY text, made straight from the batch's Arrow
@@ -57,22 +59,29 @@ const copyRoute: CopyRoute = {
     const live = columns.filter((c) => !primaryKey.includes(c));
     // A tombstone may carry only the key (Stripe's `*.deleted`): it marks the row deleted and
     // keeps the last known values; whatever it does carry overrides them.
-    const setList = live
-      .map((c) => {
-        if (REPLACED.has(c)) return `${q(c)} = EXCLUDED.${q(c)}`;
-        if (c === "_trueup_payload") {
-          return `${q(c)} = CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(t.${q(c)}, '{}'::jsonb) || EXCLUDED.${q(c)} ELSE EXCLUDED.${q(c)} END`;
-        }
-        return `${q(c)} = CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(EXCLUDED.${q(c)}, t.${q(c)}) ELSE EXCLUDED.${q(c)} END`;
-      })
-      .join(", ");
+    const value = (c: string) => {
+      if (REPLACED.has(c)) return `EXCLUDED.${q(c)}`;
+      if (c === "_trueup_payload") {
+        return `CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(t.${q(c)}, '{}'::jsonb) || EXCLUDED.${q(c)} ELSE EXCLUDED.${q(c)} END`;
+      }
+      return `CASE WHEN EXCLUDED._trueup_deleted THEN COALESCE(EXCLUDED.${q(c)}, t.${q(c)}) ELSE EXCLUDED.${q(c)} END`;
+    };
+    const setList = live.map((c) => `${q(c)} = ${value(c)}`).join(", ");
+    // A record re-read with nothing new (an API's look-back window, a re-exported file) leaves its
+    // row as it was: `_trueup_loaded_at` and `_trueup_run_id` say when the row last *changed*, so a
+    // model whose staging inputs kept their latest load time knows without reading them that
+    // nothing it reads changed, and the row gets no new version to vacuum.
+    const content = live.filter((c) => !STAMPS.has(c));
+    const changed = content.length
+      ? `(${content.map((c) => `t.${q(c)}`).join(", ")}) IS DISTINCT FROM (${content.map(value).join(", ")})`
+      : "false";
     const newer = version
-      ? `WHERE t.${version} IS NULL OR EXCLUDED.${version} IS NULL OR EXCLUDED.${version} >= t.${version}`
+      ? `(t.${version} IS NULL OR EXCLUDED.${version} IS NULL OR EXCLUDED.${version} >= t.${version}) AND `
       : "";
     await db.query(
       `INSERT INTO ${db.quoteTable(plan.staging)} AS t (${columns.map(q).join(", ")})
        SELECT DISTINCT ON (${pk}) ${columns.map(q).join(", ")} FROM ${q(batch.name)} ORDER BY ${order}
-       ON CONFLICT (${pk}) DO UPDATE SET ${setList} ${newer}`,
+       ON CONFLICT (${pk}) DO UPDATE SET ${setList} WHERE ${newer}${changed}`,
     );
   },
 };

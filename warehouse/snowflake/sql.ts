@@ -172,16 +172,19 @@ export function mergeIntoStaging(load: BatchLoad): string {
   const order = `${v ? `${v} DESC NULLS LAST, ` : ""}"_trueup_seq" DESC`;
   const live = columns.filter((c) => !primaryKey.includes(c));
   const meta = new Set(["_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position"]);
-  const set = live
-    .map((c) =>
-      meta.has(c)
-        ? `t.${q(c)} = s.${q(c)}`
-        : c === "_trueup_payload"
-          ? `t.${q(c)} = IFF(s."_trueup_deleted", COALESCE(t.${q(c)}, s.${q(c)}), s.${q(c)})`
-          : `t.${q(c)} = IFF(s."_trueup_deleted", COALESCE(s.${q(c)}, t.${q(c)}), s.${q(c)})`,
-    )
-    .join(",\n    ");
-  const newer = v ? ` AND (t.${v} IS NULL OR s.${v} IS NULL OR s.${v} >= t.${v})` : "";
+  const value = (c: string) =>
+    meta.has(c)
+      ? `s.${q(c)}`
+      : c === "_trueup_payload"
+        ? `IFF(s."_trueup_deleted", COALESCE(t.${q(c)}, s.${q(c)}), s.${q(c)})`
+        : `IFF(s."_trueup_deleted", COALESCE(s.${q(c)}, t.${q(c)}), s.${q(c)})`;
+  const set = live.map((c) => `t.${q(c)} = ${value(c)}`).join(",\n    ");
+  // A version re-read with nothing new leaves the row (and its load time) as it was.
+  const content = live.filter((c) => c === "_trueup_deleted" || !meta.has(c));
+  const changed = content.length
+    ? ` AND NOT (${content.map((c) => `EQUAL_NULL(t.${q(c)}, ${value(c)})`).join(" AND ")})`
+    : " AND FALSE";
+  const newer = `${v ? ` AND (t.${v} IS NULL OR s.${v} IS NULL OR s.${v} >= t.${v})` : ""}${changed}`;
   const values = load.columns.map((c) => `${typed(c)} AS ${q(c.name)}`);
   return `MERGE INTO ${table(load.staging)} t
 USING (

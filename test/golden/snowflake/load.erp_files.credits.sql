@@ -71,7 +71,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "credit_no" ORDER BY "_trueup_seq" DESC) = 1
 ) s
 ON t."credit_no" = s."credit_no"
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND NOT (EQUAL_NULL(t."credit_date", IFF(s."_trueup_deleted", COALESCE(s."credit_date", t."credit_date"), s."credit_date")) AND EQUAL_NULL(t."net_amount", IFF(s."_trueup_deleted", COALESCE(s."net_amount", t."net_amount"), s."net_amount")) AND EQUAL_NULL(t."tax_amount", IFF(s."_trueup_deleted", COALESCE(s."tax_amount", t."tax_amount"), s."tax_amount")) AND EQUAL_NULL(t."gross_amount", IFF(s."_trueup_deleted", COALESCE(s."gross_amount", t."gross_amount"), s."gross_amount")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."credit_date" = IFF(s."_trueup_deleted", COALESCE(s."credit_date", t."credit_date"), s."credit_date"),
     t."net_amount" = IFF(s."_trueup_deleted", COALESCE(s."net_amount", t."net_amount"), s."net_amount"),
     t."tax_amount" = IFF(s."_trueup_deleted", COALESCE(s."tax_amount", t."tax_amount"), s."tax_amount"),

@@ -74,7 +74,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "invoice_no" ORDER BY "_trueup_seq" DESC) = 1
 ) s
 ON t."invoice_no" = s."invoice_no"
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND NOT (EQUAL_NULL(t."invoice_date", IFF(s."_trueup_deleted", COALESCE(s."invoice_date", t."invoice_date"), s."invoice_date")) AND EQUAL_NULL(t."due_date", IFF(s."_trueup_deleted", COALESCE(s."due_date", t."due_date"), s."due_date")) AND EQUAL_NULL(t."net_amount", IFF(s."_trueup_deleted", COALESCE(s."net_amount", t."net_amount"), s."net_amount")) AND EQUAL_NULL(t."tax_amount", IFF(s."_trueup_deleted", COALESCE(s."tax_amount", t."tax_amount"), s."tax_amount")) AND EQUAL_NULL(t."gross_amount", IFF(s."_trueup_deleted", COALESCE(s."gross_amount", t."gross_amount"), s."gross_amount")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."invoice_date" = IFF(s."_trueup_deleted", COALESCE(s."invoice_date", t."invoice_date"), s."invoice_date"),
     t."due_date" = IFF(s."_trueup_deleted", COALESCE(s."due_date", t."due_date"), s."due_date"),
     t."net_amount" = IFF(s."_trueup_deleted", COALESCE(s."net_amount", t."net_amount"), s."net_amount"),

@@ -65,7 +65,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "payment_no" ORDER BY "_trueup_seq" DESC) = 1
 ) s
 ON t."payment_no" = s."payment_no"
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND NOT (EQUAL_NULL(t."payment_date", IFF(s."_trueup_deleted", COALESCE(s."payment_date", t."payment_date"), s."payment_date")) AND EQUAL_NULL(t."amount", IFF(s."_trueup_deleted", COALESCE(s."amount", t."amount"), s."amount")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."payment_date" = IFF(s."_trueup_deleted", COALESCE(s."payment_date", t."payment_date"), s."payment_date"),
     t."amount" = IFF(s."_trueup_deleted", COALESCE(s."amount", t."amount"), s."amount"),
     t."_trueup_payload" = IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload"),

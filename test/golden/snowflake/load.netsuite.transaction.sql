@@ -62,7 +62,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "trueup_lastmodified" DESC NULLS LAST, "_trueup_seq" DESC) = 1
 ) s
 ON t."id" = s."id"
-WHEN MATCHED AND (t."trueup_lastmodified" IS NULL OR s."trueup_lastmodified" IS NULL OR s."trueup_lastmodified" >= t."trueup_lastmodified") THEN UPDATE SET
+WHEN MATCHED AND (t."trueup_lastmodified" IS NULL OR s."trueup_lastmodified" IS NULL OR s."trueup_lastmodified" >= t."trueup_lastmodified") AND NOT (EQUAL_NULL(t."trueup_lastmodified", IFF(s."_trueup_deleted", COALESCE(s."trueup_lastmodified", t."trueup_lastmodified"), s."trueup_lastmodified")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."trueup_lastmodified" = IFF(s."_trueup_deleted", COALESCE(s."trueup_lastmodified", t."trueup_lastmodified"), s."trueup_lastmodified"),
     t."_trueup_payload" = IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload"),
     t."_trueup_deleted" = s."_trueup_deleted",

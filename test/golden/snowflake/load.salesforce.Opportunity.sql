@@ -62,7 +62,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "system_modstamp" DESC NULLS LAST, "_trueup_seq" DESC) = 1
 ) s
 ON t."id" = s."id"
-WHEN MATCHED AND (t."system_modstamp" IS NULL OR s."system_modstamp" IS NULL OR s."system_modstamp" >= t."system_modstamp") THEN UPDATE SET
+WHEN MATCHED AND (t."system_modstamp" IS NULL OR s."system_modstamp" IS NULL OR s."system_modstamp" >= t."system_modstamp") AND NOT (EQUAL_NULL(t."system_modstamp", IFF(s."_trueup_deleted", COALESCE(s."system_modstamp", t."system_modstamp"), s."system_modstamp")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."system_modstamp" = IFF(s."_trueup_deleted", COALESCE(s."system_modstamp", t."system_modstamp"), s."system_modstamp"),
     t."_trueup_payload" = IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload"),
     t."_trueup_deleted" = s."_trueup_deleted",

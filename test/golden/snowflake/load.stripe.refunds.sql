@@ -59,7 +59,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "_trueup_seq" DESC) = 1
 ) s
 ON t."id" = s."id"
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND NOT (EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."_trueup_payload" = IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload"),
     t."_trueup_deleted" = s."_trueup_deleted",
     t."_trueup_run_id" = s."_trueup_run_id",

@@ -62,7 +62,7 @@ USING (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "updated_at" DESC NULLS LAST, "_trueup_seq" DESC) = 1
 ) s
 ON t."id" = s."id"
-WHEN MATCHED AND (t."updated_at" IS NULL OR s."updated_at" IS NULL OR s."updated_at" >= t."updated_at") THEN UPDATE SET
+WHEN MATCHED AND (t."updated_at" IS NULL OR s."updated_at" IS NULL OR s."updated_at" >= t."updated_at") AND NOT (EQUAL_NULL(t."updated_at", IFF(s."_trueup_deleted", COALESCE(s."updated_at", t."updated_at"), s."updated_at")) AND EQUAL_NULL(t."_trueup_payload", IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload")) AND EQUAL_NULL(t."_trueup_deleted", s."_trueup_deleted")) THEN UPDATE SET
     t."updated_at" = IFF(s."_trueup_deleted", COALESCE(s."updated_at", t."updated_at"), s."updated_at"),
     t."_trueup_payload" = IFF(s."_trueup_deleted", COALESCE(t."_trueup_payload", s."_trueup_payload"), s."_trueup_payload"),
     t."_trueup_deleted" = s."_trueup_deleted",
