@@ -90,6 +90,7 @@ describe("a search past its result ceiling, SIGKILLed mid-pass, then resumed", (
     const refPages = pagesAsked();
     const killedFrom = api.log.length;
     const expected = await tableChecksum(ref.warehouse, "staging.search__items");
+    const finalPosition = await readCursor(ref.warehouse, "search", "items");
     expect(expected).toMatch(new RegExp(`^${ITEMS} rows `));
 
     // Each run is killed a seeded 0-99 ms after the n-th page it was served (1 to 13, whatever
@@ -125,6 +126,9 @@ describe("a search past its result ceiling, SIGKILLed mid-pass, then resumed", (
         break;
       }
       kills++;
+      // Killed after its last page's commit, on its way out: the pass is complete (the saved
+      // position is the uninterrupted run's) and a further run would start the next pass.
+      if (JSON.stringify(await saved()) === JSON.stringify(finalPosition)) break;
       // Killed after it had narrowed: the run committed a page of a window it started itself.
       const window = (await saved())?.pass?.window;
       if (window !== undefined && window !== START && window !== before?.pass?.window) narrowedThenKilled++;
