@@ -147,6 +147,10 @@ export async function buildModels(options: BuildOptions): Promise<ModelOutcome[]
                 absent: !!sourceAbsence(options.config, s.source) || absent.has(`${s.source}.${s.stream}`),
               })),
               models: [...new Set([...node.model.refs, ...testRefs])].filter((m) => m !== id).sort(),
+              // A data test reads whatever it reads: its model counts as read whole.
+              columns: Object.fromEntries(
+                Object.entries(node.model.refColumns).filter(([m]) => !testRefs.includes(m)),
+              ),
             },
             recorded,
           ),

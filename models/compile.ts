@@ -5,6 +5,7 @@ import type { Dialect } from "../warehouse/interfaces.js";
 import { sourceAbsence, emptyStaging } from "./absent-sources.js";
 import { sqlDialect } from "./dialects.js";
 import type { ModelContext, ModelDefinition, ModelNode } from "./interfaces.js";
+import { ColumnReads } from "./reads.js";
 
 export interface CompileOptions {
   dialect: Dialect;
@@ -33,13 +34,19 @@ export function modelId(def: ModelDefinition): string {
 export function compileModel(
   def: ModelDefinition,
   options: CompileOptions,
-): { sql: string; refs: string[]; sources: { source: string; stream: string }[] } {
+): {
+  sql: string;
+  refs: string[];
+  refColumns: Record<string, readonly string[]>;
+  sources: { source: string; stream: string }[];
+} {
   const d = sqlDialect(options.dialect);
   const refs = new Set<string>();
+  const reads = new ColumnReads();
   const sources = new Map<string, { source: string; stream: string }>();
   const self = relationOf(def);
   const ctx: ModelContext = {
-    ref(name) {
+    ref(name, refOptions) {
       const target = options.models.get(name);
       if (target === AMBIGUOUS) {
         throw new ConfigError(
@@ -52,6 +59,7 @@ export function compileModel(
         );
       }
       refs.add(`${target.schema}.${target.name}`);
+      reads.add(`${target.schema}.${target.name}`, refOptions?.columns);
       return `${d.quote(target.schema)}.${d.quote(target.name)}`;
     },
     source(source, stream) {
@@ -70,7 +78,7 @@ export function compileModel(
     },
   };
   const sql = def.sql(ctx);
-  return { sql, refs: [...refs].sort(), sources: [...sources.values()] };
+  return { sql, refs: [...refs].sort(), refColumns: reads.narrowed(), sources: [...sources.values()] };
 }
 
 /** Marks an unqualified name that more than one model has: ref() must then name the schema. */
@@ -111,8 +119,8 @@ export function resolveModels(
       );
     }
     try {
-      const { refs, sources } = compileModel(definition, { ...options, models });
-      return { definition, relation: relationOf(definition), refs, sources };
+      const { refs, refColumns, sources } = compileModel(definition, { ...options, models });
+      return { definition, relation: relationOf(definition), refs, refColumns, sources };
     } catch (err) {
       // A TypeScript model's mistakes name its file, as a SQL file's already do (with the line).
       const file = definition.file;

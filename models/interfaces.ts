@@ -50,9 +50,21 @@ export interface ModelDefinition {
 /** Dialect helpers: one model text compiles for Postgres and Snowflake. */
 export type { SqlDialect } from "../warehouse/statements/sql-dialect.js";
 
+/** What a `ref()` may say of how the model reads the other one. */
+export interface RefOptions {
+  /**
+   * The only columns of the other model this one reads. The model is then rebuilt when one of
+   * them changes, not whenever the other model is: a rename in `customer` does not rebuild a
+   * model that reads only its `customer_id` and `entity`. Name every column the SQL reads through
+   * this ref (a column left out makes the model miss changes to it); a ref of the same model
+   * without `columns` elsewhere in the SQL, or in a data test, makes it read every column.
+   */
+  columns?: readonly string[];
+}
+
 export interface ModelContext {
   /** Quoted relation of another model; records the dependency. */
-  ref(name: string): string;
+  ref(name: string, options?: RefOptions): string;
   /** Quoted staging relation of a source stream; records the dependency. */
   source(source: string, stream: string): string;
   /** The model's own relation (for incremental filters). */
@@ -69,5 +81,7 @@ export interface ModelNode {
   definition: ModelDefinition;
   relation: { schema: string; name: string };
   refs: string[];
+  /** The upstream models (by id) of which the SQL reads only some columns (`ref(name, { columns })`). */
+  refColumns: Readonly<Record<string, readonly string[]>>;
   sources: { source: string; stream: string }[];
 }

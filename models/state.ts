@@ -11,7 +11,8 @@ import { sqlDialect } from "./dialects.js";
  *
  * An input is a staging table (`source:<source>.<stream>`: its row count and latest
  * `_trueup_loaded_at`, which every load that inserts or changes a row moves, and every delete
- * lowers the count of) or an upstream model (`model:<schema>.<name>`: that model's output key).
+ * lowers the count of) or an upstream model (`model:<schema>.<name>`: that model's output key,
+ * and for a model read only in part the checksum of the columns read).
  * A table's output key is new at every build, so a rebuilt upstream always counts as changed; a
  * view's output key is the hash of its definition and inputs (it stores nothing of its own).
  */
@@ -148,8 +149,9 @@ const checksums = new Map<string, { cheap: string; full: string }>();
 
 /**
  * A staging table's fingerprint, `<cheap>; <checksum>`. The cheap part is its row count and
- * latest `_trueup_loaded_at` (a load stamps every row it inserts or rewrites; a delete lowers the
- * count): when it is the one recorded, nothing was loaded since. When it moved, the content
+ * latest `_trueup_loaded_at` (a load stamps every row it inserts or changes, and leaves a row it
+ * would not change as it was; a delete lowers the count): when it is the one recorded, nothing
+ * was loaded since. When it moved, the content
  * checksum (row count and a hash of every row's values but the load metadata) says whether what
  * was loaded changed anything: a record re-read unchanged (an API's look-back window, a
  * re-exported file) does not. An absent stream (a source switched off, not loaded yet) is
@@ -236,14 +238,18 @@ export function verificationDue(previous: NodeState, everyHours: number, now = D
 }
 
 /**
- * The inputs' fingerprints: staging tables read, and upstream models' output keys. `recorded`
- * (the node's last state) spares the checksum of a table nothing was loaded into since.
+ * The inputs' fingerprints: staging tables read, and upstream models' output keys (with a
+ * checksum of the columns read, for a model read only in part). `recorded` (the node's last
+ * state) spares the checksum of a table nothing was loaded into since, and of an upstream not
+ * rebuilt since.
  */
 export async function inputFingerprints(
   db: Warehouse,
   inputs: {
     sources: readonly { source: string; stream: string; absent: boolean }[];
     models: readonly string[];
+    /** Upstream models read only in part: their columns (see `RefOptions.columns`). */
+    columns?: Readonly<Record<string, readonly string[]>>;
   },
   recorded?: Inputs,
 ): Promise<Inputs> {
@@ -253,8 +259,51 @@ export async function inputFingerprints(
     out[key] = await stagingFingerprint(db, s, recorded?.[key]);
   }
   const states = await readNodeStates(db, inputs.models);
-  for (const m of inputs.models) out[`model:${m}`] = states.get(m)?.outputKey ?? "unknown";
+  for (const m of inputs.models) {
+    const key = `model:${m}`;
+    const outputKey = states.get(m)?.outputKey ?? "unknown";
+    const columns = inputs.columns?.[m];
+    out[key] =
+      columns && outputKey !== "unknown"
+        ? await columnsFingerprint(db, m, outputKey, columns, recorded?.[key])
+        : outputKey;
+  }
   return out;
+}
+
+/** Projection checksums this process computed, by relation, output key and columns. */
+const projections = new Map<string, string>();
+
+/**
+ * The fingerprint of the columns a node reads of an upstream model, `<output key>; <checksum>`:
+ * when the upstream was rebuilt (a new output key) the checksum of those columns' values says
+ * whether anything the node reads changed. A column the upstream no longer has is `unknown`, so
+ * the node is rebuilt (and its SQL fails there, naming the column).
+ */
+async function columnsFingerprint(
+  db: Warehouse,
+  id: string,
+  outputKey: string,
+  columns: readonly string[],
+  recorded?: string,
+): Promise<string> {
+  if (recorded?.startsWith(`${outputKey}; `)) return recorded;
+  const cacheKey = `${db.displayUrl} ${id} ${outputKey} ${columns.join(",")}`;
+  const cached = projections.get(cacheKey);
+  if (cached) return cached;
+  const dot = id.indexOf(".");
+  const relation = { schema: id.slice(0, dot), name: id.slice(dot + 1) };
+  const have = new Set((await db.columns(relation)).map((c) => c.name));
+  if (!columns.every((c) => have.has(c))) return "unknown";
+  const [sum] = await db.query<{ n: string | number; checksum: string }>(
+    modelStatements(db).contentChecksum(
+      db.quoteTable(relation),
+      columns.map((c) => db.quoteIdent(c)),
+    ),
+  );
+  const full = `${outputKey}; columns ${columns.join(", ")}: ${String(sum!.n)} rows, checksum ${sum!.checksum}`;
+  projections.set(cacheKey, full);
+  return full;
 }
 
 /**
@@ -286,7 +335,8 @@ export function sameInputs(recorded: Inputs, now: Inputs): boolean {
   const a = Object.keys(recorded).sort();
   const b = Object.keys(now).sort();
   if (a.length !== b.length || a.some((k, i) => k !== b[i])) return false;
-  // A staging table's checksum decides; its cheap part (when it was last loaded) may move.
+  // A staging table's checksum decides, and so does the checksum of the columns read of a model
+  // read in part; their cheap part (when the table was last loaded, the model's output key) may move.
   const content = (v: string | undefined) => v?.slice(v.indexOf("; ") + 1);
   return b.every((k) => now[k] !== "unknown" && content(recorded[k]) === content(now[k]));
 }

@@ -127,6 +127,7 @@ export async function runFamily(
       asOf: options.asOf,
       settings: { ...settings, categories },
       models: recording.models,
+      columns: recording.reads.narrowed(),
       sources: recording.sources.values(),
     },
     {

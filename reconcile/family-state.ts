@@ -3,6 +3,7 @@ import * as state from "../models/state.js";
 import type { Warehouse } from "../warehouse/interfaces.js";
 import type { RuleContext, RuleFamily } from "./interfaces.js";
 import { readsId } from "./user-rules.js";
+import { ColumnReads } from "../models/reads.js";
 
 /** Bumped when what a family's run writes changes, so every family's recorded state is out of date. */
 const STATE_VERSION = 1;
@@ -11,18 +12,22 @@ const STATE_VERSION = 1;
 export function recordingRuleContext(ctx: RuleContext): {
   ctx: RuleContext;
   models: Set<string>;
+  reads: ColumnReads;
   sources: Map<string, { source: string; stream: string }>;
 } {
   const models = new Set<string>();
+  const reads = new ColumnReads();
   const sources = new Map<string, { source: string; stream: string }>();
   return {
     models,
+    reads,
     sources,
     ctx: {
       ...ctx,
-      ref: (model) => {
+      ref: (model, options) => {
         models.add(readsId(model));
-        return ctx.ref(model);
+        reads.add(readsId(model), options?.columns);
+        return ctx.ref(model, options);
       },
       source: (source, stream) => {
         sources.set(`${source}.${stream}`, { source, stream });
@@ -38,6 +43,8 @@ interface CompiledFamily {
   asOf: string;
   settings: unknown;
   models: Iterable<string>;
+  /** Models the rules read only in part, with the columns they read. */
+  columns?: Readonly<Record<string, readonly string[]>>;
   sources: Iterable<{ source: string; stream: string }>;
 }
 
@@ -71,10 +78,14 @@ export async function skipOrEvaluate<T extends LifecycleMoves>(
   });
   const sources = [...compiled.sources].map((s) => ({ ...s, absent: false }));
   const models = [...new Set([...(family.reads ?? []), ...compiled.models])].sort();
+  // A model named in the family's `reads` counts as read whole.
+  const columns = Object.fromEntries(
+    Object.entries(compiled.columns ?? {}).filter(([m]) => !(family.reads ?? []).includes(m)),
+  );
   const { inputs, previous } = await state.checkNodeState(
     wh,
     { node, definitionHash },
-    (recorded) => state.inputFingerprints(wh, { sources, models }, recorded),
+    (recorded) => state.inputFingerprints(wh, { sources, models, columns }, recorded),
     { skip: options.skipUnchanged, runId: options.runId },
   );
   const verify = !!previous && state.verificationDue(previous, options.verifyEveryHours);

@@ -1,5 +1,5 @@
 import type { Config, DiscrepancyCategory, SourceSystem } from "../config/schema.js";
-import type { SqlDialect } from "../models/interfaces.js";
+import type { RefOptions, SqlDialect } from "../models/interfaces.js";
 
 /**
  * A reconciliation rule compiles to one SELECT that returns one row per discrepancy, computed in
@@ -17,7 +17,12 @@ import type { SqlDialect } from "../models/interfaces.js";
  *   detail jsonb           both sides' values, match method, anything a reviewer needs
  */
 export interface RuleContext {
-  ref(model: string): string;
+  /**
+   * Quoted relation of a model. `columns`: the only columns the rule reads of it, so the family
+   * is evaluated again when one of those changes, not whenever the model is rebuilt (as a
+   * model's `ref(name, { columns })`).
+   */
+  ref(model: string, options?: RefOptions): string;
   source(source: string, stream: string): string;
   readonly asOf: string;
   readonly config: Config;

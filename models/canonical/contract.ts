@@ -1,5 +1,5 @@
 import { defineModel } from "../define.js";
-import { fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
+import { XREF_MAPPING, fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
 
 /**
  * CRM closed-won opportunities (conformed.crm_opportunity, of whichever CRMs fill the role) with
@@ -47,7 +47,7 @@ export const contract = defineModel({
     is_active: { description: "Started on or before as-of and not ended; subscription not canceled." },
   },
   sql: (ctx) => {
-    const xref = ctx.ref("customer_xref");
+    const xref = ctx.ref("customer_xref", XREF_MAPPING);
     const asOf = ctx.d.timestamp(ctx.asOf);
     return `
     WITH opp AS (

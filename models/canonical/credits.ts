@@ -1,7 +1,7 @@
 import { defineModel } from "../define.js";
 import type { ModelDefinition } from "../interfaces.js";
 import { erpLedger, erpMatches } from "./erp-match.js";
-import { fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
+import { CUSTOMER_ENTITY, XREF_MAPPING, fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
 
 /** What differs between the two kinds of money going back to a customer. */
 interface CreditKind {
@@ -70,7 +70,7 @@ function creditModel(kind: CreditKind): ModelDefinition {
       reporting_currency: { description: "The reporting currency amount_reporting is in." },
     },
     sql: (ctx) => {
-      const xref = ctx.ref("customer_xref");
+      const xref = ctx.ref("customer_xref", XREF_MAPPING);
       return `
     WITH billing AS (
       SELECT s.system, s.${kind.name}_id AS id, s.number, s.currency, s.amount, s.created_at AS billed_at,
@@ -106,7 +106,7 @@ function creditModel(kind: CreditKind): ModelDefinition {
            c.entity, l.system AS erp_expected_system, round(p.amount * ${reportingRate(ctx, "fx", "p.currency", "p.doc_date")}, 2) AS amount_reporting,
            ${reportingCurrencyColumn(ctx)}
       FROM paired p
-      LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
+      LEFT JOIN ${ctx.ref("customer", CUSTOMER_ENTITY)} c ON c.customer_id = p.customer_id
       LEFT JOIN erp_ledger l ON l.entity = c.entity
       ${fxJoin(ctx, "fx", "p.currency", "p.doc_date")}`;
     },

@@ -1,5 +1,20 @@
 import { defineModel } from "../define.js";
-import { reportingCurrencyColumn } from "./sql.js";
+import { XREF_MAPPING_NOT_DUPLICATE, reportingCurrencyColumn } from "./sql.js";
+
+/** The columns of `customer` the health model reads: its ids, not its names (see `ref`'s `columns`). */
+const HEALTH_CUSTOMER = {
+  columns: [
+    "customer_id",
+    "salesforce_account_id",
+    "hubspot_company_id",
+    "crm_system",
+    "crm_account_id",
+    "zendesk_organization_id",
+    "stripe_customer_id",
+    "entity",
+    "billing_customer_id",
+  ],
+};
 
 /**
  * What customer success sees on the CRM account and the support organization.
@@ -64,7 +79,7 @@ export const customerHealth = defineModel({
              count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') THEN 1 END) AS open_tickets,
              count(CASE WHEN t.status IN ('new', 'open', 'pending', 'hold') AND t.priority = 'urgent' THEN 1 END) AS urgent
         FROM ${ctx.ref("conformed.support_ticket")} t
-        JOIN ${ctx.ref("customer_xref")} x ON x.system = t.system AND x.record_id = t.organization_id AND NOT x.is_duplicate
+        JOIN ${ctx.ref("customer_xref", XREF_MAPPING_NOT_DUPLICATE)} x ON x.system = t.system AND x.record_id = t.organization_id AND NOT x.is_duplicate
        GROUP BY x.customer_id
     ),
     base AS (
@@ -78,7 +93,7 @@ export const customerHealth = defineModel({
              p.last_payment AS last_payment_date, round(coalesce(a.arr, 0), 2) AS arr_reporting, ${reportingCurrencyColumn(ctx)},
              coalesce(t.open_tickets, 0) AS open_tickets, coalesce(t.urgent, 0) AS urgent_tickets,
              coalesce(a.active, 0) AS active_contracts
-        FROM ${ctx.ref("customer")} c
+        FROM ${ctx.ref("customer", HEALTH_CUSTOMER)} c
         LEFT JOIN overdue o ON o.customer_id = c.customer_id
         LEFT JOIN pay p ON p.customer_id = c.customer_id
         LEFT JOIN arr a ON a.customer_id = c.customer_id
@@ -124,8 +139,8 @@ export const supportTierCorrections = defineModel({
     SELECT c.customer_id, x.record_id AS zendesk_organization_id,
            o.support_tier AS current_support_tier,
            coalesce(a.support_tier, 'none') AS contract_support_tier, a.contract_id, o.system AS support_system
-      FROM ${ctx.ref("customer_xref")} x
-      JOIN ${ctx.ref("customer")} c ON c.customer_id = x.customer_id
+      FROM ${ctx.ref("customer_xref", XREF_MAPPING_NOT_DUPLICATE)} x
+      JOIN ${ctx.ref("customer", { columns: ["customer_id"] })} c ON c.customer_id = x.customer_id
       JOIN ${ctx.ref("conformed.support_organization")} o ON o.system = x.system AND o.organization_id = x.record_id
       LEFT JOIN active a ON a.customer_id = c.customer_id AND a.r = 1
      WHERE NOT x.is_duplicate

@@ -1,6 +1,6 @@
 import { defineModel } from "../define.js";
 import { erpLedger, erpMatches } from "./erp-match.js";
-import { fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
+import { CUSTOMER_ENTITY, XREF_MAPPING, fxJoin, reportingCurrencyColumn, reportingRate } from "./sql.js";
 
 /**
  * Finalized billing invoices (conformed.billing_invoice) beside ERP invoices (conformed.erp_invoice:
@@ -55,7 +55,7 @@ export const invoice = defineModel({
     reporting_currency: { description: "The reporting currency amount_reporting is in." },
   },
   sql: (ctx) => {
-    const xref = ctx.ref("customer_xref");
+    const xref = ctx.ref("customer_xref", XREF_MAPPING);
     return `
     WITH billing_c AS (
       SELECT b.system, b.invoice_id AS id, b.number, b.status, b.currency, b.amount, b.finalized_at, b.paid_at, b.due_at,
@@ -96,7 +96,7 @@ export const invoice = defineModel({
            c.entity, l.system AS erp_expected_system, round(p.amount * ${reportingRate(ctx, "fx", "p.currency", "p.invoice_date")}, 2) AS amount_reporting,
            ${reportingCurrencyColumn(ctx)}
       FROM paired p
-      LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
+      LEFT JOIN ${ctx.ref("customer", CUSTOMER_ENTITY)} c ON c.customer_id = p.customer_id
       LEFT JOIN erp_ledger l ON l.entity = c.entity
       ${fxJoin(ctx, "fx", "p.currency", "p.invoice_date")}`;
   },

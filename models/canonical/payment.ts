@@ -1,6 +1,13 @@
 import { defineModel } from "../define.js";
 import { erpLedger } from "./erp-match.js";
-import { fxJoin, mutualBestRounds, reportingCurrencyColumn, reportingRate } from "./sql.js";
+import {
+  CUSTOMER_ENTITY,
+  XREF_MAPPING,
+  fxJoin,
+  mutualBestRounds,
+  reportingCurrencyColumn,
+  reportingRate,
+} from "./sql.js";
 
 /**
  * Succeeded billing payments (conformed.billing_payment: Stripe charges) beside ERP customer
@@ -46,7 +53,7 @@ export const payment = defineModel({
     reporting_currency: { description: "The reporting currency amount_reporting is in." },
   },
   sql: (ctx) => {
-    const xref = ctx.ref("customer_xref");
+    const xref = ctx.ref("customer_xref", XREF_MAPPING);
     const window = Math.max(ctx.config.reconciliation.windowDays, 1) * 2;
     return `
     WITH billing AS (
@@ -98,7 +105,7 @@ export const payment = defineModel({
            c.entity, l.system AS erp_expected_system, round(p.amount * ${reportingRate(ctx, "fx", "p.currency", "p.payment_date")}, 2) AS amount_reporting,
            ${reportingCurrencyColumn(ctx)}
       FROM paired p
-      LEFT JOIN ${ctx.ref("customer")} c ON c.customer_id = p.customer_id
+      LEFT JOIN ${ctx.ref("customer", CUSTOMER_ENTITY)} c ON c.customer_id = p.customer_id
       LEFT JOIN erp_ledger l ON l.entity = c.entity
       ${fxJoin(ctx, "fx", "p.currency", "p.payment_date")}`;
   },

@@ -195,3 +195,14 @@ export function crmLink(
   const keys = CRM_LINK_KEYS[kind].map((k) => `NULLIF(${field(ctx, alias, "metadata", k)}, '')`);
   return `coalesce(${keys.join(", ")})`;
 }
+
+/**
+ * What the models that place records under their customer read of `customer_xref` and
+ * `customer` (`ref(name, { columns })`): a rename or a new domain, which changes other columns
+ * of those tables, then leaves them (and the rules over them) as they were.
+ */
+export const XREF_MAPPING = { columns: ["system", "record_id", "customer_id"] } as const;
+export const XREF_MAPPING_NOT_DUPLICATE = {
+  columns: ["system", "record_id", "customer_id", "is_duplicate"],
+} as const;
+export const CUSTOMER_ENTITY = { columns: ["customer_id", "entity"] } as const;

@@ -19,7 +19,7 @@ export const contractRules: RuleFamily = {
                  ["subscription_id", "c.subscription_id"],
                  ["match_method", "c.match_method"],
                ])} AS detail
-          FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = c.customer_id
+          FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer", { columns: ["customer_id", "entity"] })} cu ON cu.customer_id = c.customer_id
          WHERE c.subscription_id IS NOT NULL AND c.subscription_annual_amount > 0
            AND CASE WHEN c.currency = c.subscription_currency
                     THEN abs(c.acv - c.subscription_annual_amount) > ${ctx.settings.contractTolerance} * c.subscription_annual_amount
@@ -36,7 +36,7 @@ export const contractRules: RuleFamily = {
                  ["start_date", "c.start_date"],
                  ["end_date", "c.end_date"],
                ])} AS detail
-          FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = c.customer_id
+          FROM ${ctx.ref("contract")} c LEFT JOIN ${ctx.ref("customer", { columns: ["customer_id", "entity"] })} cu ON cu.customer_id = c.customer_id
          WHERE c.subscription_id IS NULL AND c.start_date <= CAST(${ctx.d.timestamp(ctx.asOf)} AS date)`,
     },
   ],

@@ -14,7 +14,7 @@ export const entitlementRules: RuleFamily = {
                s.current_support_tier AS left_value, coalesce(cu.crm_system, ${ctx.d.literal(ctx.config.roles.crm[0]!)}) AS right_system, s.contract_support_tier AS right_value,
                ${ctx.d.cast("NULL", "numeric")} AS delta, NULL AS currency, ${ctx.d.cast("NULL", "numeric")} AS amount_reporting,
                ${ctx.d.jsonObject([["contract_id", "s.contract_id"]])} AS detail
-          FROM ${ctx.ref("support_tier_corrections")} s LEFT JOIN ${ctx.ref("customer")} cu ON cu.customer_id = s.customer_id`,
+          FROM ${ctx.ref("support_tier_corrections")} s LEFT JOIN ${ctx.ref("customer", { columns: ["customer_id", "entity", "crm_system"] })} cu ON cu.customer_id = s.customer_id`,
     },
   ],
 };
