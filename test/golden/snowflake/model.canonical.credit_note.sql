@@ -55,7 +55,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id OR (m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id))
+          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m3_r3 AS (
@@ -63,7 +63,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id OR (m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.id = c.id OR (m3_r2.system = c.system AND m3_r2.erp_id = c.erp_id))
+          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.system = c.system AND m3_r2.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m3_r4 AS (
@@ -71,7 +71,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id OR (m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.id = c.id OR (m3_r2.system = c.system AND m3_r2.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m3_r3 WHERE m3_r3.id = c.id OR (m3_r3.system = c.system AND m3_r3.erp_id = c.erp_id))
+          FROM m3cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r1 WHERE m3_r1.system = c.system AND m3_r1.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r2 WHERE m3_r2.system = c.system AND m3_r2.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m3_r3 WHERE m3_r3.id = c.id) AND NOT EXISTS (SELECT 1 FROM m3_r3 WHERE m3_r3.system = c.system AND m3_r3.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m3 AS (SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (SELECT id, system, erp_id FROM m3_r1 UNION ALL SELECT id, system, erp_id FROM m3_r2 UNION ALL SELECT id, system, erp_id FROM m3_r3 UNION ALL SELECT id, system, erp_id FROM m3_r4) u),

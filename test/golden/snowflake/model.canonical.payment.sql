@@ -44,7 +44,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id OR (m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id))
+          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m2_r3 AS (
@@ -52,7 +52,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id OR (m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.id = c.id OR (m2_r2.system = c.system AND m2_r2.erp_id = c.erp_id))
+          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.system = c.system AND m2_r2.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m2_r4 AS (
@@ -60,7 +60,7 @@ WITH billing AS (
         SELECT c.id, c.system, c.erp_id,
                row_number() OVER (PARTITION BY c.id ORDER BY c.gap, c.erp_id) AS rb,
                row_number() OVER (PARTITION BY c.system, c.erp_id ORDER BY c.gap, c.id) AS re
-          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id OR (m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.id = c.id OR (m2_r2.system = c.system AND m2_r2.erp_id = c.erp_id)) AND NOT EXISTS (SELECT 1 FROM m2_r3 WHERE m2_r3.id = c.id OR (m2_r3.system = c.system AND m2_r3.erp_id = c.erp_id))
+          FROM m2cand c WHERE TRUE AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r1 WHERE m2_r1.system = c.system AND m2_r1.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r2 WHERE m2_r2.system = c.system AND m2_r2.erp_id = c.erp_id) AND NOT EXISTS (SELECT 1 FROM m2_r3 WHERE m2_r3.id = c.id) AND NOT EXISTS (SELECT 1 FROM m2_r3 WHERE m2_r3.system = c.system AND m2_r3.erp_id = c.erp_id)
       ) z WHERE rb = 1 AND re = 1
     ),
     m2 AS (SELECT id, system, erp_id, 'customer_amount_date' AS method FROM (SELECT id, system, erp_id FROM m2_r1 UNION ALL SELECT id, system, erp_id FROM m2_r2 UNION ALL SELECT id, system, erp_id FROM m2_r3 UNION ALL SELECT id, system, erp_id FROM m2_r4) u),
