@@ -1,6 +1,6 @@
 import { crmLink, field, fromMinor, live, unix } from "../canonical/sql.js";
 import type { ColumnDoc, ModelContext, ModelDefinition } from "../interfaces.js";
-import { mapping, systemColumn, union, type RelationSpec } from "./role.js";
+import { mapping, stagingRows, systemColumn, type RelationSpec, union } from "./role.js";
 
 /**
  * The billing role of the conformed layer: customers, subscriptions, invoices, payments, refunds
@@ -134,7 +134,7 @@ export const billingCustomerStripe = mapping(CUSTOMER, "stripe", (ctx) => {
   return `
     SELECT ${systemColumn(ctx, "stripe")}, c.id AS customer_id, ${s.f("name")} AS name, ${s.f("email")} AS email,
            ${crmLink(ctx, "c")} AS crm_account_id, ${s.f("metadata", "entity")} AS entity, ${s.time("created")} AS created_at
-      FROM ${ctx.source("stripe", "customers")} c
+      FROM ${stagingRows(ctx, "stripe", "customers")} c
      WHERE ${live("c")} AND coalesce(${s.f("deleted")}, 'false') <> 'true'`;
 });
 
@@ -152,7 +152,7 @@ export const billingSubscriptionStripe = mapping(SUBSCRIPTION, "stripe", (ctx) =
                        * CASE ${it(["price", "recurring", "interval"])} WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 WHEN 'day' THEN 365 ELSE 1 END
                        / coalesce(${ctx.d.cast(it(["price", "recurring", "interval_count"]), "numeric")}, 1))
               FROM ${ctx.d.jsonArrayElements(ctx.d.jsonGet("s._trueup_payload", ["items", "data"]), "it")}) AS annual_amount
-      FROM ${ctx.source("stripe", "subscriptions")} s
+      FROM ${stagingRows(ctx, "stripe", "subscriptions")} s
      WHERE ${live("s")}`;
 });
 
@@ -165,7 +165,7 @@ export const billingInvoiceStripe = mapping(INVOICE, "stripe", (ctx) => {
            ${s.f("status")} AS status, ${s.currency}, ${s.amount("total")} AS amount,
            ${s.time("status_transitions", "finalized_at")} AS finalized_at, ${s.time("status_transitions", "paid_at")} AS paid_at,
            ${s.time("due_date")} AS due_at, ${s.time("created")} AS created_at
-      FROM ${ctx.source("stripe", "invoices")} i
+      FROM ${stagingRows(ctx, "stripe", "invoices")} i
      WHERE ${live("i")}`;
 });
 
@@ -178,7 +178,7 @@ export const billingPaymentStripe = mapping(PAYMENT, "stripe", (ctx) => {
       -- invoice_payment names the charge, or the payment intent the charge belongs to (ch_/pi_ ids
       -- never collide, so one key column holds both).
       SELECT coalesce(${p("payment", "charge")}, ${p("payment", "payment_intent")}) AS paid_by, min(${p("invoice")}) AS invoice_id
-        FROM ${ctx.source("stripe", "invoice_payments")} p
+        FROM ${stagingRows(ctx, "stripe", "invoice_payments")} p
        WHERE ${live("p")} AND ${p("status")} = 'paid'
        GROUP BY coalesce(${p("payment", "charge")}, ${p("payment", "payment_intent")})
     )
@@ -186,7 +186,7 @@ export const billingPaymentStripe = mapping(PAYMENT, "stripe", (ctx) => {
            coalesce(${s.f("invoice")}, ip_charge.invoice_id, ip_intent.invoice_id) AS invoice_id, ${s.f("status")} AS status,
            ${s.currency}, ${s.amount("amount")} AS amount,
            ${fromMinor(ctx, `coalesce(${s.f("amount_refunded")}, '0')`, s.f("currency"))} AS refunded, ${s.time("created")} AS paid_at
-      FROM ${ctx.source("stripe", "charges")} ch
+      FROM ${stagingRows(ctx, "stripe", "charges")} ch
       LEFT JOIN invoice_payment ip_charge ON ip_charge.paid_by = ch.id
       LEFT JOIN invoice_payment ip_intent ON ip_intent.paid_by = ${s.f("payment_intent")}
      WHERE ${live("ch")}`;
@@ -199,7 +199,7 @@ export const billingRefundStripe = mapping(REFUND, "stripe", (ctx) => {
     SELECT ${systemColumn(ctx, "stripe")}, r.id AS refund_id, ${s.f("charge")} AS payment_id,
            ${field(ctx, "ch", "customer")} AS customer_id, ${ctx.d.cast("NULL", "text")} AS number, ${s.f("status")} AS status,
            ${s.currency}, ${s.amount("amount")} AS amount, ${s.time("created")} AS created_at
-      FROM ${ctx.source("stripe", "refunds")} r
+      FROM ${stagingRows(ctx, "stripe", "refunds")} r
       LEFT JOIN ${ctx.source("stripe", "charges")} ch ON ch.id = ${s.f("charge")}
      WHERE ${live("r")}`;
 });
@@ -210,7 +210,7 @@ export const billingCreditNoteStripe = mapping(CREDIT_NOTE, "stripe", (ctx) => {
     SELECT ${systemColumn(ctx, "stripe")}, n.id AS credit_note_id, ${s.f("invoice")} AS invoice_id, ${s.f("customer")} AS customer_id,
            ${s.f("number")} AS number, ${s.f("status")} AS status, ${s.currency}, ${s.amount("amount")} AS amount,
            ${s.time("created")} AS created_at
-      FROM ${ctx.source("stripe", "credit_notes")} n
+      FROM ${stagingRows(ctx, "stripe", "credit_notes")} n
      WHERE ${live("n")}`;
 });
 

@@ -1,6 +1,16 @@
 import type { ColumnDoc, ModelDefinition } from "../interfaces.js";
 import { field, live } from "../canonical/sql.js";
-import { blank, date, isoDate, mapping, systemColumn, ts, union, type RelationSpec } from "./role.js";
+import {
+  blank,
+  date,
+  isoDate,
+  mapping,
+  stagingRows,
+  systemColumn,
+  ts,
+  type RelationSpec,
+  union,
+} from "./role.js";
 
 /**
  * The CRM role of the conformed layer: `conformed.crm_account` and `conformed.crm_opportunity`,
@@ -45,7 +55,7 @@ export const crmAccountSalesforce = mapping(ACCOUNT, "salesforce", (ctx) => {
   return `
     SELECT ${systemColumn(ctx, "salesforce")}, a.id AS account_id, ${f("Name")} AS name, ${f("Website")} AS website,
            NULLIF(${f("ParentId")}, '') AS parent_account_id, ${f("OwnerId")} AS owner_id, ${ts(ctx, f("CreatedDate"))} AS created_at
-      FROM ${ctx.source("salesforce", "Account")} a
+      FROM ${stagingRows(ctx, "salesforce", "Account")} a
      WHERE ${live("a")} AND coalesce(${f("IsDeleted")}, 'false') <> 'true'`;
 });
 
@@ -68,7 +78,7 @@ export const crmOpportunitySalesforce = mapping(OPPORTUNITY, "salesforce", (ctx)
            (coalesce(${f("StageName")}, '') = 'Closed Won') AS is_won, ${date(ctx, f("CloseDate"))} AS close_date,
            ${date(ctx, f("Contract_Start_Date__c"))} AS start_date, ${date(ctx, f("Contract_End_Date__c"))} AS end_date,
            ${f("Support_Tier__c")} AS support_tier
-      FROM ${ctx.source("salesforce", "Opportunity")} o
+      FROM ${stagingRows(ctx, "salesforce", "Opportunity")} o
      WHERE ${live("o")} AND coalesce(${f("IsDeleted")}, 'false') <> 'true'`;
 });
 

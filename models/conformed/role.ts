@@ -1,5 +1,6 @@
 import { ConfigError } from "../../core/errors.js";
 import type { Config } from "../../config/schema.js";
+import { CANONICAL_STAGING_COLUMNS } from "../canonical/staging-columns.js";
 import { defineModel } from "../define.js";
 import type { ColumnDoc, ModelContext, ModelDefinition } from "../interfaces.js";
 
@@ -19,6 +20,17 @@ export interface RelationSpec {
   role: Role;
   name: string;
   columns: Record<string, ColumnDoc>;
+}
+
+/**
+ * A staging table as a mapping view's main FROM item, each row's payload fetched once for all
+ * the fields the view reads of it (see `SqlDialect.payloadOnce`), with the typed columns the
+ * built-in models read of the stream (models/canonical/staging-columns.ts). Lookups joined to it
+ * read their table plainly: they touch few of its rows.
+ */
+export function stagingRows(ctx: ModelContext, source: string, stream: string): string {
+  const shape = CANONICAL_STAGING_COLUMNS[`${source}.${stream}`] ?? {};
+  return ctx.d.payloadOnce(ctx.source(source, stream), Object.keys(shape));
 }
 
 /** A mapping model: one system's records in the relation's shape, live ones only. */

@@ -1,6 +1,6 @@
 import { field, live } from "../canonical/sql.js";
 import type { ColumnDoc, ModelDefinition } from "../interfaces.js";
-import { mapping, systemColumn, ts, union, type RelationSpec } from "./role.js";
+import { mapping, stagingRows, systemColumn, ts, type RelationSpec, union } from "./role.js";
 
 /**
  * The support role of the conformed layer: `conformed.support_organization` and
@@ -41,7 +41,7 @@ export const supportOrganizationZendesk = mapping(ORGANIZATION, "zendesk", (ctx)
     SELECT ${systemColumn(ctx, "zendesk")}, CAST(z.id AS text) AS organization_id, ${f("name")} AS name,
            ${ctx.d.jsonPath("z._trueup_payload", ["domain_names", 0])} AS domain, ${f("external_id")} AS crm_account_id,
            ${f("organization_fields", "support_tier")} AS support_tier, ${ts(ctx, f("created_at"))} AS created_at
-      FROM ${ctx.source("zendesk", "organizations")} z
+      FROM ${stagingRows(ctx, "zendesk", "organizations")} z
      WHERE ${live("z")}`;
 });
 
@@ -50,7 +50,7 @@ export const supportTicketZendesk = mapping(TICKET, "zendesk", (ctx) => {
   return `
     SELECT ${systemColumn(ctx, "zendesk")}, CAST(t.id AS text) AS ticket_id, ${f("organization_id")} AS organization_id,
            ${f("status")} AS status, ${f("priority")} AS priority, ${ts(ctx, f("created_at"))} AS created_at
-      FROM ${ctx.source("zendesk", "tickets")} t
+      FROM ${stagingRows(ctx, "zendesk", "tickets")} t
      WHERE ${live("t")}`;
 });
 

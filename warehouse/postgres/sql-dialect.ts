@@ -20,6 +20,10 @@ export const postgresSqlDialect: SqlDialect = {
       .join("")}`,
   jsonGet: (column, path) =>
     `${column}${path.map((p) => `->${typeof p === "number" ? p : quoteLiteral(p)}`).join("")}`,
+  // `'{}' || payload` returns the payload fetched and decompressed, and OFFSET 0 keeps the
+  // subquery from being merged into the query above, which would fetch it per expression again.
+  payloadOnce: (relation, columns) =>
+    `(SELECT ${[...columns, "_trueup_deleted"].map(quoteIdentifier).join(", ")}, CAST('{}' AS jsonb) || _trueup_payload AS _trueup_payload FROM ${relation} payload_once OFFSET 0)`,
   jsonObject: (pairs) =>
     `jsonb_build_object(${pairs.map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(", ")})`,
   minusDays: (ts, days) => `(${ts} - make_interval(days => ${Math.trunc(days)}))`,

@@ -31,6 +31,7 @@ export const snowflakeSqlDialect: SqlDialect = {
   fromUnix: (expr) => `TO_TIMESTAMP_TZ(${expr})`,
   jsonPath: (column, path) => `(${variantPath(column, path)}::string)`,
   jsonGet: (column, path) => variantPath(column, path),
+  payloadOnce: (relation) => relation,
   jsonObject: (pairs) =>
     `OBJECT_CONSTRUCT_KEEP_NULL(${pairs.map(([k, v]) => `${sfLiteral(k)}, ${v}`).join(", ")})`,
   minusDays: (ts, days) => `DATEADD('day', ${-Math.trunc(days)}, ${ts})`,

@@ -50,6 +50,15 @@ export interface SqlDialect {
    * there it is an aggregate (MAX_BY), one row by construction.
    */
   latestBy(value: string, orderBy: string, from: string, where: string): string;
+  /**
+   * A FROM item over a staging relation whose `_trueup_payload` many expressions read: the
+   * relation's `columns`, its tombstone flag (`_trueup_deleted`), and the payload fetched
+   * once per row. On
+   * Postgres a large payload is stored compressed out of line, and every `->>` on the stored
+   * value fetches and decompresses it again (twenty fields of 128,000 Stripe invoices: 11 s
+   * against 2 s); Snowflake reads VARIANT paths in place, so there it is the relation itself.
+   */
+  payloadOnce(relation: string, columns: readonly string[]): string;
 }
 
 /** The SQL helpers of a warehouse. */
