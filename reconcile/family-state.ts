@@ -67,15 +67,17 @@ export async function skipOrEvaluate<T extends LifecycleMoves>(
   // recon tables' columns: a schema change is applied by the family's next evaluation.
   const shape = async (name: string) =>
     (await wh.columns({ schema: "recon", name })).map((c) => `${c.name} ${c.nativeType}`);
-  const definitionHash = state.hashOf({
-    version: STATE_VERSION,
-    description: family.description,
-    sql: compiled.sql,
-    asOf: compiled.asOf,
-    settings: compiled.settings,
-    discrepancy: await shape("discrepancy"),
-    detail: await shape(`${family.name}_detail`),
-  });
+  const hashNow = async () =>
+    state.hashOf({
+      version: STATE_VERSION,
+      description: family.description,
+      sql: compiled.sql,
+      asOf: compiled.asOf,
+      settings: compiled.settings,
+      discrepancy: await shape("discrepancy"),
+      detail: await shape(`${family.name}_detail`),
+    });
+  const definitionHash = await hashNow();
   const sources = [...compiled.sources].map((s) => ({ ...s, absent: false }));
   const models = [...new Set([...(family.reads ?? []), ...compiled.models])].sort();
   // A model named in the family's `reads` counts as read whole.
@@ -117,12 +119,14 @@ export async function skipOrEvaluate<T extends LifecycleMoves>(
       );
     result = { ...evaluated, verified: same ? "equal" : "differs" };
   }
-  // Rules are always evaluated in full: any evaluation is as good as a verification.
+  // Rules are always evaluated in full: any evaluation is as good as a verification. The hash
+  // is taken again: the first evaluation makes the detail table (and a schema change reshapes
+  // it), and the next run must find the shapes this one left, or it evaluates again for nothing.
   await state.writeNodeState(
     wh,
     {
       node,
-      definitionHash,
+      definitionHash: await hashNow(),
       inputs,
       // Equal to what was skipped: downstream saw no change.
       outputKey: result.verified === "equal" ? previous!.outputKey : state.newOutputKey(),
