@@ -6,8 +6,9 @@ import type { ColumnDoc, ModelContext, ModelDefinition } from "./interfaces.js";
 /**
  * SQL model files, the way dbt users write them: `models/<schema>/<name>.sql` holds one SELECT
  * and builds `<schema>.<name>` (a file directly in the models folder builds `analytics.<name>`).
- * `{{ ref('schema.name') }}`, `{{ source('system', 'stream') }}`, `{{ this }}` and `{{ as_of }}`
- * are the only template expressions, and `{% if is_incremental() %} … {% else %} … {% endif %}` the
+ * `{{ ref('schema.name') }}` (with `columns=['a', 'b']` when the model reads only those columns
+ * of it), `{{ source('system', 'stream') }}`, `{{ this }}` and `{{ as_of }}` are the only template
+ * expressions, and `{% if is_incremental() %} … {% else %} … {% endif %}` the
  * only block: the SQL stays SQL, and every dependency is visible to the DAG. An optional leading
  * `/* trueup … *\/` block holds the model's metadata in YAML.
  */
@@ -49,7 +50,7 @@ const header = z.strictObject({
 
 type Piece =
   | { text: string }
-  | { ref: string; line: number }
+  | { ref: string; columns?: string[]; line: number }
   | { source: [string, string]; line: number }
   | { this: true }
   | { asOf: true }
@@ -64,6 +65,8 @@ const BLOCKS: Record<string, "if" | "else" | "endif"> = {
 };
 const CALL = /^(ref|source)\s*\(\s*(.*?)\s*\)$/s;
 const STRING_ARG = /^\s*(?:'([^']*)'|"([^"]*)")\s*(?:,|$)/;
+/** `ref('schema.name', columns=['a', 'b'])`: the only columns the model reads of it. */
+const COLUMNS_ARG = /,\s*columns\s*=\s*\[([^\]]*)\]\s*$/s;
 
 function lineAt(text: string, offset: number): number {
   let line = 1;
@@ -243,9 +246,16 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
     }
     const expr = m[1]!;
     const call = CALL.exec(expr);
-    const args = call ? stringArgs(call[2]!) : undefined;
+    const named = call?.[1] === "ref" ? COLUMNS_ARG.exec(call[2]!) : null;
+    const args = call ? stringArgs(named ? call[2]!.slice(0, named.index) : call[2]!) : undefined;
+    const columns = named ? stringArgs(named[1]!) : undefined;
+    if (named && (!columns?.length || !columns.every((c) => IDENT.test(c)))) {
+      throw new ConfigError(
+        `${where}:${line}: {{ ${expr} }}: columns= takes a list of quoted lower-case column names, such as columns=['customer_id', 'entity']`,
+      );
+    }
     if (call?.[1] === "ref" && args?.length === 1) {
-      pieces.push({ ref: args[0]!, line });
+      pieces.push({ ref: args[0]!, line, ...(columns ? { columns } : {}) });
       refs.push(args[0]!);
     } else if (call?.[1] === "source" && args?.length === 2) {
       pieces.push({ source: [args[0]!, args[1]!], line });
@@ -294,7 +304,10 @@ export function parseSqlModel(text: string, relation: { schema: string; name: st
           if ("this" in p) return keep ? ctx.this : "";
           if ("asOf" in p) return keep ? ctx.d.timestamp(ctx.asOf) : "";
           try {
-            const relation = "ref" in p ? ctx.ref(p.ref) : ctx.source(p.source[0], p.source[1]);
+            const relation =
+              "ref" in p
+                ? ctx.ref(p.ref, p.columns ? { columns: p.columns } : undefined)
+                : ctx.source(p.source[0], p.source[1]);
             return keep ? relation : "";
           } catch (err) {
             throw new ConfigError(`${where}:${p.line}: ${errorMessage(err)}`, { cause: err });

@@ -5,6 +5,7 @@ import { loadStream } from "../../load/load-stream.js";
 import type { ExtractBatch } from "../../load/interfaces.js";
 import { buildModels, type ModelOutcome } from "../../models/build.js";
 import { defineModel } from "../../models/define.js";
+import { parseSqlModel } from "../../models/sql-file.js";
 import { runFamily } from "../../reconcile/engine.js";
 import type { RuleFamily } from "../../reconcile/interfaces.js";
 import { migrate } from "../../warehouse/migrations/migrate.js";
@@ -52,7 +53,16 @@ const both = defineModel({
   sql: (ctx) =>
     `SELECT p.id, q.name FROM ${ctx.ref("test_reads.people", { columns: ["id"] })} p JOIN ${ctx.ref("test_reads.people")} q USING (id)`,
 });
-const models = [people, byEntity, names, both];
+// The same in a SQL model file.
+const byEntitySql = parseSqlModel(
+  `/* trueup
+materialized: table
+*/
+SELECT entity, count(id) AS people FROM {{ ref('test_reads.people', columns=['id', 'entity']) }} GROUP BY entity`,
+  { schema: "test_reads", name: "by_entity_sql" },
+  "models/test_reads/by_entity_sql.sql",
+).definition;
+const models = [people, byEntity, names, both, byEntitySql];
 
 const entityFamily: RuleFamily = {
   name: "test_reads_entities",
@@ -101,6 +111,7 @@ describe("a ref that names its columns", () => {
       by_entity: "built",
       names: "built",
       both: "built",
+      by_entity_sql: "built",
     });
     expect((await family("r1")).skipped).toBeUndefined();
     // The first evaluation made the family's detail table; its state records the table it made.
@@ -114,6 +125,7 @@ describe("a ref that names its columns", () => {
       by_entity: "inputs unchanged",
       names: "built",
       both: "built",
+      by_entity_sql: "inputs unchanged",
     });
     expect((await family("r2")).skipped).toBe("inputs unchanged");
     expect(await t.warehouse.query(`SELECT name FROM test_reads.names WHERE id = 'p2'`)).toEqual([
@@ -127,6 +139,7 @@ describe("a ref that names its columns", () => {
       by_entity: "built",
       names: "built",
       both: "built",
+      by_entity_sql: "built",
     });
     expect(
       await t.warehouse.query(`SELECT entity, people::int AS n FROM test_reads.by_entity ORDER BY entity`),
@@ -150,6 +163,16 @@ describe("a ref that names its columns", () => {
     });
     expect(full.every((o) => o.status === "succeeded" && !o.skipped)).toBe(true);
     expect(await t.warehouse.query(`SELECT * FROM test_reads.by_entity ORDER BY entity`)).toEqual(before);
+  });
+
+  it("a SQL model's columns= must list quoted column names", () => {
+    expect(() =>
+      parseSqlModel(
+        `SELECT 1 FROM {{ ref('test_reads.people', columns=[id]) }}`,
+        { schema: "test_reads", name: "bad" },
+        "models/test_reads/bad.sql",
+      ),
+    ).toThrow(/models\/test_reads\/bad\.sql:1: .*columns= takes a list of quoted lower-case column names/);
   });
 
   it("a column the upstream no longer has rebuilds the reader, which then fails naming it", async () => {
