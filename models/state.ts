@@ -293,15 +293,14 @@ async function columnsFingerprint(
   if (cached) return cached;
   const dot = id.indexOf(".");
   const relation = { schema: id.slice(0, dot), name: id.slice(dot + 1) };
-  const have = new Set((await db.columns(relation)).map((c) => c.name));
-  if (!columns.every((c) => have.has(c))) return "unknown";
-  const [sum] = await db.query<{ n: string | number; checksum: string }>(
-    modelStatements(db).contentChecksum(
-      db.quoteTable(relation),
-      columns.map((c) => db.quoteIdent(c)),
-    ),
+  const have = (await db.columns(relation)).map((c) => c.name);
+  if (!columns.every((c) => have.includes(c))) return "unknown";
+  const sum = await contentChecksum(
+    db,
+    relation,
+    have.filter((c) => !columns.includes(c)),
   );
-  const full = `${outputKey}; columns ${columns.join(", ")}: ${String(sum!.n)} rows, checksum ${sum!.checksum}`;
+  const full = `${outputKey}; columns ${columns.join(", ")}: ${sum.rows} rows, checksum ${sum.checksum}`;
   projections.set(cacheKey, full);
   return full;
 }

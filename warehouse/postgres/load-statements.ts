@@ -4,10 +4,10 @@ import { cursorBinds, rejectBinds } from "../statements/load-binds.js";
 import { copyTextOf } from "./copy-encode.js";
 import { POSTGRES_TYPES } from "./types.js";
 
-/** Bookkeeping columns a tombstone's values replace outright (see `mergeBatchTable`). */
-const REPLACED = new Set(["_trueup_deleted", "_trueup_run_id", "_trueup_loaded_at", "_trueup_position"]);
 /** Where and when a version was read: not part of the row's content. */
 const STAMPS = new Set(["_trueup_run_id", "_trueup_loaded_at", "_trueup_position"]);
+/** Bookkeeping columns a tombstone's values replace outright (see `mergeBatchTable`). */
+const REPLACED = new Set([...STAMPS, "_trueup_deleted"]);
 
 /**
  * The COPY route: rows go over the connection in COPY text, made straight from the batch's Arrow
